@@ -1,0 +1,24 @@
+"""Settings that every recipe shares, kept in one place so they change in one line."""
+
+from __future__ import annotations
+
+#: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
+#: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
+SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
+
+#: The real hosts. Recordings always name these, whatever server answered while recording.
+API_HOST = "api.assemblyai.com"
+LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
+API_BASE_URL = f"https://{API_HOST}"
+LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
+
+#: Environment variables the cookbook reads.
+ENV_API_KEY = "ASSEMBLYAI_API_KEY"
+ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay
+ENV_RECORD = "COOKBOOK_RECORD"  # "1" rewrites the notebook's recording from real responses
+ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (the emulator)
+ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
+
+#: The command that re-records one notebook; error messages quote it.
+RECORD_COMMAND = "make record NOTEBOOK={slug}"
+RECORD_EMULATOR_COMMAND = "make record-emulator NOTEBOOK={slug}"

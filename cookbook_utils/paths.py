@@ -1,0 +1,71 @@
+"""Where the project's notebooks, recordings and reference audio live."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from functools import cache
+from pathlib import Path
+
+from .config import ENV_ROOT
+from .errors import AudioFileNotFoundError, UnknownRecipeError
+
+
+@cache
+def project_root() -> Path:
+    """The cookbook's folder: ``$COOKBOOK_ROOT``, else the first folder above the package or the
+    working directory that holds ``notebooks/`` and ``data/``."""
+    if os.environ.get(ENV_ROOT):
+        return Path(os.environ[ENV_ROOT]).resolve()
+    starts = [Path(__file__).resolve().parent, Path.cwd().resolve()]
+    for start in starts:
+        for folder in (start, *start.parents):
+            if (folder / "notebooks").is_dir() and (folder / "data").is_dir():
+                return folder
+    raise FileNotFoundError(
+        "Cannot find the cookbook folder (one holding notebooks/ and data/). "
+        f"Run from inside the project, or set {ENV_ROOT} to its path."
+    )
+
+
+def data_dir() -> Path:
+    """``data/`` in the project."""
+    return project_root() / "data"
+
+
+def cassette_path(slug: str) -> Path:
+    """The recording of one notebook: ``data/cassettes/<slug>.yaml``."""
+    return data_dir() / "cassettes" / f"{slug}.yaml"
+
+
+def notebooks() -> dict[str, Path]:
+    """Every recipe notebook on disk, by slug."""
+    found = {}
+    for path in sorted((project_root() / "notebooks").rglob("*.ipynb")):
+        if ".ipynb_checkpoints" not in path.parts:
+            found[path.stem] = path
+    return found
+
+
+def notebook_path(slug: str) -> Path:
+    """The notebook of a recipe; an unknown slug raises with the closest known ones."""
+    known = notebooks()
+    if slug in known:
+        return known[slug]
+    close = difflib.get_close_matches(slug, known, n=3)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise UnknownRecipeError(
+        f"No recipe called {slug!r}: there is no notebooks/<category>/{slug}.ipynb.{hint} "
+        "Pass the notebook's file name without .ipynb."
+    )
+
+
+def audio_file(name: str) -> Path:
+    """A reference recording shipped in ``data/audio`` (``"support-call.mp3"``)."""
+    path = data_dir() / "audio" / name
+    if not path.is_file():
+        available = sorted(p.name for p in (data_dir() / "audio").glob("*") if p.is_file())
+        raise AudioFileNotFoundError(
+            f"No reference recording {name!r} in {path.parent}. Available: {', '.join(available)}."
+        )
+    return path

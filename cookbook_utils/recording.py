@@ -1,0 +1,360 @@
+"""Recording and replaying a notebook's HTTP calls with vcrpy.
+
+One cassette per notebook, ``data/cassettes/<slug>.yaml``. Requests are matched on method, host,
+path, normalised query and normalised body. Before anything is stored (and before a request is
+matched), it passes through :func:`scrub_request`: headers are cut down to a safe few, secrets
+and signatures are replaced with ``REDACTED``, uploaded bytes become a hash, and a loopback
+server standing in for the API (the emulator) is renamed to the real host.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .config import API_HOST, LLM_GATEWAY_HOST, RECORD_COMMAND, RECORD_EMULATOR_COMMAND
+from .errors import CookbookError
+
+REDACTED = "REDACTED"
+
+#: Query parameters whose values are credentials (presigned URLs of S3, GCS, Azure, ...).
+SECRET_QUERY_PARAMS = frozenset(
+    {
+        "x-amz-signature",
+        "x-amz-credential",
+        "x-amz-security-token",
+        "signature",
+        "awsaccesskeyid",
+        "x-goog-signature",
+        "x-goog-credential",
+        "sig",
+        "token",
+        "api_key",
+        "key",
+    }
+)
+#: Query parameters that change on every run and are ignored when matching.
+VOLATILE_QUERY_PARAMS = frozenset({"x-amz-date", "expires", "x-goog-date", "st", "se"})
+
+#: Request and response headers kept in a recording; every other header is dropped.
+KEPT_HEADERS = frozenset({"content-type"})
+
+#: Text that looks like a credential wherever it appears.
+SECRET_PATTERNS = [
+    re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),  # OpenAI keys
+    re.compile(r"\bhf_[A-Za-z0-9]{30,}"),  # Hugging Face tokens
+    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),  # AWS access key ids
+    re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}"),
+]
+
+UPLOAD_PLACEHOLDER = re.compile(rb"^sha256:[0-9a-f]{64} \(\d+ bytes\)$")
+
+
+# --- scrubbing ---------------------------------------------------------------------------------
+
+
+def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Replace known secret values and anything shaped like a credential with ``REDACTED``."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return _scrub_urls_in_text(text)
+
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>\\]+")
+
+
+def _scrub_urls_in_text(text: str) -> str:
+    return _URL_IN_TEXT.sub(lambda m: scrub_url(m.group(0)), text)
+
+
+def scrub_url(url: str) -> str:
+    """Blank the credential parameters of a URL (presigned links), keeping the rest."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if not any(name.lower() in SECRET_QUERY_PARAMS for name, _ in pairs):
+        return url
+    cleaned = [(n, REDACTED if n.lower() in SECRET_QUERY_PARAMS else v) for n, v in pairs]
+    return urlunsplit(parts._replace(query=urlencode(cleaned, safe="/:")))
+
+
+def normalise_url(url: str) -> str:
+    """A URL with credentials blanked and run-to-run values (dates, expiry times) removed."""
+    parts = urlsplit(scrub_url(url))
+    pairs = [
+        (n, v) for n, v in parse_qsl(parts.query, keep_blank_values=True) if n.lower() not in VOLATILE_QUERY_PARAMS
+    ]
+    return urlunsplit(parts._replace(query=urlencode(sorted(pairs), safe="/:")))
+
+
+def _map_json_strings(value: Any, fn) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, list):
+        return [_map_json_strings(v, fn) for v in value]
+    if isinstance(value, dict):
+        return {k: _map_json_strings(v, fn) for k, v in value.items()}
+    return value
+
+
+def upload_placeholder(data: bytes) -> bytes:
+    """What a recording stores instead of uploaded bytes: their hash and size."""
+    return f"sha256:{hashlib.sha256(data).hexdigest()} ({len(data)} bytes)".encode()
+
+
+def _is_upload(path: str, content_type: str, body: bytes) -> bool:
+    if UPLOAD_PLACEHOLDER.match(body):
+        return False
+    if path.endswith("/v2/upload") or content_type.startswith(("application/octet-stream", "audio/", "video/")):
+        return True
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _scrub_body(body: bytes | None, content_type: str, path: str, secrets: Iterable[str]) -> bytes | None:
+    if not body:
+        return body
+    if _is_upload(path, content_type, body):
+        return upload_placeholder(body)
+    text = body.decode("utf-8")
+    if "json" in content_type or text[:1] in "{[":
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            scrubbed = _map_json_strings(parsed, lambda s: scrub_text(s, secrets))
+            return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode()
+    return scrub_text(text, secrets).encode()
+
+
+def _header(headers: dict, name: str) -> str:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, list) else value
+    return ""
+
+
+@dataclass
+class Scrubber:
+    """Turns live requests and responses into what a recording may hold.
+
+    ``secrets`` are literal values to blank wherever they appear (the API key, AWS keys...);
+    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API.
+    """
+
+    secrets: list[str] = field(default_factory=list)
+    stand_in: str | None = None
+
+    def is_recorded(self, request) -> bool:
+        """Loopback traffic (a local S3, a local media server) runs for real and is not
+        recorded; only the API's hosts, or the stand-in for them, are."""
+        host = urlsplit(request.uri).netloc
+        if self.stand_in and host == self.stand_in:
+            return True
+        hostname = urlsplit(request.uri).hostname or ""
+        return not (hostname in {"localhost", "::1"} or hostname.startswith("127."))
+
+    def real_uri(self, uri: str) -> str:
+        """The URI with the stand-in's address replaced by the real API host."""
+        parts = urlsplit(uri)
+        if not self.stand_in or parts.netloc != self.stand_in:
+            return uri
+        host = LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else API_HOST
+        return urlunsplit(parts._replace(scheme="https", netloc=host))
+
+    def request(self, request):
+        """A scrubbed copy of a vcrpy request, or ``None`` for traffic that is not recorded."""
+        if not self.is_recorded(request):
+            return None
+        request = copy.deepcopy(request)
+        request.uri = scrub_url(self.real_uri(request.uri))
+        content_type = _header(request.headers, "content-type")
+        request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
+        request.body = _scrub_body(request.body, content_type, urlsplit(request.uri).path, self.secrets)
+        return request
+
+    def response(self, response: dict) -> dict:
+        """A scrubbed copy of a vcrpy response dict."""
+        response = copy.deepcopy(response)
+        headers = response.get("headers", {})
+        response["headers"] = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        body = response.get("body", {}).get("string")
+        if isinstance(body, bytes):
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                pass  # media bytes (a downloaded file) hold no text secrets
+            else:
+                response["body"]["string"] = scrub_text(text, self.secrets).encode()
+        return response
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+def _normalised_body(body: bytes | str | None) -> Any:
+    if body is None or body == b"" or body == "":
+        return None
+    raw = body.encode() if isinstance(body, str) else body
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return raw
+    return _map_json_strings(parsed, lambda s: normalise_url(s) if s.startswith(("http://", "https://")) else s)
+
+
+def match_body(r1, r2) -> None:
+    """vcrpy matcher: bodies equal as JSON after URL normalisation, or byte for byte."""
+    a, b = _normalised_body(r1.body), _normalised_body(r2.body)
+    assert a == b, f"body {_preview(a)} != {_preview(b)}"
+
+
+def match_query(r1, r2) -> None:
+    """vcrpy matcher: query strings equal once credentials and volatile values are removed."""
+    a, b = urlsplit(normalise_url(r1.uri)).query, urlsplit(normalise_url(r2.uri)).query
+    assert a == b, f"query {a!r} != {b!r}"
+
+
+MATCH_ON = ("method", "host", "path", "match_query", "match_body")
+
+
+def _preview(value: Any, limit: int = 200) -> str:
+    text = json.dumps(value, sort_keys=True) if not isinstance(value, bytes) else repr(value[:60])
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+# --- the missing-request error -----------------------------------------------------------------
+
+
+def _missing_request_error_class():
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    class RecordingMissingError(CannotOverwriteExistingCassetteException, CookbookError):
+        """A notebook in replay mode sent a request its recording does not hold."""
+
+        def __init__(self, *args, **kwargs):
+            cassette, request = kwargs["cassette"], kwargs["failed_request"]
+            self.cassette, self.failed_request = cassette, request
+            self.similar_requests = cassette.find_requests_with_most_matches(request)
+            Exception.__init__(self, missing_request_message(cassette, request, self.similar_requests))
+
+    return RecordingMissingError
+
+
+def missing_request_message(cassette, request, similar_requests) -> str:
+    """Explain a replay miss: which notebook, which request, why, and how to re-record."""
+    slug = Path(cassette._path).stem
+    body = _normalised_body(request.body)
+    lines = [
+        f"Notebook {slug!r} sent a request that its recording does not hold:",
+        f"  {request.method} {request.uri}",
+    ]
+    if body is not None:
+        lines.append(f"  body: {_preview(body, 400)}")
+    if similar_requests:
+        closest, _ok, failed = similar_requests[0]
+        if failed:
+            lines.append(f"Closest recorded request: {closest.method} {closest.uri}")
+            lines += [f"  differs in {name}: {message}" for name, message in failed]
+        else:
+            lines.append("It matches a recorded request whose response has already been played.")
+            lines.append("Each recorded response plays once: run the notebook again from its setup cell.")
+    lines += [
+        f"Recording: {cassette._path}",
+        "If the notebook changed on purpose, re-record it: "
+        f"`{RECORD_COMMAND.format(slug=slug)}` with ASSEMBLYAI_API_KEY set, "
+        f"or `{RECORD_EMULATOR_COMMAND.format(slug=slug)}` against the local emulator.",
+    ]
+    return "\n".join(lines)
+
+
+def _install_missing_request_error() -> None:
+    """Make vcrpy raise :class:`RecordingMissingError` (a subclass of its own exception)."""
+    import vcr.stubs
+    import vcr.stubs.httpx_stubs
+
+    error = _missing_request_error_class()
+    for module in (vcr.stubs, vcr.stubs.httpx_stubs):
+        if not issubclass(module.CannotOverwriteExistingCassetteException, CookbookError):
+            module.CannotOverwriteExistingCassetteException = error
+
+
+# --- cassettes ---------------------------------------------------------------------------------
+
+
+def read_provenance(path: Path) -> dict:
+    """The ``provenance`` block of a cassette's metadata (empty when it has none)."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text()) or {}
+    return (data.get("metadata") or {}).get("provenance") or {}
+
+
+def provenance(slug: str, source: str) -> dict:
+    """Where and when a recording was made."""
+    import assemblyai
+
+    return {
+        "notebook": slug,
+        "source": source,
+        "recorded_on": dt.date.today().isoformat(),
+        "sdk_version": assemblyai.__version__,
+    }
+
+
+class Recording:
+    """One notebook's cassette, opened for replay or for recording."""
+
+    def __init__(self, path: Path, *, record: bool, scrubber: Scrubber, source: str | None = None):
+        import vcr
+
+        _install_missing_request_error()
+        self.path = Path(path)
+        self.record = record
+        # A recording is written beside the old one and moved into place only when it is
+        # complete, so a failed run never destroys the previous recording.
+        self._write_path = self.path.with_suffix(".recording.yaml") if record else self.path
+        if record and self._write_path.exists():
+            self._write_path.unlink()
+        recorder = vcr.VCR(
+            record_mode="all" if record else "none",
+            match_on=MATCH_ON,
+            before_record_request=scrubber.request,
+            before_record_response=scrubber.response,
+            decode_compressed_response=True,
+        )
+        recorder.register_matcher("match_body", match_body)
+        recorder.register_matcher("match_query", match_query)
+        self._context = recorder.use_cassette(str(self._write_path))
+        self.cassette = self._context.__enter__()
+        if record:
+            self.cassette.get_metadata("provenance", provenance(self.path.stem, source or "unknown"))
+        self._open = True
+
+    def close(self) -> Path | None:
+        """Stop intercepting; when recording, save and move the cassette into place."""
+        if not self._open:
+            return None
+        self._open = False
+        self._context.__exit__(None, None, None)
+        if self.record:
+            if not self._write_path.exists():  # nothing was sent: an empty recording
+                self._write_path.write_text("interactions: []\nversion: 1\n")
+            self._write_path.replace(self.path)
+            return self.path
+        return None

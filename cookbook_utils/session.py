@@ -1,0 +1,138 @@
+"""``setup(slug)``: the one call at the top of every notebook."""
+
+from __future__ import annotations
+
+import atexit
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from . import paths
+from .config import (
+    API_BASE_URL,
+    ENV_API_BASE_URL,
+    LLM_GATEWAY_BASE_URL,
+    RECORD_COMMAND,
+    RECORD_EMULATOR_COMMAND,
+    SPEECH_MODELS,
+)
+from .errors import MissingCassetteError
+from .modes import Mode, resolve_mode
+from .recording import Recording, Scrubber, read_provenance
+
+#: The key the SDK is given in replay: it must have one, and nothing ever sees it.
+REPLAY_KEY = "replay-mode-no-key"
+
+#: Environment variables whose values are credentials; the recorder blanks them everywhere.
+SECRET_ENV_VARS = (
+    "ASSEMBLYAI_API_KEY",
+    "OPENAI_API_KEY",
+    "HF_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+)
+
+
+@dataclass(frozen=True)
+class Session:
+    """What a notebook gets back from :func:`setup`."""
+
+    slug: str
+    mode: Mode
+    reason: str
+    speech_models: tuple[str, ...]
+    cassette: Path
+    provenance: dict
+
+    @property
+    def replaying(self) -> bool:
+        """True when HTTP calls are served from the recording."""
+        return self.mode is Mode.REPLAY
+
+    def audio(self, name: str) -> Path:
+        """Path of a reference recording shipped in ``data/audio``."""
+        return paths.audio_file(name)
+
+
+_active: Recording | None = None
+
+
+def _close_active() -> None:
+    global _active
+    if _active is not None:
+        _active.close()
+        _active = None
+
+
+def save_recording() -> Path | None:
+    """Finish a record-mode run: write the cassette. Returns its path (None if not recording)."""
+    global _active
+    if _active is None or not _active.record:
+        return None
+    path = _active.close()
+    _active = None
+    return path
+
+
+def _describe_source(source: dict) -> str:
+    where = "the local emulator" if source.get("source") == "emulator" else source.get("source", "an unknown source")
+    when = f" on {source['recorded_on']}" if source.get("recorded_on") else ""
+    return f"recorded against {where}{when}"
+
+
+def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
+    import assemblyai as aai
+
+    aai.settings.api_key = api_key
+    aai.settings.base_url = base_url
+    aai.settings.llm_gateway_base_url = base_url if base_url != API_BASE_URL else LLM_GATEWAY_BASE_URL
+    if replay:
+        aai.settings.polling_interval = 0  # recorded responses come back at once
+    else:
+        aai.settings.polling_interval = 3.0
+
+
+def setup(slug: str, *, quiet: bool = False) -> Session:
+    """Prepare a notebook: choose the mode, configure the SDK, start replay or recording.
+
+    Prints one line saying which mode was chosen and why. Raises :class:`UnknownRecipeError`
+    for a slug that names no notebook and :class:`MissingCassetteError` when replay is chosen
+    but the notebook has no recording.
+    """
+    global _active
+    paths.notebook_path(slug)  # an unknown slug fails here, with suggestions
+    decision = resolve_mode()
+    cassette = paths.cassette_path(slug)
+    _close_active()
+
+    if decision.mode is Mode.REPLAY:
+        if not cassette.is_file():
+            raise MissingCassetteError(
+                f"Notebook {slug!r} has no recording at {cassette}, so it cannot run in replay mode "
+                f"({decision.reason}). Set ASSEMBLYAI_API_KEY to run it live, or record it: "
+                f"`{RECORD_COMMAND.format(slug=slug)}` (with a key) or "
+                f"`{RECORD_EMULATOR_COMMAND.format(slug=slug)}`."
+            )
+        source = read_provenance(cassette)
+        _configure_sdk(REPLAY_KEY, API_BASE_URL, replay=True)
+        _active = Recording(cassette, record=False, scrubber=Scrubber())
+        line = f"Mode: replay ({decision.reason}). Serving data/cassettes/{cassette.name}, {_describe_source(source)}."
+    else:
+        base_url = os.environ.get(ENV_API_BASE_URL, "").rstrip("/") or API_BASE_URL
+        _configure_sdk(decision.api_key or "", base_url, replay=False)
+        source = {}
+        if decision.mode is Mode.RECORD:
+            stand_in = urlsplit(base_url).netloc if base_url != API_BASE_URL else None
+            origin = "emulator" if stand_in else urlsplit(API_BASE_URL).netloc
+            secrets = [decision.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
+            _active = Recording(cassette, record=True, scrubber=Scrubber(secrets, stand_in), source=origin)
+            atexit.register(save_recording)
+            source = {"source": origin}
+            line = f"Mode: record ({decision.reason}). Rewriting data/cassettes/{cassette.name} from {base_url}."
+        else:
+            line = f"Mode: live ({decision.reason}). Requests go to {base_url}."
+    if not quiet:
+        print(line)
+    return Session(slug, decision.mode, decision.reason, tuple(SPEECH_MODELS), cassette, source)

@@ -1,0 +1,211 @@
+"""Record and replay through vcrpy: scrubbing, matching, host rewriting and the missing-request error.
+
+A loopback HTTP server stands in for the API while recording, exactly as the emulator does; the
+replay half then talks to the real host name, which must be served from the cassette alone.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+import requests
+import yaml
+
+from cookbook_utils.errors import CookbookError
+from cookbook_utils.recording import (
+    REDACTED,
+    Recording,
+    Scrubber,
+    normalise_url,
+    read_provenance,
+    scrub_text,
+    scrub_url,
+    upload_placeholder,
+)
+
+KEY = "0123456789abcdef0123456789abcdef"
+PRESIGNED = (
+    "https://bucket.s3.amazonaws.com/call.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261125%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Date={date}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature={sig}"
+)
+AUDIO = bytes(range(256)) * 64
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """Answers every request with JSON describing it, like an API would answer with data."""
+
+    def _reply(self, payload):
+        body = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("set-cookie", f"session={KEY}")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        data = self.rfile.read(int(self.headers.get("content-length", 0)))
+        if self.path == "/v2/upload":
+            self._reply({"upload_url": "https://cdn.assemblyai.com/upload/abc", "size": len(data)})
+        else:
+            self._reply(
+                {"id": "t1", "status": "queued", "echo": json.loads(data), "auth": self.headers["authorization"]}
+            )
+
+    def do_GET(self):
+        self._reply({"id": "t1", "status": "completed", "path": self.path})
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stand_in():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _transcript_body(date="20261125T101500Z", sig="a" * 64):
+    return {"audio_url": PRESIGNED.format(date=date, sig=sig), "speech_models": ["universal-2"], "speaker_labels": True}
+
+
+def _record(tmp_path, stand_in):
+    cassette = tmp_path / "demo.yaml"
+    recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")
+    with httpx.Client(base_url=f"http://{stand_in}", headers={"authorization": KEY}) as client:
+        upload = client.post("/v2/upload", content=AUDIO).json()
+        created = client.post("/v2/transcript", json=_transcript_body()).json()
+        client.get("/v2/transcript/t1")
+    recording.close()
+    return cassette, upload, created
+
+
+def test_recording_is_scrubbed_and_names_the_real_host(tmp_path, stand_in):
+    cassette, upload, created = _record(tmp_path, stand_in)
+    assert created["auth"] == KEY  # the stand-in really saw the key...
+    text = cassette.read_text()
+    assert KEY not in text  # ...and the recording holds it nowhere
+    assert "a" * 64 not in text and "AKIAIOSFODNN7EXAMPLE" not in text
+    assert "127.0.0.1" not in text and "set-cookie" not in text.lower()
+    interactions = yaml.safe_load(text)["interactions"]
+    uris = [i["request"]["uri"] for i in interactions]
+    assert uris == [
+        "https://api.assemblyai.com/v2/upload",
+        "https://api.assemblyai.com/v2/transcript",
+        "https://api.assemblyai.com/v2/transcript/t1",
+    ]
+    assert interactions[0]["request"]["body"] == upload_placeholder(AUDIO).decode()
+    assert all(set(i["request"]["headers"]) <= {"content-type", "Content-Type"} for i in interactions)
+    assert read_provenance(cassette)["source"] == "emulator"
+    assert read_provenance(cassette)["notebook"] == "demo"
+
+
+def test_replay_serves_the_recording_without_the_network(tmp_path, stand_in):
+    cassette, upload, _ = _record(tmp_path, stand_in)
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://api.assemblyai.com", headers={"authorization": "other"}) as client:
+            assert client.post("/v2/upload", content=AUDIO).json() == upload
+            # A fresh presigned URL: new date and signature, same object and expiry.
+            replayed = client.post("/v2/transcript", json=_transcript_body("20261126T000000Z", "b" * 64)).json()
+            assert replayed["status"] == "queued" and replayed["auth"] == REDACTED
+            assert client.get("/v2/transcript/t1").json()["status"] == "completed"
+    finally:
+        recording.close()
+
+
+def test_changed_request_raises_a_clear_error(tmp_path, stand_in):
+    cassette, _, _ = _record(tmp_path, stand_in)
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    body = _transcript_body()
+    del body["speaker_labels"]
+    try:
+        with httpx.Client(base_url="https://api.assemblyai.com") as client:
+            with pytest.raises(CookbookError) as caught:
+                client.post("/v2/transcript", json=body)
+    finally:
+        recording.close()
+    message = str(caught.value)
+    assert "Notebook 'demo' sent a request that its recording does not hold" in message
+    assert "POST https://api.assemblyai.com/v2/transcript" in message
+    assert "differs in match_body" in message
+    assert "make record NOTEBOOK=demo" in message and "make record-emulator NOTEBOOK=demo" in message
+
+
+def test_other_uploaded_bytes_do_not_match(tmp_path, stand_in):
+    cassette, _, _ = _record(tmp_path, stand_in)
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with pytest.raises(CookbookError, match="/v2/upload"):
+            httpx.post("https://api.assemblyai.com/v2/upload", content=AUDIO[:-1])
+    finally:
+        recording.close()
+
+
+def test_a_response_plays_once(tmp_path, stand_in):
+    cassette, _, _ = _record(tmp_path, stand_in)
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        assert httpx.get("https://api.assemblyai.com/v2/transcript/t1").status_code == 200
+        with pytest.raises(CookbookError, match="already been played"):
+            httpx.get("https://api.assemblyai.com/v2/transcript/t1")
+    finally:
+        recording.close()
+
+
+def test_requests_library_is_replayed_too(tmp_path, stand_in):
+    cassette, _, _ = _record(tmp_path, stand_in)
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        assert requests.get("https://api.assemblyai.com/v2/transcript/t1", timeout=5).json()["id"] == "t1"
+        with pytest.raises(CookbookError, match="does not hold"):
+            requests.get("https://api.assemblyai.com/v2/transcript/t2", timeout=5)
+    finally:
+        recording.close()
+
+
+def test_other_loopback_servers_run_for_real_and_are_not_recorded(tmp_path, stand_in):
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        cassette = tmp_path / "local.yaml"
+        recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")
+        assert httpx.get(f"http://127.0.0.1:{other.server_port}/media").json()["path"] == "/media"
+        recording.close()
+        assert yaml.safe_load(cassette.read_text())["interactions"] == []
+        # In replay the local server is still reached for real.
+        recording = Recording(cassette, record=False, scrubber=Scrubber())
+        try:
+            assert httpx.get(f"http://127.0.0.1:{other.server_port}/again").json()["path"] == "/again"
+        finally:
+            recording.close()
+    finally:
+        other.shutdown()
+
+
+def test_failed_recording_keeps_the_previous_cassette(tmp_path, stand_in):
+    cassette, _, _ = _record(tmp_path, stand_in)
+    before = cassette.read_text()
+    Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")  # never closed
+    assert cassette.read_text() == before
+
+
+def test_scrub_text_patterns():
+    text = "key sk-proj-abcdefghijklmnopqrstuvwxyz hf_abcdefghijklmnopqrstuvwxyz123456 AKIAIOSFODNN7EXAMPLE"
+    assert scrub_text(text) == f"key {REDACTED} {REDACTED} {REDACTED}"
+    assert scrub_text(f"authorization: {KEY}", [KEY]) == f"authorization: {REDACTED}"
+
+
+def test_presigned_urls_are_scrubbed_and_normalised():
+    a = PRESIGNED.format(date="20261125T101500Z", sig="a" * 64)
+    b = PRESIGNED.format(date="20261126T090000Z", sig="c" * 64)
+    assert "a" * 64 not in scrub_url(a) and "X-Amz-Expires=3600" in scrub_url(a)
+    assert normalise_url(a) == normalise_url(b)
+    assert normalise_url(a) != normalise_url(a.replace("call.mp3", "other.mp3"))
+    assert normalise_url(a) != normalise_url(a.replace("X-Amz-Expires=3600", "X-Amz-Expires=60"))

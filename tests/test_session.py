@@ -1,0 +1,104 @@
+"""setup(): the one line it prints, the SDK settings it makes, and its errors."""
+
+import json
+
+import assemblyai as aai
+import httpx
+import pytest
+
+import cookbook_utils as cu
+from cookbook_utils import paths
+from cookbook_utils.recording import Recording, Scrubber
+from tests.test_recording import KEY, _Echo  # noqa: F401  (the stand-in server)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throwaway cookbook folder with one notebook, 'demo', and no recording yet."""
+    (tmp_path / "notebooks" / "speakers").mkdir(parents=True)
+    (tmp_path / "notebooks" / "speakers" / "demo.ipynb").write_text(json.dumps({"cells": []}))
+    (tmp_path / "data" / "cassettes").mkdir(parents=True)
+    monkeypatch.setenv("COOKBOOK_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    for name in ("COOKBOOK_MODE", "COOKBOOK_RECORD", "ASSEMBLYAI_API_KEY", "COOKBOOK_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    paths.project_root.cache_clear()
+    yield tmp_path
+    cu.session._close_active()
+    paths.project_root.cache_clear()
+
+
+def _write_cassette(project):
+    path = project / "data" / "cassettes" / "demo.yaml"
+    recording = Recording(path, record=True, scrubber=Scrubber(), source="emulator")
+    recording.close()
+    return path
+
+
+def test_unknown_slug_suggests_the_closest(project):
+    with pytest.raises(cu.UnknownRecipeError, match="Did you mean 'demo'"):
+        cu.setup("demos")
+
+
+def test_replay_without_a_recording_says_what_to_do(project):
+    with pytest.raises(cu.MissingCassetteError) as caught:
+        cu.setup("demo")
+    message = str(caught.value)
+    assert "data/cassettes/demo.yaml" in message
+    assert "ASSEMBLYAI_API_KEY" in message and "make record NOTEBOOK=demo" in message
+
+
+def test_replay_line_and_sdk_settings(project, capsys):
+    _write_cassette(project)
+    session = cu.setup("demo")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Mode: replay (no API key found")
+    assert "recorded against the local emulator on " in line
+    assert session.replaying and session.mode is cu.Mode.REPLAY
+    assert list(session.speech_models) == cu.SPEECH_MODELS
+    assert aai.settings.polling_interval == 0
+    assert aai.settings.base_url == "https://api.assemblyai.com"
+    # The replay is active: an unrecorded call fails without touching the network.
+    with pytest.raises(cu.CookbookError, match="does not hold"):
+        httpx.get("https://api.assemblyai.com/v2/transcript/nope")
+
+
+def test_forced_replay_says_so(project, capsys, monkeypatch):
+    _write_cassette(project)
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    monkeypatch.setenv("COOKBOOK_MODE", "replay")
+    cu.setup("demo")
+    assert capsys.readouterr().out.startswith("Mode: replay (COOKBOOK_MODE=replay is set)")
+    assert aai.settings.api_key != KEY
+
+
+def test_live_with_a_key(project, capsys, monkeypatch):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    session = cu.setup("demo")
+    assert session.mode is cu.Mode.LIVE
+    assert capsys.readouterr().out.strip() == (
+        "Mode: live (API key from $ASSEMBLYAI_API_KEY). Requests go to https://api.assemblyai.com."
+    )
+    assert aai.settings.api_key == KEY and aai.settings.polling_interval > 0
+
+
+def test_record_against_a_stand_in(project, capsys, monkeypatch):
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+        monkeypatch.setenv("COOKBOOK_RECORD", "1")
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+        session = cu.setup("demo")
+        assert session.mode is cu.Mode.RECORD
+        assert capsys.readouterr().out.startswith("Mode: record (")
+        httpx.get(f"{aai.settings.base_url}/v2/transcript/t1", headers={"authorization": KEY})
+        path = cu.save_recording()
+    finally:
+        server.shutdown()
+    text = path.read_text()
+    assert "https://api.assemblyai.com/v2/transcript/t1" in text and KEY not in text
+    assert "source: emulator" in text

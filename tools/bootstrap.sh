@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set up everything the cookbook needs on a fresh Debian machine: the system tools the recipes
+# call (ffmpeg, sox, mediainfo, espeak-ng) and a virtual environment with the package and its
+# extras. Safe to run again: it installs only what is missing or what pyproject.toml changed.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="${COOKBOOK_VENV:-$root/.venv}"
+extras="${COOKBOOK_EXTRAS:-lab,test}"
+python="${PYTHON:-python3}"
+
+# 1. Debian packages (command -> package).
+declare -A needed=([ffmpeg]=ffmpeg [sox]=sox [mediainfo]=mediainfo [espeak-ng]=espeak-ng)
+missing=()
+for cmd in "${!needed[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
+    echo "bootstrap: need root to install ${missing[*]}: run 'sudo apt-get install -y ${missing[*]}' and try again" >&2
+    exit 1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. The virtual environment, rebuilt when pyproject.toml or this script changes.
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
+  echo "bootstrap: Python 3.10 or newer is needed (found $("$python" --version))" >&2; exit 1; }
+stamp="$(cat "$root/pyproject.toml" "$root/tools/bootstrap.sh" | sha256sum | cut -c1-16)-$extras"
+if [ -f "$venv/.cookbook-stamp" ] && [ "$(cat "$venv/.cookbook-stamp")" = "$stamp" ]; then
+  exit 0
+fi
+echo "bootstrap: preparing the virtual environment in $venv"
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+# PyTorch's CPU build first, so nothing later pulls the CUDA wheels (used by the embedding extras).
+if [ "${COOKBOOK_TORCH:-auto}" != "skip" ] && grep -q '"sentence-transformers' "$root/pyproject.toml"; then
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "torch==2.13.0"
+fi
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[$extras]"
+echo "$stamp" > "$venv/.cookbook-stamp"

@@ -1,0 +1,128 @@
+"""Re-record notebooks: run each in record mode, then replay it and store the replay's outputs.
+
+    python -m tools.record speaker-labels            # against the real API (needs ASSEMBLYAI_API_KEY)
+    python -m tools.record --emulator speaker-labels # against the local emulator
+    python -m tools.record --emulator --all
+
+A notebook is recorded in three steps: (1) it runs with ``COOKBOOK_RECORD=1``, its HTTP calls
+going to the API (or the emulator) and into a new cassette; (2) it runs again in replay mode
+from that cassette, which proves the recording is complete; (3) the replay's outputs are saved
+into the notebook. If step 2 fails, the previous cassette is put back and the new one is kept
+beside it as ``<slug>.rejected.yaml`` for inspection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from cookbook_utils import paths
+from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_MODE, ENV_RECORD
+
+SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
+CELL_TIMEOUT_S = 900
+
+
+@contextmanager
+def _environment(**changes: str | None):
+    """Set (or, with None, remove) environment variables for the duration of a block."""
+    saved = {name: os.environ.get(name) for name in changes}
+    try:
+        for name, value in changes.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel (in the environment as it is now)."""
+    nb = nbformat.read(notebook, as_version=4)
+    if extra_cell:
+        nb.cells.append(nbformat.v4.new_code_cell(extra_cell))
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
+    client.execute()
+    if extra_cell:
+        nb.cells.pop()
+    return nb
+
+
+def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
+    """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
+    notebook = paths.notebook_path(slug)
+    cassette = paths.cassette_path(slug)
+    backup = cassette.with_suffix(".previous.yaml")
+    if cassette.exists():
+        shutil.copy2(cassette, backup)
+    started = time.perf_counter()
+    try:
+        with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}):
+            execute(notebook, extra_cell=SAVE_CELL)
+        recorded = time.perf_counter()
+        with _environment(**{ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None}):
+            replayed = execute(notebook)
+    except Exception:
+        if cassette.exists() and backup.exists():
+            cassette.replace(cassette.with_suffix(".rejected.yaml"))
+            backup.replace(cassette)
+            print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
+        raise
+    backup.unlink(missing_ok=True)
+    nbformat.write(replayed, notebook)
+    print(
+        f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
+        f"wrote {cassette.relative_to(paths.project_root())} and {notebook.relative_to(paths.project_root())}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("slugs", nargs="*", help="notebooks to record, by slug")
+    parser.add_argument("--all", action="store_true", help="record every notebook")
+    parser.add_argument("--emulator", action="store_true", help="record against the local emulator")
+    args = parser.parse_args(argv)
+    slugs = sorted(paths.notebooks()) if args.all else args.slugs
+    if not slugs:
+        parser.error("name at least one notebook, or pass --all")
+    for slug in slugs:
+        paths.notebook_path(slug)  # fail early on a typo
+    if args.emulator:
+        from tools.emulator import Emulator
+
+        key = "emulator-" + secrets.token_hex(16)
+        for slug in slugs:
+            with Emulator(api_key=key, notebook=slug) as emulator:
+                record_one(slug, emulator_url=emulator.base_url, api_key=key)
+        return 0
+    key = os.environ.get(ENV_API_KEY)
+    if not key:
+        parser.error(f"recording against the real API needs {ENV_API_KEY}; or pass --emulator")
+    for slug in slugs:
+        record_one(slug, emulator_url=None, api_key=key)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
