@@ -33,11 +33,18 @@ if [ -f "$venv/.cookbook-stamp" ] && [ "$(cat "$venv/.cookbook-stamp")" = "$stam
   exit 0
 fi
 echo "bootstrap: preparing the virtual environment in $venv"
+pip_quiet() {  # pip, silent on success (some machines' pip configuration warns for every package)
+  local log; log="$(mktemp)"
+  if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@" >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; echo "bootstrap: pip install $* failed" >&2; return 1
+  fi
+  rm -f "$log"
+}
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+pip_quiet --upgrade pip
 # PyTorch's CPU build first, so nothing later pulls the CUDA wheels (used by the embedding extras).
 if [ "${COOKBOOK_TORCH:-auto}" != "skip" ] && grep -q '"sentence-transformers' "$root/pyproject.toml"; then
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check "torch==2.13.0"
+  pip_quiet "torch==2.13.0"
 fi
-"$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[$extras]"
+pip_quiet -e "$root[$extras]"
 echo "$stamp" > "$venv/.cookbook-stamp"

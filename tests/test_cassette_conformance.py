@@ -1,0 +1,50 @@
+"""Every recorded request and response validates against AssemblyAI's official specifications."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
+
+spec = pytest.importorskip("tools.spec")
+pytestmark = pytest.mark.skipif(
+    not spec.spec_available(), reason="../shared/reference/ (the official specs) is not beside the project"
+)
+
+
+def _json_or_text(body):
+    if body is None:
+        return None
+    text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _interactions(path):
+    for number, interaction in enumerate(yaml.safe_load(path.read_text())["interactions"], start=1):
+        yield number, interaction["request"], interaction["response"]
+
+
+@pytest.mark.parametrize("cassette", CASSETTES, ids=lambda p: p.stem)
+def test_recorded_interactions_follow_the_spec(cassette):
+    checked = 0
+    for number, request, response in _interactions(cassette):
+        where = f"{cassette.name} interaction {number}: {request['method']} {request['uri']}"
+        body = _json_or_text(request.get("body"))
+        if isinstance(body, dict):
+            spec.validate_request(request["method"], request["uri"], body)
+        content_type = next(
+            iter(response["headers"].get("content-type") or response["headers"].get("Content-Type") or [""]), ""
+        )
+        payload = _json_or_text(response["body"].get("string"))
+        try:
+            spec.validate_response(request["method"], request["uri"], response["status"]["code"], payload, content_type)
+        except spec.SpecViolation as error:
+            raise AssertionError(f"{where}: {error}") from error
+        checked += 1
+    assert checked, f"{cassette.name} holds no interactions"

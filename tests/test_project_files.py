@@ -1,0 +1,93 @@
+"""Checks over what the project ships: every notebook has its recording and every recording its
+notebook; no notebook or recording holds a secret; notebooks carry the outputs of a real run."""
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cookbook_utils import paths
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = paths.notebooks()
+CASSETTES = {p.stem: p for p in (ROOT / "data" / "cassettes").glob("*.yaml")}
+
+#: Shapes of credentials: AssemblyAI keys (32 hex), OpenAI, Hugging Face, AWS ids and signatures.
+SECRET_SHAPES = [
+    re.compile(r"(?i)authorization[\"']?\s*[:=]\s*[\"']?(?!REDACTED)[0-9a-z_-]{20,}"),
+    re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),
+    re.compile(r"\bhf_[A-Za-z0-9]{30,}"),
+    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    re.compile(r"(?i)x-amz-signature=(?!REDACTED)[0-9a-f]{16,}"),
+    re.compile(r"(?i)x-amz-credential=(?!REDACTED)[A-Z0-9]{16,}"),
+    re.compile(r"(?i)x-amz-security-token=(?!REDACTED)\w{16,}"),
+    re.compile(r"(?i)\bbearer\s+(?!REDACTED)[A-Za-z0-9._~+/=-]{16,}"),
+]
+
+
+def _tracked_files() -> list[Path]:
+    try:
+        out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return [p for p in ROOT.rglob("*") if p.is_file() and ".venv" not in p.parts and ".git" not in p.parts]
+    return [ROOT / line for line in out.splitlines() if line]
+
+
+def find_secrets(text: str) -> list[str]:
+    """The substrings of ``text`` that look like credentials."""
+    return [m.group(0) for pattern in SECRET_SHAPES for m in pattern.finditer(text)]
+
+
+def test_secret_shapes_are_detected():
+    # The scan itself must be able to fail.
+    assert find_secrets('{"authorization": "0123456789abcdef0123456789abcdef"}')
+    assert find_secrets("X-Amz-Signature=" + "ab" * 32)
+    assert find_secrets("key sk-proj-abcdefghijklmnopqrstuvwxyz")
+    assert not find_secrets('{"authorization": "REDACTED"} X-Amz-Signature=REDACTED')
+
+
+def test_every_notebook_has_a_recording_and_every_recording_a_notebook():
+    assert NOTEBOOKS, "no notebooks found"
+    assert sorted(NOTEBOOKS) == sorted(CASSETTES), (
+        f"notebooks without a recording: {sorted(set(NOTEBOOKS) - set(CASSETTES))}; "
+        f"recordings without a notebook: {sorted(set(CASSETTES) - set(NOTEBOOKS))}"
+    )
+
+
+@pytest.mark.parametrize("slug", sorted(CASSETTES))
+def test_recording_states_its_provenance(slug):
+    data = yaml.safe_load(CASSETTES[slug].read_text())
+    provenance = (data.get("metadata") or {}).get("provenance") or {}
+    assert provenance.get("notebook") == slug
+    assert provenance.get("source") in {"emulator", "api.assemblyai.com"}
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(provenance.get("recorded_on")))
+    for interaction in data["interactions"]:
+        assert set(k.lower() for k in interaction["request"]["headers"]) <= {"content-type"}
+
+
+def test_no_tracked_file_holds_a_secret():
+    hits = []
+    for path in _tracked_files():
+        if path.suffix in {".mp3", ".wav", ".png", ".ogg"} or not path.is_file():
+            continue
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        hits += [f"{path.relative_to(ROOT)}: {secret[:24]}..." for secret in find_secrets(text)]
+    assert not hits, "credentials found:\n" + "\n".join(hits)
+
+
+@pytest.mark.parametrize("slug", sorted(NOTEBOOKS))
+def test_notebook_carries_the_outputs_of_a_run(slug):
+    cells = json.loads(NOTEBOOKS[slug].read_text())["cells"]
+    code = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    assert code, "a recipe without code"
+    assert all(c.get("execution_count") for c in code), "code cells that were never executed"
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "cells were not run once, top to bottom"
+    setup = "".join(code[0]["source"])
+    assert f'cu.setup("{slug}")' in setup, "the first code cell must call cu.setup with the notebook's slug"
