@@ -38,9 +38,8 @@ def test_recorded_interactions_follow_the_spec(cassette):
         body = _json_or_text(request.get("body"))
         if isinstance(body, dict):
             spec.validate_request(request["method"], request["uri"], body)
-        content_type = next(
-            iter(response["headers"].get("content-type") or response["headers"].get("Content-Type") or [""]), ""
-        )
+        headers = {name.lower(): values for name, values in response["headers"].items()}
+        content_type = (headers.get("content-type") or [""])[0]
         payload = _json_or_text(response["body"].get("string"))
         try:
             spec.validate_response(request["method"], request["uri"], response["status"]["code"], payload, content_type)
