@@ -1,0 +1,359 @@
+"""Synthesise a conversation script into reference audio with real word timings.
+
+    python -m tools.synth data/scripts/support-call.yaml
+    python -m tools.synth --all
+
+Each turn is spoken by libespeak-ng (through ctypes) in its speaker's voice. The synthesiser reports
+an event at the start of every word, with its position in the text and in the audio: those events
+are the word timings, so the transcripts the emulator builds from them are real, not estimated.
+Turns are joined with a pause, resampled to 16 kHz mono and encoded to MP3 with ffmpeg, and the
+timings are written beside the script (format: docs/contracts.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import functools
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = ROOT / "data" / "scripts"
+AUDIO = ROOT / "data" / "audio"
+
+# libespeak-ng's constants (speak_lib.h).
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+EVENT_LIST_TERMINATED, EVENT_WORD = 0, 1
+CHARS_UTF8, POS_CHARACTER = 1, 1
+PARAM_RATE, PARAM_PITCH, PARAM_RANGE = 1, 3, 4
+FRAME_MS = 10  # energy frames used to find where a word's sound ends
+
+
+class SynthError(RuntimeError):
+    """The script cannot be synthesised; the message says why and what to do."""
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass
+class Speech:
+    """One synthesised turn: its samples and the word events as (character index, start_ms)."""
+
+    samples: np.ndarray
+    events: list[tuple[int, int]]
+
+
+class Espeak:
+    """A thin wrapper over libespeak-ng in synchronous mode."""
+
+    def __init__(self) -> None:
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        try:
+            self._lib = ctypes.CDLL(name)
+        except OSError as error:
+            raise SynthError("libespeak-ng is not installed: apt-get install espeak-ng") from error
+        self.sample_rate = self._lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, None, 0)
+        if self.sample_rate <= 0:
+            raise SynthError("libespeak-ng failed to initialise (is espeak-ng-data installed?)")
+        self._chunks: list[np.ndarray] = []
+        self._events: list[tuple[int, int, int]] = []
+        self._callback = _CALLBACK(self._collect)  # keep a reference: C holds only the pointer
+        self._lib.espeak_SetSynthCallback(self._callback)
+        self._lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+
+    def _collect(self, wav, count, events) -> int:
+        if count > 0:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        index = 0
+        while events[index].type != EVENT_LIST_TERMINATED:
+            event = events[index]
+            if event.type == EVENT_WORD:
+                self._events.append((event.text_position, event.length, event.audio_position))
+            index += 1
+        return 0
+
+    def speak(self, text: str, voice: str, *, speed: int, pitch: int, pitch_range: int = 50) -> Speech:
+        """Synthesise ``text``; returns the samples and each word's start in milliseconds."""
+        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
+            raise SynthError(f"espeak-ng has no voice {voice!r}: see `espeak-ng --voices` and `--voices=variant`")
+        self._lib.espeak_SetParameter(PARAM_RATE, speed, 0)
+        self._lib.espeak_SetParameter(PARAM_PITCH, pitch, 0)
+        self._lib.espeak_SetParameter(PARAM_RANGE, pitch_range, 0)
+        self._chunks, self._events = [], []
+        data = text.encode("utf-8") + b"\0"
+        buffer = ctypes.create_string_buffer(data)
+        self._lib.espeak_Synth(buffer, len(data), 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+        self._lib.espeak_Synchronize()
+        samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=np.int16)
+        # text_position counts characters from 1; events of length 0 mark sentence ends.
+        events = [(pos - 1, ms) for pos, length, ms in self._events if length > 0]
+        return Speech(samples.astype(np.int16), events)
+
+
+def _voiced_frames(samples: np.ndarray, rate: int) -> np.ndarray:
+    """A boolean per 10 ms frame: does it hold speech (energy above a floor)?"""
+    step = rate * FRAME_MS // 1000
+    frames = samples[: len(samples) // step * step].astype(np.float64).reshape(-1, step)
+    rms = np.sqrt((frames**2).mean(axis=1))
+    return rms > max(150.0, rms.max() * 0.02) if len(rms) else np.zeros(0, dtype=bool)
+
+
+def _token_starts(text: str, events: list[tuple[int, int]], end_ms: int) -> list[tuple[str, int]]:
+    """Each whitespace-separated token of ``text`` with the start (ms) of its first word event.
+
+    espeak-ng reports one event per spoken word, at the word's character position: a number such as
+    "4417" gives several, "it's" one. Events are assigned to the token whose characters they fall in.
+    """
+    tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    starts: list[int | None] = [None] * len(tokens)
+    for position, ms in events:
+        for index, (_, first, last) in enumerate(tokens):
+            if first <= position < last:
+                starts[index] = ms if starts[index] is None else min(starts[index], ms)
+                break
+    if starts and starts[0] is None:
+        raise SynthError(f"espeak-ng reported no word event for the first word of {text!r}")
+    # espeak-ng sometimes speaks a short word together with the next one ("the name") and reports
+    # one event for both. Such a word shares the span up to the next event (or the end of the
+    # turn's sound), split in proportion to the words' lengths in characters.
+    index = 0
+    while index < len(tokens):
+        if starts[index] is not None:
+            index += 1
+            continue
+        gap_end = index
+        while gap_end < len(tokens) and starts[gap_end] is None:
+            gap_end += 1
+        first, span_start = index - 1, starts[index - 1]
+        span_end = starts[gap_end] if gap_end < len(tokens) else end_ms
+        lengths = [len(tokens[i][0]) for i in range(first, gap_end)]
+        elapsed = 0
+        for offset, i in enumerate(range(index, gap_end)):
+            elapsed += lengths[offset]
+            starts[i] = span_start + (span_end - span_start) * elapsed // sum(lengths)
+        index = gap_end
+    return [(token, start) for (token, _, _), start in zip(tokens, starts, strict=True)]
+
+
+def _word_timings(speech: Speech, text: str, rate: int) -> tuple[list[dict], int]:
+    """Each word with start and end (ms) in the turn, and where the turn's sound ends.
+
+    A word ends at the last voiced 10 ms frame before the next word starts."""
+    voiced = _voiced_frames(speech.samples, rate)
+    sound_end = (int(np.flatnonzero(voiced)[-1]) + 1) * FRAME_MS if voiced.any() else 0
+    tokens = _token_starts(text, speech.events, sound_end)
+    words = []
+    for index, (token, start) in enumerate(tokens):
+        limit = tokens[index + 1][1] if index + 1 < len(tokens) else sound_end
+        frames = np.flatnonzero(voiced[start // FRAME_MS : max(limit // FRAME_MS, start // FRAME_MS + 1)])
+        end = start + (int(frames[-1]) + 1) * FRAME_MS if len(frames) else limit
+        words.append({"text": token, "start": start, "end": max(min(end, limit), start + FRAME_MS)})
+    return words, sound_end
+
+
+@functools.cache
+def _espeak() -> Espeak:
+    """One engine per process: libespeak-ng keeps global state and is initialised once.
+
+    That state carries over from one utterance to the next, so output is reproducible for a whole
+    run of the tool (same scripts, same order), not for a single turn synthesised twice."""
+    return Espeak()
+
+
+def load_script(path: Path) -> dict:
+    """Read and check a conversation script."""
+    script = yaml.safe_load(path.read_text())
+    for key in ("language_code", "speakers", "turns"):
+        if key not in script:
+            raise SynthError(f"{path}: the script has no {key!r}")
+    for number, turn in enumerate(script["turns"]):
+        if turn.get("speaker") not in script["speakers"]:
+            raise SynthError(f"{path}: turn {number} names an unknown speaker {turn.get('speaker')!r}")
+    return script
+
+
+def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | None = None) -> dict:
+    """Synthesise one script: writes ``<audio_dir>/<name>.mp3`` and ``<name>.timing.json``."""
+    if not shutil.which("ffmpeg"):
+        raise SynthError("ffmpeg is not installed: apt-get install ffmpeg")
+    script = load_script(script_path)
+    name = script_path.name.removesuffix(".yaml")
+    timing_dir = timing_dir or script_path.parent
+    espeak = _espeak()
+    rate = espeak.sample_rate
+    pause = np.zeros(rate * int(script.get("pause_ms", 350)) // 1000, dtype=np.int16)
+    pieces, words, turns, offset = [], [], [], 0  # offset counts samples, so no rounding drifts
+    for number, turn in enumerate(script["turns"]):
+        voice = script["speakers"][turn["speaker"]]
+        speech = espeak.speak(
+            turn["text"],
+            voice["voice"],
+            speed=voice.get("speed", 160),
+            pitch=voice.get("pitch", 50),
+            pitch_range=voice.get("range", 50),
+        )
+        try:
+            timed, sound_end = _word_timings(speech, turn["text"], rate)
+        except SynthError as error:
+            raise SynthError(f"{script_path}: turn {number}: {error}") from error
+        offset_ms = offset * 1000 // rate
+        for word in timed:
+            words.append(
+                {
+                    "text": word["text"],
+                    "start": word["start"] + offset_ms,
+                    "end": word["end"] + offset_ms,
+                    "speaker": turn["speaker"],
+                    "turn": number,
+                }
+            )
+        turns.append(
+            {
+                "speaker": turn["speaker"],
+                "start": words[-len(timed)]["start"],
+                "end": offset_ms + sound_end,
+                "text": turn["text"],
+            }
+        )
+        samples = speech.samples[: sound_end * rate // 1000]
+        pieces += [samples, pause]
+        offset += len(samples) + len(pause)
+    audio = np.concatenate(pieces[:-1]) if pieces else np.zeros(0, dtype=np.int16)
+    audio_dir.mkdir(parents=True, exist_ok=True)
+    mp3 = audio_dir / f"{name}.mp3"
+    _encode_mp3(audio, rate, mp3)
+    data = mp3.read_bytes()
+    duration_ms = decoded_duration_ms(mp3)
+    for item in words + turns:  # resampling can shorten the audio by a few milliseconds
+        item["end"] = min(item["end"], duration_ms)
+    timing = {
+        "name": name,
+        "audio": str(mp3.relative_to(ROOT)) if mp3.is_relative_to(ROOT) else str(mp3),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "duration_ms": duration_ms,
+        "language_code": script["language_code"],
+        "speakers": {
+            label: {k: v for k, v in s.items() if k in ("name", "role")} for label, s in script["speakers"].items()
+        },
+        "turns": turns,
+        "words": words,
+    }
+    (timing_dir / f"{name}.timing.json").write_text(json.dumps(timing, indent=1, ensure_ascii=False) + "\n")
+    return timing
+
+
+def _encode_mp3(samples: np.ndarray, rate: int, target: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "speech.wav"
+        with wave.open(str(wav), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(samples.tobytes())
+        command = [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-i",
+            str(wav),
+            "-ar",
+            "16000",
+            "-ac",
+            "1",
+            "-codec:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            "-fflags",
+            "+bitexact",
+            "-flags:a",
+            "+bitexact",
+            "-map_metadata",
+            "-1",
+            str(target),
+        ]
+        subprocess.run(command, check=True)
+
+
+def decoded_duration_ms(path: Path) -> int:
+    """The length of an audio file as ffmpeg decodes it, in milliseconds."""
+    result = subprocess.run(
+        [
+            "ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-i",
+            str(path),
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return len(result.stdout) // 2 * 1000 // 16000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Synthesise conversation scripts into reference audio.")
+    parser.add_argument("scripts", nargs="*", type=Path, help="script files (data/scripts/<name>.yaml)")
+    parser.add_argument("--all", action="store_true", help="every script in data/scripts")
+    args = parser.parse_args(argv)
+    paths = sorted(SCRIPTS.glob("*.yaml")) if args.all else args.scripts
+    if not paths:
+        parser.error("name a script, or pass --all")
+    for path in paths:
+        timing = synthesise(path)
+        print(f"{timing['audio']}: {timing['duration_ms'] / 1000:.1f} s, {len(timing['words'])} words")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
