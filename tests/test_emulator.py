@@ -1,0 +1,229 @@
+"""The emulator answers like the real API: driven by the real SDK and by plain requests, every
+response validates against the official specs and parses with the SDK, and it refuses what the
+API refuses."""
+
+import io
+import json
+import shutil
+import wave
+from pathlib import Path
+
+import assemblyai as aai
+import pytest
+import requests
+import yaml
+
+from tools import spec
+
+pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "emulator-test-key-0123456789abcdef"
+MODELS = ["universal-3-5-pro", "universal-2"]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    """The shipped timing files plus a reference answer for notebook 'demo'."""
+    folder = tmp_path_factory.mktemp("data")
+    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
+    (folder / "answers" / "demo").mkdir(parents=True)
+    (folder / "answers" / "demo" / "1.md").write_text("A reference answer.")
+    return folder
+
+
+@pytest.fixture
+def emulator(data_dir):
+    from tools.emulator import Emulator
+
+    with Emulator(api_key=KEY, notebook="demo", data_dir=data_dir) as running:
+        yield running
+        assert running.violations == [], "the emulator sent responses that break the spec"
+
+
+@pytest.fixture
+def sdk(emulator, monkeypatch):
+    monkeypatch.setattr(aai.settings, "api_key", KEY)
+    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
+    monkeypatch.setattr(aai.settings, "llm_gateway_base_url", emulator.base_url)
+    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    return emulator
+
+
+def _post(emulator, path, key=KEY, **kwargs):
+    return requests.post(f"{emulator.base_url}{path}", headers={"authorization": key}, timeout=10, **kwargs)
+
+
+def _get(emulator, path, key=KEY):
+    return requests.get(f"{emulator.base_url}{path}", headers={"authorization": key}, timeout=10)
+
+
+def _wait(emulator, transcript_id):
+    for _ in range(5):
+        result = _get(emulator, f"/v2/transcript/{transcript_id}").json()
+        if result["status"] in {"completed", "error"}:
+            return result
+    raise AssertionError("the transcript never finished")
+
+
+def _script(name):
+    return yaml.safe_load((ROOT / "data" / "scripts" / f"{name}.yaml").read_text())
+
+
+def test_sdk_round_trip_with_speaker_labels(sdk):
+    config = aai.TranscriptionConfig(speech_models=MODELS, speaker_labels=True)
+    transcript = aai.Transcriber(config=config).transcribe(str(ROOT / "data" / "audio" / "team-meeting.mp3"))
+    assert transcript.status == aai.TranscriptStatus.completed, transcript.error
+    script = _script("team-meeting")
+    assert [u.speaker for u in transcript.utterances] == [t["speaker"] for t in script["turns"]]
+    assert transcript.text.split() == " ".join(t["text"] for t in script["turns"]).split()
+    assert transcript.json_response["speech_model_used"] == "universal-3-5-pro"
+    assert len(transcript.get_sentences()) > len(script["turns"])
+    assert len(transcript.get_paragraphs()) == len(script["turns"])
+    srt = transcript.export_subtitles_srt(chars_per_caption=32)
+    assert srt.startswith("1\n00:00:00,000 --> ") and all(len(line) <= 32 for line in srt.splitlines()[2::4])
+    assert transcript.export_subtitles_vtt().startswith("WEBVTT\n\n")
+    matches = transcript.word_search(["release"])
+    assert matches[0].count == sum(t["text"].lower().count("release") for t in script["turns"])
+    # What the SDK received parses with its own model.
+    aai.types.TranscriptResponse.parse_obj(transcript.json_response)
+
+
+def test_every_transcript_state_follows_the_spec_and_the_sdk(emulator):
+    upload = _post(emulator, "/v2/upload", data=(ROOT / "data" / "audio" / "support-call.mp3").read_bytes()).json()
+    body = {"audio_url": upload["upload_url"], "speech_models": MODELS, "audio_end_at": 20_000}
+    created = _post(emulator, "/v2/transcript", json=body)
+    states = [created.json()["status"]]
+    for _ in range(2):
+        response = _get(emulator, f"/v2/transcript/{created.json()['id']}")
+        states.append(response.json()["status"])
+        spec.validate_response(
+            "GET", f"https://api.assemblyai.com/v2/transcript/{created.json()['id']}", 200, response.json()
+        )
+        aai.types.TranscriptResponse.parse_obj(response.json())
+    assert states == ["queued", "processing", "completed"]
+    result = response.json()
+    assert result["utterances"] is None and all(w["speaker"] is None for w in result["words"])
+    assert max(w["end"] for w in result["words"]) <= 20_000
+    listed = _get(emulator, "/v2/transcript?limit=5").json()
+    assert listed["transcripts"][0]["id"] == result["id"]
+    deleted = requests.delete(
+        f"{emulator.base_url}/v2/transcript/{result['id']}", headers={"authorization": KEY}, timeout=10
+    )
+    assert deleted.json()["text"] == "Deleted by user."
+
+
+def test_audio_url_by_file_name(emulator):
+    body = {"audio_url": "https://example.com/media/support-call.mp3", "speech_models": MODELS}
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "completed" and result["audio_duration"] == 109
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"audio_url": "https://example.com/a.mp3"}, "'speech_models' is a required property"),
+        (
+            {"audio_url": "https://example.com/a.mp3", "speech_models": MODELS, "speaker_names": True},
+            "'speaker_names' was unexpected",
+        ),
+        (
+            {"audio_url": "https://example.com/a.mp3", "speech_models": MODELS, "speaker_labels": "yes"},
+            "is not of type 'boolean'",
+        ),
+    ],
+)
+def test_invalid_bodies_are_refused(emulator, body, message):
+    response = _post(emulator, "/v2/transcript", json=body)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_bad_key_is_refused(emulator):
+    response = _get(emulator, "/v2/transcript", key="wrong")
+    assert response.status_code == 401
+    assert response.json() == {"error": "Authentication error, API token missing/invalid"}
+
+
+def test_unknown_transcript_id(emulator):
+    response = _get(emulator, "/v2/transcript/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 400 and "transcript id not found" in response.json()["error"]
+
+
+def _wav(ms):
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\x10\x00" * (16 * ms))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(None, "Audio duration is too short."), (b"just some text, not audio", "does not appear to contain audio")],
+)
+def test_unusable_uploads_end_in_error_status(emulator, data, message):
+    if data is None:
+        if not shutil.which("ffmpeg"):
+            pytest.skip("ffmpeg is needed to measure uploaded audio")
+        data = _wav(100)
+    upload = _post(emulator, "/v2/upload", data=data).json()
+    created = _post(
+        emulator, "/v2/transcript", json={"audio_url": upload["upload_url"], "speech_models": MODELS}
+    ).json()
+    result = _wait(emulator, created["id"])
+    assert result["status"] == "error" and message in result["error"]
+
+
+def test_undownloadable_url(emulator):
+    created = _post(
+        emulator, "/v2/transcript", json={"audio_url": "https://example.com/missing.mp3", "speech_models": MODELS}
+    )
+    assert "Download error" in _wait(emulator, created.json()["id"])["error"]
+
+
+def test_language_outside_the_models(emulator):
+    body = {
+        "audio_url": "https://example.com/support-call.mp3",
+        "speech_models": ["universal-3-5-pro"],
+        "language_code": "ja",
+    }
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "error" and "do not support the language 'ja'" in result["error"]
+
+
+def test_ids_are_deterministic(data_dir):
+    from tools.emulator import Emulator
+
+    ids = []
+    for _ in range(2):
+        with Emulator(api_key=KEY, data_dir=data_dir) as running:
+            body = {"audio_url": "https://example.com/support-call.mp3", "speech_models": MODELS}
+            ids.append(_post(running, "/v2/transcript", json=body).json()["id"])
+    assert ids[0] == ids[1]
+
+
+def test_gateway_models_and_reference_answers(sdk):
+    from assemblyai.llm_gateway.v1 import models as gateway_models
+
+    listed = _get(sdk, "/v1/models").json()
+    gateway_models.LLMGatewayModelList.parse_obj(listed)
+    body = {"model": listed["data"][0]["id"], "messages": [{"role": "user", "content": "Summarise the call."}]}
+    reply = _post(sdk, "/v1/chat/completions", json=body)
+    assert reply.status_code == 200
+    assert reply.json()["choices"][0]["message"]["content"] == "A reference answer."
+    missing = _post(sdk, "/v1/chat/completions", json=body)
+    assert missing.status_code == 400 and "answers/demo/2.md" in missing.json()["error"]["message"]
+    bad = _post(sdk, "/v1/chat/completions", json={"messages": []})
+    assert bad.status_code == 400 and "'model' is a required property" in bad.json()["error"]["message"]
+
+
+def test_choose_model_falls_back_like_the_api():
+    from tools.emulator_transcripts import choose_model
+
+    assert choose_model(MODELS, "en") == "universal-3-5-pro"
+    assert choose_model(MODELS, "ja") == "universal-2"
+    assert choose_model(["universal-3-5-pro"], "ja") is None
+    assert json.dumps(choose_model(["nano"], "en")) == "null"

@@ -1,0 +1,179 @@
+"""Validating requests and responses against AssemblyAI's official OpenAPI specifications.
+
+The specs live beside the project, in ``../shared/reference/`` (they are not copied in). Both are
+OpenAPI 3.1, so their schemas are JSON Schema 2020-12. One adjustment is made before validating:
+request objects built with ``allOf`` from parts that each say ``additionalProperties: false`` would
+reject every property under a strict validator, so each ``allOf`` is merged into one object (the
+union of the parts' properties and required keys, closed when every part is closed).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "reference"
+SPEC_FILES = {"api": "assemblyai-openapi.yml", "gateway": "assemblyai-llm-gateway.yml"}
+#: Real endpoints that the published specs do not describe (api-2026.md lists them).
+NOT_IN_SPEC = {("GET", "gateway", "/models")}
+
+
+class SpecViolation(AssertionError):
+    """A request or response does not match the official specification."""
+
+
+class UnknownOperation(SpecViolation):
+    """No operation in the specs matches this method and URL."""
+
+
+def spec_available() -> bool:
+    """True when ``../shared/reference/`` holds both specs."""
+    return all((REFERENCE / name).is_file() for name in SPEC_FILES.values())
+
+
+def _resolve(spec: dict, ref: str) -> Any:
+    node: Any = spec
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+def _merge_all_of(node: Any, spec: dict) -> Any:
+    """Replace every ``allOf`` of object parts with one merged object schema (see module doc)."""
+    if isinstance(node, list):
+        return [_merge_all_of(item, spec) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _merge_all_of(value, spec) for key, value in node.items()}
+    parts = node.get("allOf")
+    if not parts:
+        return node
+    resolved = [_merge_all_of(_resolve(spec, p["$ref"]), spec) if "$ref" in p else p for p in parts]
+    if not all(part.get("type", "object") == "object" and "properties" in part for part in resolved):
+        return node
+    merged = {key: value for key, value in node.items() if key != "allOf"}
+    merged["type"] = "object"
+    merged["properties"] = {}
+    required: list[str] = list(node.get("required", []))
+    for part in resolved:
+        merged["properties"].update(part.get("properties", {}))
+        required += [name for name in part.get("required", []) if name not in required]
+    if required:
+        merged["required"] = required
+    merged["additionalProperties"] = not all(part.get("additionalProperties") is False for part in resolved)
+    return merged
+
+
+@functools.cache
+def load(which: str) -> dict:
+    """One spec (``"api"`` or ``"gateway"``), with every ``allOf`` merged."""
+    if not spec_available():
+        raise FileNotFoundError(f"the official specs are not in {REFERENCE}")
+    raw = yaml.safe_load((REFERENCE / SPEC_FILES[which]).read_text())
+    merged = copy.deepcopy(raw)
+    merged["components"] = _merge_all_of(raw["components"], raw)
+    merged["paths"] = _merge_all_of(raw["paths"], raw)
+    return merged
+
+
+@functools.cache
+def _validator_for(which: str, pointer: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    uri = f"urn:assemblyai:{which}"
+    registry = Registry().with_resource(uri, Resource(contents=load(which), specification=DRAFT202012))
+    return Draft202012Validator({"$ref": f"{uri}#{pointer}"}, registry=registry)
+
+
+def _which(url: str) -> tuple[str, str]:
+    """(``api`` or ``gateway``, the path relative to that spec's server)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if host.startswith("llm-gateway"):
+        return "gateway", parts.path.removeprefix("/v1")
+    if host.startswith("api.") and host.endswith("assemblyai.com"):
+        return "api", parts.path
+    raise UnknownOperation(f"{url} is not an AssemblyAI API host")
+
+
+def find_operation(method: str, url: str) -> tuple[str, str, dict] | None:
+    """The spec, path template and operation for a request; None for a real endpoint the spec
+    does not describe (``NOT_IN_SPEC``). Raises :class:`UnknownOperation` otherwise."""
+    which, path = _which(url)
+    if (method.upper(), which, path) in NOT_IN_SPEC:
+        return None
+    paths = load(which)["paths"]
+    # Literal segments first: /v2/transcript/{id}/sentences before /v2/transcript/{id}/{format}.
+    for template in sorted(paths, key=lambda t: t.count("{")):
+        pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path) and method.lower() in paths[template]:
+            return which, template, paths[template][method.lower()]
+    raise UnknownOperation(f"{method} {url}: no such operation in the {which} spec")
+
+
+def _check(which: str, pointer: str, instance: Any, what: str) -> None:
+    errors = sorted(_validator_for(which, pointer).iter_errors(instance), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"/{'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in errors[:10]]
+        raise SpecViolation(f"{what} does not match the spec ({len(errors)} errors):\n  " + "\n  ".join(lines))
+
+
+def _pointer(which: str, node_path: list[str]) -> str:
+    return "/" + "/".join(part.replace("~", "~0").replace("/", "~1") for part in node_path)
+
+
+def validate_request(method: str, url: str, body: Any) -> None:
+    """Check a JSON request body against the operation's request schema."""
+    found = find_operation(method, url)
+    if found is None:
+        return
+    which, template, operation = found
+    content = operation.get("requestBody", {}).get("content", {})
+    if "application/json" not in content:
+        if body is not None:
+            raise SpecViolation(f"{method} {url}: the spec takes no JSON body")
+        return
+    pointer = _pointer(
+        which, ["paths", template, method.lower(), "requestBody", "content", "application/json", "schema"]
+    )
+    _check(which, pointer, body, f"request {method} {url}")
+
+
+def validate_response(method: str, url: str, status: int, body: Any, content_type: str = "application/json") -> None:
+    """Check a response body against the schema the spec gives for its status and content type."""
+    found = find_operation(method, url)
+    if found is None:
+        return
+    which, template, operation = found
+    responses = operation.get("responses", {})
+    key = next((k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None)
+    if key is None:
+        raise SpecViolation(f"{method} {url}: the spec lists no {status} response")
+    node_path = ["paths", template, method.lower(), "responses", key]
+    response = responses[key]
+    if "$ref" in response:
+        node_path = response["$ref"].removeprefix("#/").split("/")
+        response = _resolve(load(which), response["$ref"])
+    media = (content_type or "application/json").split(";")[0].strip()
+    content = response.get("content", {})
+    if not content:
+        return
+    if media not in content:
+        raise SpecViolation(f"{method} {url} {status}: content type {media!r} not in {sorted(content)}")
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8")
+    if media == "application/json" and isinstance(body, str):
+        body = json.loads(body)
+    _check(
+        which, _pointer(which, [*node_path, "content", media, "schema"]), body, f"response {status} to {method} {url}"
+    )
