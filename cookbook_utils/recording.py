@@ -125,7 +125,26 @@ def _is_upload(path: str, content_type: str, body: bytes) -> bool:
     return False
 
 
-def _scrub_body(body: bytes | None, content_type: str, path: str, secrets: Iterable[str]) -> bytes | None:
+def _body_bytes(body: Any) -> bytes | None:
+    """A request body as bytes, whether it came as bytes, text or a file object (``requests``
+    streams files it is given)."""
+    if body is None or isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode()
+    if hasattr(body, "getvalue"):  # BytesIO: read without moving the stream the request will send
+        data = body.getvalue()
+    elif hasattr(body, "read") and hasattr(body, "seek"):
+        position = body.tell()
+        data = body.read()
+        body.seek(position)
+    else:
+        return bytes(body)
+    return data.encode() if isinstance(data, str) else data
+
+
+def _scrub_body(body: Any, content_type: str, path: str, secrets: Iterable[str]) -> bytes | None:
+    body = _body_bytes(body)
     if not body:
         return body
     if _is_upload(path, content_type, body):
@@ -181,12 +200,13 @@ class Scrubber:
         """A scrubbed copy of a vcrpy request, or ``None`` for traffic that is not recorded."""
         if not self.is_recorded(request):
             return None
-        request = copy.deepcopy(request)
-        request.uri = scrub_url(self.real_uri(request.uri))
+        from vcr.request import Request
+
+        uri = scrub_url(self.real_uri(request.uri))
         content_type = _header(request.headers, "content-type")
-        request.headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
-        request.body = _scrub_body(request.body, content_type, urlsplit(request.uri).path, self.secrets)
-        return request
+        headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
+        body = _scrub_body(request.body, content_type, urlsplit(uri).path, self.secrets)
+        return Request(request.method, uri, body, headers)  # a new request: bytes, never a file
 
     def response(self, response: dict) -> dict:
         """A scrubbed copy of a vcrpy response dict."""
@@ -207,10 +227,10 @@ class Scrubber:
 # --- matching ----------------------------------------------------------------------------------
 
 
-def _normalised_body(body: bytes | str | None) -> Any:
-    if body is None or body == b"" or body == "":
+def _normalised_body(body: Any) -> Any:
+    raw = _body_bytes(body)
+    if not raw:
         return None
-    raw = body.encode() if isinstance(body, str) else body
     try:
         parsed = json.loads(raw)
     except ValueError:

