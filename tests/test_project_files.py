@@ -45,7 +45,7 @@ def test_secret_shapes_are_detected():
     # The scan itself must be able to fail.
     from tests.test_recording import AWS_KEY_ID, KEY, OPENAI_KEY
 
-    assert find_secrets('{"authorization": "%s"}' % KEY)
+    assert find_secrets(json.dumps({"authorization": KEY}))
     assert find_secrets("X-Amz-Signature=" + "ab" * 32)
     assert find_secrets(f"key {OPENAI_KEY}") and find_secrets(AWS_KEY_ID)
     assert not find_secrets('{"authorization": "REDACTED"} X-Amz-Signature=REDACTED')
