@@ -9,7 +9,7 @@ setup:
 	@tools/bootstrap.sh
 
 lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API_KEY is set)
-	.venv/bin/jupyter lab notebooks/
+	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup  ## every test: units, emulator conformance, secrets, and all notebooks under nbval
 	$(PY) -m pytest -n $(JOBS) --dist loadfile

@@ -91,7 +91,7 @@ def resolve_mode(env: Mapping[str, str] | None = None, cwd: Path | None = None) 
                 "environment or in a .env file (on Colab: add it under Secrets), or unset "
                 f"{wanted} to replay the recording."
             )
-        return ModeDecision(Mode.REPLAY, f"no API key found (set {ENV_API_KEY} to run live)")
+        return ModeDecision(Mode.REPLAY, f"no API key found; set {ENV_API_KEY} to run live")
     key, where = found
     if recording:
         return ModeDecision(Mode.RECORD, f"API key from {where} and {ENV_RECORD}=1", key)
