@@ -182,7 +182,7 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         text=" ".join(w["text"] for w in words),
         words=words,
         utterances=build.utterances(words) if params.get("speaker_labels") else None,
-        confidence=build._mean([w["confidence"] for w in words]),
+        confidence=build.mean([w["confidence"] for w in words]),
         audio_duration=round(conversation.duration_ms / 1000),
     )
 

@@ -82,7 +82,7 @@ def transcript_words(conversation: Conversation, params: dict) -> list[dict]:
     return words
 
 
-def _mean(values: list[float]) -> float | None:
+def mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
@@ -91,7 +91,7 @@ def _span(words: list[dict], speaker: str | None) -> dict:
         "text": " ".join(w["text"] for w in words),
         "start": words[0]["start"],
         "end": words[-1]["end"],
-        "confidence": _mean([w["confidence"] for w in words]),
+        "confidence": mean([w["confidence"] for w in words]),
         "words": words,
         "speaker": speaker,
     }

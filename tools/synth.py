@@ -209,6 +209,8 @@ def load_script(path: Path) -> dict:
     for number, turn in enumerate(script["turns"]):
         if turn.get("speaker") not in script["speakers"]:
             raise SynthError(f"{path}: turn {number} names an unknown speaker {turn.get('speaker')!r}")
+        if not str(turn.get("text", "")).strip():
+            raise SynthError(f"{path}: turn {number} has no text")
     return script
 
 
