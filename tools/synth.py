@@ -195,8 +195,8 @@ def _word_timings(speech: Speech, text: str, rate: int) -> tuple[list[dict], int
 def _espeak() -> Espeak:
     """One engine per process: libespeak-ng keeps global state and is initialised once.
 
-    That state carries over from one utterance to the next, so output is reproducible for a whole
-    run of the tool (same scripts, same order), not for a single turn synthesised twice."""
+    That state carries over from one utterance to the next, so output is reproducible per process:
+    the command line synthesises each script in a fresh one."""
     return Espeak()
 
 
@@ -351,9 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(SCRIPTS.glob("*.yaml")) if args.all else args.scripts
     if not paths:
         parser.error("name a script, or pass --all")
-    for path in paths:
-        timing = synthesise(path)
-        print(f"{timing['audio']}: {timing['duration_ms'] / 1000:.1f} s, {len(timing['words'])} words")
+    if len(paths) > 1:  # one process per script, so each file depends on its own script only
+        for path in paths:
+            subprocess.run([sys.executable, "-m", "tools.synth", str(path)], check=True, cwd=ROOT)
+        return 0
+    timing = synthesise(paths[0])
+    print(f"{timing['audio']}: {timing['duration_ms'] / 1000:.1f} s, {len(timing['words'])} words")
     return 0
 
 
