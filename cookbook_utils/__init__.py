@@ -13,6 +13,7 @@ from .errors import (
     UnknownRecipeError,
 )
 from .modes import Mode, resolve_mode
+from .routing import base_language, speech_models_for
 from .session import Session, save_recording, setup
 from .timestamps import format_timestamp
 
@@ -25,9 +26,11 @@ __all__ = [
     "Mode",
     "Session",
     "UnknownRecipeError",
+    "base_language",
     "format_timestamp",
     "resolve_mode",
     "save_recording",
     "setup",
+    "speech_models_for",
 ]
 __version__ = "0.1.0"

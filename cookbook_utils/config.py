@@ -5,6 +5,9 @@ from __future__ import annotations
 #: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
 #: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
 SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
+PRO_MODEL, WIDE_MODEL = SPEECH_MODELS
+#: The languages the newest model transcribes; everything else goes to ``WIDE_MODEL``.
+PRO_LANGUAGES = frozenset({"en", "es", "de", "fr", "it", "pt"})
 
 #: The real hosts. Recordings always name these, whatever server answered while recording.
 API_HOST = "api.assemblyai.com"

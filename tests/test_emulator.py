@@ -227,3 +227,29 @@ def test_choose_model_falls_back_like_the_api():
     assert choose_model(MODELS, "ja") == "universal-2"
     assert choose_model(["universal-3-5-pro"], "ja") is None
     assert json.dumps(choose_model(["nano"], "en")) == "null"
+
+
+def test_language_detection_and_the_built_in_fallback(emulator):
+    body = {"audio_url": "https://example.com/clip-hi.mp3", "speech_models": MODELS, "language_detection": True}
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "completed"
+    assert result["language_code"] == "hi" and 0 < result["language_confidence"] <= 1
+    assert result["speech_model_used"] == "universal-2"
+    body["audio_url"] = "https://example.com/clip-es.mp3"
+    assert _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])["speech_model_used"] == MODELS[0]
+
+
+def test_language_confidence_threshold(emulator):
+    body = {"audio_url": "https://example.com/clip-fr.mp3", "speech_models": MODELS, "language_detection": True}
+    score = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])["language_confidence"]
+    strict = _wait(
+        emulator,
+        _post(emulator, "/v2/transcript", json={**body, "language_confidence_threshold": score + 0.01}).json()["id"],
+    )
+    assert strict["status"] == "error" and "below the requested language_confidence_threshold" in strict["error"]
+    assert strict["language_code"] == "fr" and strict["language_confidence"] == score
+    lenient = _wait(
+        emulator,
+        _post(emulator, "/v2/transcript", json={**body, "language_confidence_threshold": score - 0.01}).json()["id"],
+    )
+    assert lenient["status"] == "completed"

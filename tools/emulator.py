@@ -158,27 +158,34 @@ def _base_transcript(transcript_id: str, params: dict) -> dict:
 def _complete(record: dict, conversation: build.Conversation | None, error: str | None) -> None:
     """Fill a transcript in as the API would on completion (or failure)."""
     result, params = record["result"], record["params"]
+    detected = params.get("language_detection", False)
+    model = None
     if error is None and conversation is not None:
         language = conversation.language_code
-        if params.get("language_code") and params["language_code"].split("_")[0] != language:
+        if params.get("language_code") and not detected:
             language = params["language_code"].split("_")[0]  # transcribed as asked, like the real API
+        if detected:
+            score = build.detection_confidence(conversation, params)
+            result.update(language_code=language, language_confidence=score)
+            threshold = params.get("language_confidence_threshold")
+            if threshold is not None and score < threshold:
+                error = (
+                    f"Detected language '{language}' with language_confidence {score}, below the requested "
+                    f"language_confidence_threshold of {threshold}."
+                )
         model = build.choose_model(params["speech_models"], language)
-        if model is None:
+        if error is None and model is None:
             error = f"The requested speech models {params['speech_models']} do not support the language '{language}'."
     if error is not None:
         result.update(status="error", error=error)
         return
     words = build.transcript_words(conversation, params)
-    detected = params.get("language_detection", False)
+    if not detected:
+        # Without detection the API reports the code it was given, or its default, en_us.
+        result["language_code"] = params.get("language_code") or ("en_us" if language == "en" else language)
     result.update(
         status="completed",
         speech_model_used=model,
-        language_code=language
-        if detected or params.get("language_code")
-        else "en_us"
-        if language == "en"
-        else language,
-        language_confidence=build.confidence(conversation.name, "language") if detected else None,
         text=" ".join(w["text"] for w in words),
         words=words,
         utterances=build.utterances(words) if params.get("speaker_labels") else None,

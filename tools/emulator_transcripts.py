@@ -52,6 +52,17 @@ def confidence(*parts: object) -> float:
     return round(0.85 + (digest[0] / 255) * 0.14, 4)
 
 
+def detection_confidence(conversation: Conversation, params: dict) -> float:
+    """A deterministic language-detection confidence in [0.78, 0.99]; lower when less than
+    fifteen seconds of speech are heard (``audio_end_at``)."""
+    digest = hashlib.sha256(f"{conversation.name}|language".encode()).digest()
+    value = 0.78 + (digest[0] / 255) * 0.21
+    heard = min(params.get("audio_end_at") or conversation.duration_ms, conversation.duration_ms)
+    if heard < 15_000:
+        value -= 0.1
+    return round(value, 4)
+
+
 def choose_model(speech_models: list[str], language: str) -> str | None:
     """The first requested model that transcribes ``language``, as the API's fallback does."""
     for model in speech_models:
