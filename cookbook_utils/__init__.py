@@ -13,6 +13,7 @@ from .errors import (
     UnknownRecipeError,
 )
 from .modes import Mode, resolve_mode
+from .recording import scrub_text, scrub_url
 from .routing import base_language, speech_models_for
 from .session import Session, save_recording, setup
 from .timestamps import format_timestamp
@@ -30,6 +31,8 @@ __all__ = [
     "format_timestamp",
     "resolve_mode",
     "save_recording",
+    "scrub_text",
+    "scrub_url",
     "setup",
     "speech_models_for",
 ]

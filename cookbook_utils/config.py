@@ -21,6 +21,11 @@ ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay
 ENV_RECORD = "COOKBOOK_RECORD"  # "1" rewrites the notebook's recording from real responses
 ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (the emulator)
 ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
+ENV_S3_BUCKET = "COOKBOOK_S3_BUCKET"  # the reader's bucket for the S3 recipe in live mode
+ENV_VIDEO_URL = "COOKBOOK_VIDEO_URL"  # a video for the yt-dlp recipe in live mode
+
+#: The bucket of the local S3 server that stands in for the reader's in replay.
+LOCAL_S3_BUCKET = "cookbook-audio"
 
 #: The command that re-records one notebook; error messages quote it.
 RECORD_COMMAND = "make record NOTEBOOK={slug}"

@@ -62,9 +62,18 @@ def notebook_path(slug: str) -> Path:
 
 def audio_file(name: str) -> Path:
     """A reference recording shipped in ``data/audio`` (``"support-call.mp3"``)."""
-    path = data_dir() / "audio" / name
+    return _shipped_file("audio", name)
+
+
+def media_file(name: str) -> Path:
+    """A video shipped in ``data/media`` (``"podcast-clip.mp4"``), the stand-in for a video site."""
+    return _shipped_file("media", name)
+
+
+def _shipped_file(folder: str, name: str) -> Path:
+    path = data_dir() / folder / name
     if not path.is_file():
-        available = sorted(p.name for p in (data_dir() / "audio").glob("*") if p.is_file())
+        available = sorted(p.name for p in (data_dir() / folder).glob("*") if p.is_file())
         raise AudioFileNotFoundError(
             f"No reference recording {name!r} in {path.parent}. Available: {', '.join(available)}."
         )

@@ -42,7 +42,13 @@ SECRET_QUERY_PARAMS = frozenset(
     }
 )
 #: Query parameters that change on every run and are ignored when matching.
-VOLATILE_QUERY_PARAMS = frozenset({"x-amz-date", "expires", "x-goog-date", "st", "se"})
+VOLATILE_QUERY_PARAMS = frozenset(
+    {"x-amz-date", "x-amz-expires", "expires", "x-goog-date", "x-goog-expires", "st", "se"}
+)
+
+#: How a loopback address (a local S3, a local media server) appears once normalised: its port
+#: is chosen afresh on every run, so matching ignores it.
+LOOPBACK_NETLOC = "127.0.0.1"
 
 #: Request and response headers kept in a recording; every other header is dropped.
 KEPT_HEADERS = frozenset({"content-type"})
@@ -89,12 +95,21 @@ def scrub_url(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(cleaned, safe="/:")))
 
 
+def is_loopback(hostname: str | None) -> bool:
+    """True for addresses that never leave this machine."""
+    hostname = hostname or ""
+    return hostname in {"localhost", "::1"} or hostname.startswith("127.")
+
+
 def normalise_url(url: str) -> str:
-    """A URL with credentials blanked and run-to-run values (dates, expiry times) removed."""
+    """A URL with credentials blanked and run-to-run values removed: dates, expiry times, and the
+    port of a loopback server."""
     parts = urlsplit(scrub_url(url))
     pairs = [
         (n, v) for n, v in parse_qsl(parts.query, keep_blank_values=True) if n.lower() not in VOLATILE_QUERY_PARAMS
     ]
+    if is_loopback(parts.hostname):
+        parts = parts._replace(netloc=LOOPBACK_NETLOC)
     return urlunsplit(parts._replace(query=urlencode(sorted(pairs), safe="/:")))
 
 
@@ -185,8 +200,7 @@ class Scrubber:
         host = urlsplit(request.uri).netloc
         if self.stand_in and host == self.stand_in:
             return True
-        hostname = urlsplit(request.uri).hostname or ""
-        return not (hostname in {"localhost", "::1"} or hostname.startswith("127."))
+        return not is_loopback(urlsplit(request.uri).hostname)
 
     def real_uri(self, uri: str) -> str:
         """The URI with the stand-in's address replaced by the real API host."""

@@ -55,6 +55,10 @@ class Session:
         """Path of a reference recording shipped in ``data/audio``."""
         return paths.audio_file(name)
 
+    def media(self, name: str) -> Path:
+        """Path of a video shipped in ``data/media``."""
+        return paths.media_file(name)
+
 
 _active: Recording | None = None
 

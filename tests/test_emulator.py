@@ -253,3 +253,45 @@ def test_language_confidence_threshold(emulator):
         _post(emulator, "/v2/transcript", json={**body, "language_confidence_threshold": score - 0.01}).json()["id"],
     )
     assert lenient["status"] == "completed"
+
+
+@pytest.fixture
+def media_server(tmp_path):
+    """A loopback server holding one of our files under another name, as a local S3 would."""
+    from cookbook_utils.media import serve_folder
+
+    shutil.copy(ROOT / "data" / "audio" / "clip-es.mp3", tmp_path / "renamed.mp3")
+    with serve_folder(tmp_path) as server:
+        yield server
+
+
+def test_loopback_urls_are_downloaded_like_the_real_api_does(emulator, media_server):
+    """The file is fetched and recognised by its bytes, not by its name; a missing one fails."""
+    body = {"audio_url": media_server.url("renamed.mp3"), "speech_models": MODELS}
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "completed" and result["language_code"] == "es"
+    body["audio_url"] = media_server.url("missing.mp3")
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "error" and result["error"].startswith("Download error")
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is needed to re-encode audio")
+def test_re_encoded_audio_is_recognised_by_its_length(emulator, tmp_path):
+    """yt-dlp hands over AAC from a video, not our mp3: the emulator still knows the speech."""
+    import subprocess
+
+    out = tmp_path / "podcast.m4a"
+    source = ROOT / "data" / "audio" / "podcast-clip.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-c:a", "aac", "-b:a", "48k", str(out)], check=True)
+    upload = _post(emulator, "/v2/upload", data=out.read_bytes()).json()
+    body = {"audio_url": upload["upload_url"], "speech_models": MODELS}
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "completed"
+    assert result["text"].startswith("Welcome back to Workbench Radio")
+    # Cut to 60 s and it is no longer any script's speech.
+    short = tmp_path / "short.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-t", "60", "-c", "copy", str(short)], check=True)
+    upload = _post(emulator, "/v2/upload", data=short.read_bytes()).json()
+    body["audio_url"] = upload["upload_url"]
+    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
+    assert result["status"] == "error" and "no script for this audio" in result["error"]

@@ -24,6 +24,7 @@ SECRET_SHAPES = [
     re.compile(r"(?i)x-amz-signature=(?!REDACTED)[0-9a-f]{16,}"),
     re.compile(r"(?i)x-amz-credential=(?!REDACTED)[A-Z0-9]{16,}"),
     re.compile(r"(?i)x-amz-security-token=(?!REDACTED)\w{16,}"),
+    re.compile(r"[?&]Signature=(?!REDACTED)[A-Za-z0-9%+/=]{20,}"),  # S3 signature version 2
     re.compile(r"(?i)\bbearer\s+(?!REDACTED)[A-Za-z0-9._~+/=-]{16,}"),
 ]
 
@@ -47,6 +48,7 @@ def test_secret_shapes_are_detected():
 
     assert find_secrets(json.dumps({"authorization": KEY}))
     assert find_secrets("X-Amz-Signature=" + "ab" * 32)
+    assert find_secrets("?AWSAccessKeyId=x&Signature=" + "A7Bxp7EOz7WDUnoYeoD8jx47RgU%3D&Expires=1")
     assert find_secrets(f"key {OPENAI_KEY}") and find_secrets(AWS_KEY_ID)
     assert not find_secrets('{"authorization": "REDACTED"} X-Amz-Signature=REDACTED')
 

@@ -6,7 +6,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${COOKBOOK_VENV:-$root/.venv}"
-extras="${COOKBOOK_EXTRAS:-lab,test}"
+extras="${COOKBOOK_EXTRAS:-lab,test,recipes}"
 python="${PYTHON:-python3}"
 
 # 1. Debian packages (command -> package).

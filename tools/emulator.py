@@ -22,12 +22,15 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cookbook_utils.recording import is_loopback
 from tools import emulator_transcripts as build
 from tools import spec
 
@@ -89,10 +92,44 @@ def _probe_duration_ms(data: bytes) -> int | None:
     return len(result.stdout) // 32
 
 
+#: How close (ms) the decoded length of re-encoded audio must be to a script's to be recognised.
+DURATION_TOLERANCE_MS = 120
+
+
+def _recognise(state: State, body: bytes) -> dict:
+    """The conversation behind some audio bytes: by their sha256 when they are one of our files,
+    else by decoded duration (the same speech re-encoded, e.g. by yt-dlp and ffmpeg), when exactly
+    one script is that long."""
+    known = state.library.get(hashlib.sha256(body).hexdigest())
+    if known:
+        return {"conversation": known, "duration_ms": known.duration_ms}
+    duration = _probe_duration_ms(body)
+    candidates = {
+        c.name: c
+        for c in state.library.values()
+        if duration is not None and abs(c.duration_ms - duration) <= DURATION_TOLERANCE_MS
+    }
+    conversation = next(iter(candidates.values())) if len(candidates) == 1 else None
+    return {"conversation": conversation, "duration_ms": duration}
+
+
+def _fetch_local(url: str) -> bytes:
+    """Download an audio URL served on this machine (a local S3, a local media server), as the
+    real API downloads any URL it is given; raises EmulatorError for an unreachable file."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        raise EmulatorError(
+            400,
+            f"Download error, unable to download {url}. Please make sure the file exists and is accessible "
+            "from the internet.",
+        ) from None
+
+
 def _upload(state: State, body: bytes) -> dict:
     digest = hashlib.sha256(body).hexdigest()
-    known = state.library.get(digest)
-    entry = {"conversation": known, "duration_ms": known.duration_ms if known else _probe_duration_ms(body)}
+    entry = _recognise(state, body)
     upload_id = state.next_id("upload", digest).replace("-", "")
     state.uploads[CDN + upload_id] = entry
     return {"upload_url": CDN + upload_id}
@@ -100,8 +137,15 @@ def _upload(state: State, body: bytes) -> dict:
 
 def _resolve_audio(state: State, audio_url: str) -> tuple[build.Conversation | None, str | None]:
     """The conversation behind an audio URL, or the error the API would report for it."""
-    if audio_url in state.uploads:
-        entry = state.uploads[audio_url]
+    loopback = is_loopback(urlsplit(audio_url).hostname)
+    if audio_url in state.uploads or loopback:
+        if loopback:
+            try:
+                entry = _recognise(state, _fetch_local(audio_url))
+            except EmulatorError as error:
+                return None, str(error)
+        else:
+            entry = state.uploads[audio_url]
         if entry["duration_ms"] is None:
             return None, "File does not appear to contain audio. File type is application/octet-stream (data)."
         if entry["duration_ms"] < MIN_AUDIO_MS:
