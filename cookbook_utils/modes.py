@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .colab import key_from_secrets
 from .config import ENV_API_KEY, ENV_MODE, ENV_RECORD
 from .errors import MissingKeyError
 
@@ -52,6 +51,8 @@ def find_api_key(env: Mapping[str, str] | None = None, cwd: Path | None = None) 
     key = _key_from_dotenv(cwd or Path.cwd())
     if key:
         return key, "a .env file"
+    from .colab import key_from_secrets  # imported here: subprocess and friends are not needed off Colab
+
     key = key_from_secrets()
     if key:
         return key, "Colab's secrets"
