@@ -3,7 +3,7 @@ PY := .venv/bin/python
 NOTEBOOK ?=
 JOBS ?= 2
 
-.PHONY: setup lab test lint record record-emulator record-all record-all-emulator
+.PHONY: setup lab test lint docs docs-serve registry record record-emulator record-all record-all-emulator
 
 setup:
 	@tools/bootstrap.sh
@@ -11,8 +11,17 @@ setup:
 lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API_KEY is set)
 	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup  ## every test: units, emulator conformance, secrets, and all notebooks under nbval
+test: setup  ## every test: units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
+
+docs: setup  ## build the documentation site into build/site/ from the notebooks' stored outputs (offline)
+	$(PY) -m tools.site
+
+docs-serve: docs  ## build the site and serve it on http://127.0.0.1:8000/
+	$(PY) -m http.server --bind 127.0.0.1 --directory build/site 8000
+
+registry: setup  ## after editing recipes.yml: rewrite the README's recipe table and the notebooks' setup cells
+	$(PY) -m tools.registry --write
 
 lint: setup
 	.venv/bin/ruff check cookbook_utils tools tests notebooks

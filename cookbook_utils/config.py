@@ -15,6 +15,14 @@ LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
 API_BASE_URL = f"https://{API_HOST}"
 LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
 
+#: Where the cookbook is published. Colab installs the helpers and fetches the data from here, and
+#: the site's "Open in Colab" links point here: change it here, then run
+#: `python -m tools.registry --write` to rewrite the notebooks' setup cells and the README.
+REPO_URL = "https://github.com/AssemblyAI/cookbook"
+REPO_BRANCH = "main"
+#: The helper package's name on pip (pyproject.toml's [project] name).
+PACKAGE_NAME = "cookbook-utils"
+
 #: Environment variables the cookbook reads.
 ENV_API_KEY = "ASSEMBLYAI_API_KEY"
 ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay

@@ -40,18 +40,6 @@ def _key_from_dotenv(folder: Path) -> str | None:
     return None
 
 
-def _key_from_colab() -> str | None:
-    """Read the key from Colab's secrets panel, when running on Colab."""
-    try:
-        from google.colab import userdata  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        return userdata.get(ENV_API_KEY) or None
-    except Exception:  # the secret is missing or the notebook has no access to it
-        return None
-
-
 def find_api_key(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> tuple[str, str] | None:
     """Look for an API key: the environment, then a ``.env`` file, then Colab's secrets.
 
@@ -63,7 +51,9 @@ def find_api_key(env: Mapping[str, str] | None = None, cwd: Path | None = None) 
     key = _key_from_dotenv(cwd or Path.cwd())
     if key:
         return key, "a .env file"
-    key = _key_from_colab()
+    from .colab import key_from_secrets  # imported here: subprocess and friends are not needed off Colab
+
+    key = key_from_secrets()
     if key:
         return key, "Colab's secrets"
     return None

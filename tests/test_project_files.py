@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from cookbook_utils import paths
+from tools.registry import COLAB_BLOCK_FIRST
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = paths.notebooks()
@@ -94,4 +95,5 @@ def test_notebook_carries_the_outputs_of_a_run(slug):
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), "cells were not run once, top to bottom"
     setup = "".join(code[0]["source"])
+    assert setup.startswith(COLAB_BLOCK_FIRST), "the setup cell must start with its Colab block (tools/registry.py)"
     assert f'cu.setup("{slug}")' in setup, "the first code cell must call cu.setup with the notebook's slug"

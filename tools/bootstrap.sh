@@ -6,11 +6,13 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${COOKBOOK_VENV:-$root/.venv}"
-extras="${COOKBOOK_EXTRAS:-lab,test,recipes}"
+extras="${COOKBOOK_EXTRAS:-lab,test,recipes,docs}"
 python="${PYTHON:-python3}"
 
 # 1. Debian packages (command -> package).
-declare -A needed=([ffmpeg]=ffmpeg [sox]=sox [mediainfo]=mediainfo [espeak-ng]=espeak-ng)
+# chromium and chromedriver: the documentation site's browser test (tests/test_site_browser.py).
+declare -A needed=([ffmpeg]=ffmpeg [sox]=sox [mediainfo]=mediainfo [espeak-ng]=espeak-ng
+                   [chromium]=chromium [chromedriver]=chromium-driver)
 missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")

@@ -1,0 +1,359 @@
+"""The documentation site: built once from the registry and the notebooks' stored outputs (nothing is run),
+served on loopback, and opened in headless Chromium (Debian's, driven by Playwright).
+
+Screenshots of the landing page and the pilot recipe are saved to build/test-artifacts/. Without Chromium
+the browser tests skip, except in CI (``CI`` set), where they fail."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import io
+import json
+import os
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin
+
+import nbformat
+import pytest
+
+from cookbook_utils import colab, registry
+from tools import site as site_tool
+
+ROOT = Path(__file__).resolve().parents[1]
+REGISTRY = registry.load(ROOT)
+PILOT = "speaker-labels"
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+CHROMIUM = Path(os.environ.get("COOKBOOK_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
+
+
+def _page_of(recipe: registry.Recipe) -> str:
+    return f"{recipe.category}/{recipe.slug}.html"
+
+
+def _image_outputs(notebook: Path) -> int:
+    nb = json.loads(notebook.read_text())
+    return sum(
+        1
+        for cell in nb["cells"]
+        for output in cell.get("outputs", [])
+        if any(kind in output.get("data", {}) for kind in IMAGE_TYPES)
+    )
+
+
+def _text(page_html: str) -> str:
+    """The visible text of a page, roughly: tags dropped, entities decoded, spaces collapsed."""
+    text = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", " ", page_html, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """The real site, built from nothing into a temporary folder."""
+    folder = tmp_path_factory.mktemp("site")
+    return site_tool.build(folder / "html", folder / "work", root=ROOT, clean=True).parent
+
+
+# --- the built files ----------------------------------------------------------------------------
+
+
+def test_every_section_and_recipe_has_a_page(site):
+    landing = (site / "index.html").read_text()
+    for category in REGISTRY.used_categories():
+        assert (site / category.slug / "index.html").is_file()
+        assert f'href="{category.slug}/index.html"' in landing
+    for recipe in REGISTRY.recipes:
+        assert (site / _page_of(recipe)).is_file()
+        assert f'href="{_page_of(recipe)}"' in landing, f"{recipe.slug} is missing from the landing page"
+    unused = {c.slug for c in REGISTRY.categories} - {c.slug for c in REGISTRY.used_categories()}
+    assert not any((site / slug).exists() for slug in unused), "a section without recipes got a page"
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_recipe_pages_show_the_stored_outputs(site, recipe):
+    text = _text((site / _page_of(recipe)).read_text())
+    nb = nbformat.read(ROOT / recipe.notebook, as_version=4)
+    lines = [
+        line.strip()
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream"
+        for line in output.text.splitlines()
+        if line.strip()
+    ]
+    assert lines, "a recipe without printed output"
+    missing = [line for line in lines if " ".join(line.split()) not in text]
+    assert not missing, f"stored outputs not on the page: {missing[:3]}"
+    assert "Mode: replay" in text
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_recipe_pages_link_to_colab_and_to_the_notebook(site, recipe):
+    page = (site / _page_of(recipe)).read_text()
+    assert f'class="colab-link" href="{html.escape(colab.colab_url(recipe.notebook))}"' in page
+    assert f'class="download-link" href="{recipe.slug}.ipynb" download' in page
+    assert (site / recipe.category / f"{recipe.slug}.ipynb").read_bytes() == (ROOT / recipe.notebook).read_bytes()
+
+
+EXTERNAL_LOAD = re.compile(
+    r"<(?:script|img|iframe|source|video|audio)\b[^>]*\bsrc=[\"']?(?:https?:)?//"
+    r"|<link\b[^>]*\bhref=[\"']?(?:https?:)?//[^>]*>"
+    r"|@import\s+(?:url\()?[\"']?(?:https?:)?//|url\([\"']?(?:https?:)?//",
+    re.I,
+)
+
+
+def test_no_page_or_stylesheet_loads_anything_from_the_network(site):
+    loads = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix in {".html", ".css", ".js"}:
+            loads += [f"{path.relative_to(site)}: {m.group(0)[:80]}" for m in EXTERNAL_LOAD.finditer(path.read_text())]
+    assert not loads, "resources fetched from the internet:\n" + "\n".join(loads)
+    assert EXTERNAL_LOAD.search('<script src="https://cdn.example/x.js">'), "the check itself must be able to fail"
+
+
+def test_a_second_build_rewrites_nothing(site):
+    work = site.parent / "work"
+    before = {p: p.stat().st_mtime_ns for p in (work / "src").rglob("*") if p.is_file()}
+    assert site_tool.stage(ROOT, work / "src") == 0
+    assert {p: p.stat().st_mtime_ns for p in (work / "src").rglob("*") if p.is_file()} == before
+
+
+# --- in the browser -----------------------------------------------------------------------------
+
+
+def _browser_or_skip() -> None:
+    reasons = []
+    if not CHROMIUM.exists():
+        reasons.append(f"{CHROMIUM} is absent (Debian package chromium; `make setup` installs it)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reasons.append("playwright is not installed (the test extra; `make setup` installs it)")
+    if reasons:
+        if os.environ.get("CI"):
+            pytest.fail("the browser test must run in CI: " + "; ".join(reasons))
+        pytest.skip("; ".join(reasons))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _browser_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@functools.cache
+def _no_proxy_opener():
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _serve(folder: Path) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(site) -> Iterator[str]:
+    yield from _serve(site)
+
+
+def _status(url: str) -> int:
+    try:
+        with _no_proxy_opener().open(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+class Visit:
+    """A browser page that records console errors, failed loads, and any request off the site."""
+
+    def __init__(self, browser, base: str):
+        self.base, self.errors, self.external = base, [], []
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} {m.location}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
+        self.page.route("**/*", self._only_loopback)
+
+    def _only_loopback(self, route):
+        if route.request.url.startswith(self.base):
+            route.continue_()
+        else:
+            self.external.append(route.request.url)
+            route.abort()
+
+    def open(self, url: str):
+        before = len(self.errors)
+        response = self.page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, f"{url}: {response and response.status}"
+        self.page.wait_for_load_state("networkidle")
+        return [f"{url}: {e}" for e in self.errors[before:]]
+
+
+def test_every_page_loads_without_errors_and_every_internal_link_resolves(browser, server):
+    visit = Visit(browser, server)
+    queue, seen_pages, errors, statuses = [server + "index.html"], set(), [], {}
+    anchors: list[tuple[str, str, str]] = []  # (page linking, page linked, fragment)
+    ids: dict[str, set[str]] = {}
+    while queue and len(seen_pages) < 200:
+        url = queue.pop(0)
+        if url in seen_pages:
+            continue
+        seen_pages.add(url)
+        errors += visit.open(url)
+        ids[url] = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        for href in visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            target, fragment = urldefrag(href)
+            if not target.startswith(server):
+                continue
+            if target not in statuses:
+                statuses[target] = _status(target)
+            if fragment:
+                anchors.append((url, target, fragment))
+            if statuses[target] == 200 and target.endswith((".html", "/")) and target not in seen_pages:
+                queue.append(target if target.endswith(".html") else urljoin(target, "index.html"))
+    visit.page.close()
+
+    expected = {server + "index.html"}
+    expected |= {f"{server}{c.slug}/index.html" for c in REGISTRY.used_categories()}
+    expected |= {server + _page_of(r) for r in REGISTRY.recipes}
+    assert expected <= seen_pages, f"pages not reached by links: {sorted(expected - seen_pages)}"
+    assert not errors, "errors in the browser:\n" + "\n".join(errors)
+    assert not visit.external, f"requests off the site: {visit.external}"
+    broken = {url: status for url, status in statuses.items() if status != 200}
+    assert not broken, f"internal links that do not resolve: {broken}"
+    unanchored = [f"{page} -> {target}#{frag}" for page, target, frag in anchors if frag not in ids.get(target, ())]
+    assert not unanchored, "links to anchors that do not exist:\n" + "\n".join(unanchored)
+
+
+def _shown_images(page) -> list[int]:
+    """The natural widths of the images in a page's cell outputs (0 for an image that did not load)."""
+    return page.eval_on_selector_all(".cell_output img", "els => els.map(e => e.complete ? e.naturalWidth : 0)")
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_every_stored_image_is_shown_on_its_page(browser, server, recipe):
+    visit = Visit(browser, server)
+    assert visit.open(server + _page_of(recipe)) == []
+    widths = _shown_images(visit.page)
+    visit.page.close()
+    assert len(widths) == _image_outputs(ROOT / recipe.notebook)
+    assert all(w > 0 for w in widths), f"images that did not load: {widths}"
+
+
+def test_screenshots_of_the_landing_page_and_the_pilot(browser, server):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    visit = Visit(browser, server)
+    pilot = REGISTRY.recipe(PILOT)
+    shots = {"site-landing.png": "index.html", f"site-{PILOT}.png": _page_of(pilot)}
+    for name, path in shots.items():
+        assert visit.open(server + path) == []
+        (ARTIFACTS / name).unlink(missing_ok=True)
+        visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert visit.page.locator("a.colab-link").inner_text() == "Open in Colab"
+    assert visit.page.locator("h1").first.inner_text().startswith(pilot.title)
+    visit.page.close()
+    for name in shots:
+        assert (ARTIFACTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (ARTIFACTS / name).stat().st_size > 10_000
+
+
+# --- a plot in a stored output, on a throwaway project ------------------------------------------
+
+
+def _plot_png() -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(4, 2))
+    axes.barh(["A", "B"], [62, 38])
+    axes.set_xlabel("talk time (%)")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def plot_site(tmp_path_factory) -> Path:
+    """A one-recipe project whose notebook stored a plot and a printed line, and whose code would fail if
+    the build ran it."""
+    project = tmp_path_factory.mktemp("plot-project")
+    (project / "data").mkdir()
+    (project / "recipes.yml").write_text(
+        "categories:\n  - {slug: speakers, title: Speakers, description: Who spoke when.}\n"
+        "recipes:\n  - {slug: plot-demo, title: Plot demo, category: speakers, description: A stored chart.}\n"
+    )
+    cell = nbformat.v4.new_code_cell('raise RuntimeError("the site build must not run notebooks")', execution_count=1)
+    png = base64.b64encode(_plot_png()).decode()
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="stored output 42\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Plot demo\n\nA chart."), cell])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (project / "notebooks" / "speakers").mkdir(parents=True)
+    nbformat.write(nb, project / "notebooks" / "speakers" / "plot-demo.ipynb")
+    return site_tool.build(project / "site", project / "work", root=project).parent
+
+
+def test_a_stored_plot_is_shown_as_an_image_without_running_the_notebook(browser, plot_site):
+    assert _image_outputs(next(plot_site.parent.rglob("plot-demo.ipynb"))) == 1
+    for base in _serve(plot_site):
+        visit = Visit(browser, base)
+        assert visit.open(base + "speakers/plot-demo.html") == []
+        widths = _shown_images(visit.page)
+        text = visit.page.locator("article").inner_text()
+        visit.page.close()
+    assert widths == [400], "the 4-inch-wide plot at 100 dpi"
+    assert "stored output 42" in text and "must not run" in text
+
+
+def test_the_build_refuses_a_registry_that_disagrees_with_the_notebooks(tmp_path):
+    shutil.copy(ROOT / "recipes.yml", tmp_path)
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    (tmp_path / "data").mkdir()
+    shutil.copy(tmp_path / REGISTRY.recipe(PILOT).notebook, tmp_path / "notebooks" / "speakers" / "extra.ipynb")
+    with pytest.raises(site_tool.SiteBuildError, match="extra.ipynb has no entry in recipes.yml"):
+        site_tool.build(tmp_path / "site", tmp_path / "work", root=tmp_path)
+    assert not (tmp_path / "site").exists()
