@@ -13,6 +13,7 @@ Both return L2-normalised ``float32`` rows, so a dot product is the cosine simil
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -86,8 +87,10 @@ class LocalEmbedder:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
-                from sentence_transformers import SentenceTransformer
-                from transformers.utils import logging as transformers_logging
+                with warnings.catch_warnings():  # tqdm's "IProgress not found" in notebooks without ipywidgets
+                    warnings.filterwarnings("ignore", message="IProgress not found")
+                    from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as transformers_logging
             except ImportError:
                 raise EmbeddingError(f"sentence-transformers is not installed: {INSTALL_HINT}.") from None
             transformers_logging.disable_progress_bar()  # keep notebook output to what the recipe prints

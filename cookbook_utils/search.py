@@ -103,6 +103,24 @@ def passages_from(transcript_id: str, items: Iterable[Any], *, min_words: int = 
     return passages
 
 
+def sliding_windows(passages: Sequence[Passage], size: int = 2) -> list[Passage]:
+    """Each passage joined with up to ``size - 1`` passages after it, as long as they come from the
+    same transcript and speaker: a sentence keeps a little of its context, and a hit still points
+    at where it starts."""
+    if size < 1:
+        raise ValueError("a window holds at least one passage")
+    windows = []
+    for first, passage in enumerate(passages):
+        group = [passage]
+        for following in passages[first + 1 : first + size]:
+            if (following.transcript_id, following.speaker) != (passage.transcript_id, passage.speaker):
+                break
+            group.append(following)
+        text = " ".join(p.text for p in group)
+        windows.append(Passage(passage.transcript_id, text, passage.start, group[-1].end, passage.speaker))
+    return windows
+
+
 class PassageIndex:
     """Passages embedded once and searched by cosine similarity (exact nearest neighbours)."""
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from cookbook_utils.search import Hit, Passage, PassageIndex, passages_from
+from cookbook_utils.search import Hit, Passage, PassageIndex, passages_from, sliding_windows
 
 
 class WordsEmbedder:
@@ -120,3 +120,24 @@ def test_passages_from_sdk_objects_and_dicts():
     ]
     assert passages_from("t1", items) == [p for p in passages_from("t1", items, min_words=1)]
     assert len(passages_from("t1", items)) == 6
+
+
+def test_sliding_windows_stay_within_one_speaker_and_transcript():
+    passages = [
+        Passage("t1", "One.", 0, 1_000, "B"),
+        Passage("t1", "Two.", 1_000, 2_000, "B"),
+        Passage("t1", "Three.", 2_000, 3_000, "B"),
+        Passage("t1", "Question?", 3_000, 4_000, "A"),
+        Passage("t2", "Four.", 0, 500, "A"),
+    ]
+    assert [(w.text, w.start, w.end) for w in sliding_windows(passages, 2)] == [
+        ("One. Two.", 0, 2_000),
+        ("Two. Three.", 1_000, 3_000),
+        ("Three.", 2_000, 3_000),
+        ("Question?", 3_000, 4_000),
+        ("Four.", 0, 500),
+    ]
+    assert sliding_windows(passages, 1) == passages
+    assert sliding_windows(passages, 3)[0].text == "One. Two. Three."
+    with pytest.raises(ValueError, match="at least one passage"):
+        sliding_windows(passages, 0)
