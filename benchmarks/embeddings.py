@@ -1,6 +1,6 @@
 """Throughput, memory and retrieval quality of the local embedder and the passage search.
 
-    .venv/bin/python benchmarks/embeddings.py [--hours 10] [--queries 300] [--openai]
+    .venv/bin/python benchmarks/embeddings.py [--hours 10] [--queries 300] [--threads N] [--openai]
 
 1. **Speed and memory** on a synthetic corpus as long as ``--hours`` of speech: sentences made by
    recombining the sentences of every English script in ``data/scripts`` (seeded), at the words per
@@ -11,7 +11,8 @@
    sentence in one of the three customer interviews; top-1 and top-3 hit rates for several ways of
    cutting the transcripts into passages. ``--openai`` adds OpenAI's model (needs OPENAI_API_KEY).
 
-Figures depend on the machine: run it where you want to know them.
+Figures depend on the machine, and on what else runs on it (torch's threads spin while they wait, so a
+busy machine slows the default two threads far more than one): run it where you want to know them.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def speed(hours: float, n_queries: int) -> None:
+def speed(hours: float, n_queries: int, bare_mb: float) -> None:
     from cookbook_utils.embeddings import LocalEmbedder
 
     baseline = rss_mb()
@@ -95,7 +96,7 @@ def speed(hours: float, n_queries: int) -> None:
     loaded = rss_mb()
     embedder.embed([p.text for p in corpus[:64]])  # warm-up
     index, index_s = timed(PassageIndex, corpus, embedder)
-    print(f"Model load: {load_s:.1f} s, +{loaded - baseline:.0f} MB resident")
+    print(f"Model load: {load_s:.1f} s, +{loaded - baseline:.0f} MB resident (sentence-transformers and the weights)")
     print(
         f"Embedding (= building the index): {len(corpus)} sentences in {index_s:.1f} s -> "
         f"{len(corpus) / index_s:.0f} sentences/s ({hours * 3600 / index_s:.0f}x real time)"
@@ -119,8 +120,10 @@ def speed(hours: float, n_queries: int) -> None:
     print(f"  (embedding the {n} queries alone: {n / embed_q_s:.0f} queries/s)")
     peak = rss_mb("VmHWM")
     print(
-        f"Memory: peak resident {peak:.0f} MB, +{peak - baseline:.0f} MB over the {baseline:.0f} MB before loading; "
-        f"vectors {index.vectors.nbytes / 2**20:.1f} MB ({index.vectors.shape[0]} x {index.vectors.shape[1]} float32)"
+        f"Memory: peak resident {peak:.0f} MB: +{peak - bare_mb:.0f} MB over the bare interpreter ({bare_mb:.0f} MB), "
+        f"+{peak - baseline:.0f} MB over the interpreter with torch imported ({baseline:.0f} MB); the vectors "
+        f"themselves take {index.vectors.nbytes / 2**20:.1f} MB ({index.vectors.shape[0]} x {index.vectors.shape[1]} "
+        "float32)"
     )
 
 
@@ -183,12 +186,16 @@ def main() -> None:
     parser.add_argument("--hours", type=float, default=10.0, help="length of the synthetic corpus")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--openai", action="store_true", help="also measure quality with OpenAI's model")
+    parser.add_argument("--threads", type=int, help="torch's CPU threads (default: torch's own choice)")
     args = parser.parse_args()
 
+    bare_mb = rss_mb()
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"CPU cores: {os.cpu_count()}, torch {torch.__version__} with {torch.get_num_threads()} threads")
-    speed(args.hours, args.queries)
+    speed(args.hours, args.queries, bare_mb)
 
     from cookbook_utils.embeddings import LocalEmbedder, OpenAIEmbedder
 
