@@ -6,10 +6,18 @@ its HTTP calls are replayed from a recording, sent to the real API, or recorded.
 
 from .config import SPEECH_MODELS
 from .errors import (
+    AnswerError,
+    AnswerOutsideOptionsError,
     AudioFileNotFoundError,
     CookbookError,
+    EmbeddingError,
+    LLMAuthError,
+    LLMError,
+    LLMOutputError,
+    LLMRefusalError,
     MissingCassetteError,
     MissingKeyError,
+    UnknownModelError,
     UnknownRecipeError,
 )
 from .modes import Mode, resolve_mode
@@ -20,10 +28,18 @@ from .timestamps import format_timestamp
 
 __all__ = [
     "SPEECH_MODELS",
+    "AnswerError",
+    "AnswerOutsideOptionsError",
     "AudioFileNotFoundError",
     "CookbookError",
+    "EmbeddingError",
+    "LLMAuthError",
+    "LLMError",
+    "LLMOutputError",
+    "LLMRefusalError",
     "MissingCassetteError",
     "MissingKeyError",
+    "UnknownModelError",
     "Mode",
     "Session",
     "UnknownRecipeError",

@@ -7,9 +7,10 @@ on one loopback port, from the timing files of the synthesised conversations (``
 Every request it accepts and every response it sends is checked against the official specs
 (``tools/spec.py``); a response of its own that fails the check is answered as a 500 and kept in
 ``violations``, so tests see it. It refuses what the real API refuses: a bad key, a body the spec
-rejects (no ``speech_models``, an unknown field), an unknown transcript id, audio under 160 ms.
-Chat completions are answered with reference answers written for each notebook
-(``data/answers/<slug>/<n>.md`` or ``.json``), never by a model.
+rejects (no ``speech_models``, an unknown field), an unknown transcript id, audio under 160 ms, a
+model the gateway does not offer. Chat completions are answered with reference answers written for
+each notebook (``data/answers/<slug>/<n>.md`` or ``.json``; ``<n>.refusal.md`` stands for a model
+that declines), never by a model.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class State:
         self.uploads: dict[str, dict] = {}
         self.transcripts: dict[str, dict] = {}
         self.chat_calls = 0
+        self.chat_requests: list[dict] = []  # every chat completion body accepted, for tests
         self.sequence = 0
         self.lock = threading.Lock()
 
@@ -267,7 +269,7 @@ def _completed(state: State, transcript_id: str) -> tuple[dict, build.Conversati
 
 def _answer_file(state: State, number: int) -> Path:
     folder = state.data_dir / "answers" / (state.notebook or "_no_notebook")
-    for suffix in (".json", ".md"):
+    for suffix in (".json", ".md", ".refusal.md"):
         if (folder / f"{number}{suffix}").is_file():
             return folder / f"{number}{suffix}"
     raise EmulatorError(
@@ -279,18 +281,29 @@ def _answer_file(state: State, number: int) -> Path:
 
 
 def _chat(state: State, body: dict) -> dict:
+    model = body["model"]
+    if model not in {entry[0] for entry in GATEWAY_MODELS}:
+        raise EmulatorError(400, f"Model '{model}' is not supported. GET /v1/models lists the available models.")
     state.chat_calls += 1
-    answer = _answer_file(state, state.chat_calls).read_text().strip()
+    state.chat_requests.append(body)
+    path = _answer_file(state, state.chat_calls)
+    answer = path.read_text().strip()
+    # A reference answer named <n>.refusal.md stands for a model that declines to answer.
+    finish_reason = "refusal" if path.name.endswith(".refusal.md") else "stop"
     prompt = json.dumps(body.get("messages") or body.get("prompt"))
     input_tokens, output_tokens = max(1, len(prompt) // 4), max(1, len(answer) // 4)
+    echoed = {key: body[key] for key in ("model", "max_tokens", "temperature", "tools", "tool_choice") if key in body}
     return {
         "request_id": state.next_id("chat", prompt),
-        "choices": [{"message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-        "request": {"model": body["model"]},
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": finish_reason}],
+        "request": echoed,
+        # The spec's names and the OpenAI-style ones the SDK's model also requires.
         "usage": {
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
             "total_tokens": input_tokens + output_tokens,
+            "prompt_tokens": input_tokens,
+            "completion_tokens": output_tokens,
         },
     }
 

@@ -1,0 +1,199 @@
+"""Semantic search over transcript passages: "where in the recordings was this said?"
+
+Passages (sentences or paragraphs, with their transcript id and times) are embedded once by an
+:class:`~cookbook_utils.embeddings.Embedder`; queries are embedded the same way and matched by
+cosine similarity with scikit-learn's ``NearestNeighbors``. Each :class:`Hit` carries the
+transcript id, the text, start and end (ms) and the score, and prints its time as ``h:mm:ss``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .timestamps import format_timestamp
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .embeddings import Embedder
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of one transcript: a sentence, a paragraph or an utterance."""
+
+    transcript_id: str
+    text: str
+    start: int  # ms
+    end: int  # ms
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage found for a query, with its cosine similarity (1 is identical)."""
+
+    passage: Passage
+    score: float
+    rank: int  # 1 for the best hit of its query
+
+    @property
+    def transcript_id(self) -> str:
+        return self.passage.transcript_id
+
+    @property
+    def text(self) -> str:
+        return self.passage.text
+
+    @property
+    def start(self) -> int:
+        return self.passage.start
+
+    @property
+    def end(self) -> int:
+        return self.passage.end
+
+    @property
+    def speaker(self) -> str | None:
+        return self.passage.speaker
+
+    @property
+    def timestamp(self) -> str:
+        """Where the passage starts, as ``h:mm:ss``."""
+        return format_timestamp(self.start)
+
+    def cite(self) -> str:
+        """``[<transcript id> h:mm:ss-h:mm:ss]``: where to find the passage."""
+        return f"[{self.transcript_id} {self.timestamp}-{format_timestamp(self.end)}]"
+
+
+def _field(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def passages_from(transcript_id: str, items: Iterable[Any], *, min_words: int = 1) -> list[Passage]:
+    """Passages from a transcript's sentences, paragraphs or utterances (SDK objects or dicts with
+    ``text``, ``start``, ``end`` and optionally ``speaker``).
+
+    Blank items are skipped. An item of fewer than ``min_words`` words ("Sure.", "Thanks.") is joined
+    to the next one when the same speaker says it, so it does not become a hit on its own.
+    """
+    passages: list[Passage] = []
+    pending: Passage | None = None
+    for item in items:
+        text = (_field(item, "text") or "").strip()
+        if not text:
+            continue
+        speaker = _field(item, "speaker")
+        passage = Passage(transcript_id, text, int(_field(item, "start")), int(_field(item, "end")), speaker)
+        if pending is not None:
+            if pending.speaker == speaker:
+                passage = Passage(transcript_id, f"{pending.text} {text}", pending.start, passage.end, speaker)
+            else:
+                passages.append(pending)
+            pending = None
+        if len(passage.text.split()) < min_words:
+            pending = passage
+        else:
+            passages.append(passage)
+    if pending is not None:
+        passages.append(pending)
+    return passages
+
+
+def sliding_windows(passages: Sequence[Passage], size: int = 2) -> list[Passage]:
+    """Each passage joined with up to ``size - 1`` passages after it, as long as they come from the
+    same transcript and speaker: a sentence keeps a little of its context, and a hit still points
+    at where it starts."""
+    if size < 1:
+        raise ValueError("a window holds at least one passage")
+    windows = []
+    for first, passage in enumerate(passages):
+        group = [passage]
+        for following in passages[first + 1 : first + size]:
+            if (following.transcript_id, following.speaker) != (passage.transcript_id, passage.speaker):
+                break
+            group.append(following)
+        text = " ".join(p.text for p in group)
+        windows.append(Passage(passage.transcript_id, text, passage.start, group[-1].end, passage.speaker))
+    return windows
+
+
+class PassageIndex:
+    """Passages embedded once and searched by cosine similarity (exact nearest neighbours)."""
+
+    def __init__(self, passages: Sequence[Passage], embedder: Embedder):
+        if not passages:
+            raise ValueError("an index needs at least one passage")
+        self.passages = list(passages)
+        self.embedder = embedder
+        self.vectors = embedder.embed([p.text for p in self.passages])
+        self._neighbours: dict[str | None, tuple[list[int], Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    @property
+    def transcript_ids(self) -> list[str]:
+        """The transcripts in the index, in the order their first passage was added."""
+        return list(dict.fromkeys(p.transcript_id for p in self.passages))
+
+    def _model(self, transcript_id: str | None) -> tuple[list[int], Any]:
+        """A fitted ``NearestNeighbors`` over every passage, or over one transcript's."""
+        if transcript_id not in self._neighbours:
+            from sklearn.neighbors import NearestNeighbors
+
+            if transcript_id is None:
+                rows = list(range(len(self.passages)))
+            else:
+                rows = [i for i, p in enumerate(self.passages) if p.transcript_id == transcript_id]
+                if not rows:
+                    raise KeyError(
+                        f"no passages of transcript {transcript_id!r}; the index holds {self.transcript_ids}"
+                    )
+            model = NearestNeighbors(metric="cosine", algorithm="brute").fit(self.vectors[rows])
+            self._neighbours[transcript_id] = (rows, model)
+        return self._neighbours[transcript_id]
+
+    def search_vectors(
+        self, vectors: np.ndarray, k: int = 3, *, transcript_id: str | None = None, min_score: float | None = None
+    ) -> list[list[Hit]]:
+        """The ``k`` nearest passages of each query vector, best first."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        rows, model = self._model(transcript_id)
+        distances, indices = model.kneighbors(vectors, n_neighbors=min(k, len(rows)))
+        results = []
+        for row_distances, row_indices in zip(distances, indices, strict=True):
+            hits = []
+            for rank, (distance, index) in enumerate(zip(row_distances, row_indices, strict=True), start=1):
+                score = float(1.0 - distance)
+                if min_score is None or score >= min_score:
+                    hits.append(Hit(self.passages[rows[index]], score, rank))
+            results.append(hits)
+        return results
+
+    def search_many(
+        self, queries: Sequence[str], k: int = 3, *, transcript_id: str | None = None, min_score: float | None = None
+    ) -> list[list[Hit]]:
+        """:meth:`search` for several queries, embedded in one batch."""
+        return self.search_vectors(self.embedder.embed(queries), k, transcript_id=transcript_id, min_score=min_score)
+
+    def search(
+        self, query: str, k: int = 3, *, transcript_id: str | None = None, min_score: float | None = None
+    ) -> list[Hit]:
+        """The ``k`` passages closest in meaning to ``query``, best first; only those of
+        ``transcript_id`` when given, and only those scoring at least ``min_score`` when given."""
+        return self.search_many([query], k, transcript_id=transcript_id, min_score=min_score)[0]
+
+    def best_per_transcript(self, query: str, *, min_score: float | None = None) -> list[Hit]:
+        """The best passage of each transcript for ``query``, best first (transcripts whose best
+        passage scores under ``min_score`` are left out)."""
+        vector = self.embedder.embed([query])
+        hits = []
+        for transcript_id in self.transcript_ids:
+            found = self.search_vectors(vector, 1, transcript_id=transcript_id, min_score=min_score)[0]
+            hits += found
+        return sorted(hits, key=lambda hit: -hit.score)
