@@ -11,8 +11,9 @@ python="${PYTHON:-python3}"
 
 # 1. Debian packages (command -> package).
 # chromium and chromedriver: the documentation site's browser test (tests/test_site_browser.py).
+# gcc builds webrtcvad (needed by resemblyzer), which PyPI has only as source.
 declare -A needed=([ffmpeg]=ffmpeg [sox]=sox [mediainfo]=mediainfo [espeak-ng]=espeak-ng
-                   [chromium]=chromium [chromedriver]=chromium-driver)
+                   [chromium]=chromium [chromedriver]=chromium-driver [gcc]=gcc)
 missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
@@ -44,8 +45,9 @@ pip_quiet() {  # pip, silent on success (some machines' pip configuration warns 
 }
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip_quiet --upgrade pip
-# PyTorch's CPU build first, so nothing later pulls the CUDA wheels (used by the embedding extras).
-if [ "${COOKBOOK_TORCH:-auto}" != "skip" ] && grep -q '"sentence-transformers' "$root/pyproject.toml"; then
+# PyTorch's CPU build first, so nothing later pulls the CUDA wheels (used by the embedding extras
+# and by resemblyzer's speaker encoder).
+if [ "${COOKBOOK_TORCH:-auto}" != "skip" ] && grep -qE '"(sentence-transformers|resemblyzer)' "$root/pyproject.toml"; then
   pip_quiet "torch==2.13.0"
 fi
 pip_quiet -e "$root[$extras]"

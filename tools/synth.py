@@ -281,7 +281,70 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
         "words": words,
     }
     (timing_dir / f"{name}.timing.json").write_text(json.dumps(timing, indent=1, ensure_ascii=False) + "\n")
+    if script.get("chunks"):
+        write_parts(timing, script["chunks"], audio, rate, audio_dir, timing_dir)
     return timing
+
+
+def write_parts(
+    timing: dict, chunks: list[int], audio: np.ndarray, rate: int, audio_dir: Path, timing_dir: Path
+) -> list[dict]:
+    """Cut a conversation into parts that start at the turns listed in ``chunks``, as if it had been
+    recorded in pieces: ``<name>-part<n>.mp3`` and a timing file for each, whose times start at the
+    part's start and whose speakers are relabelled A, B... in order of first turn within the part,
+    as the API labels a file of its own (format: docs/contracts.md). Each cut falls half-way through
+    the pause before its turn."""
+    turns, name = timing["turns"], timing["name"]
+    if list(chunks) != sorted(set(chunks)) or not all(0 < c < len(turns) for c in chunks):
+        raise SynthError(f"{name}: chunks must be increasing turn numbers between 1 and {len(turns) - 1}, got {chunks}")
+    cuts = [0] + [(turns[c - 1]["end"] + turns[c]["start"]) // 2 for c in chunks] + [None]
+    bounds = [0, *chunks, len(turns)]
+    parts = []
+    for number in range(len(chunks) + 1):
+        start_ms, end_ms = cuts[number], cuts[number + 1]
+        first_turn, last_turn = bounds[number], bounds[number + 1]
+        part_name = f"{name}-part{number + 1}"
+        samples = audio[start_ms * rate // 1000 : None if end_ms is None else end_ms * rate // 1000]
+        mp3 = audio_dir / f"{part_name}.mp3"
+        _encode_mp3(samples, rate, mp3)
+        duration_ms = decoded_duration_ms(mp3)
+        order = list(dict.fromkeys(t["speaker"] for t in turns[first_turn:last_turn]))
+        letters = dict(zip(order, "ABCDEFGHIJKLMNOPQRSTUVWXYZ", strict=False))
+
+        def shift(
+            item: dict, start_ms: int = start_ms, duration_ms: int = duration_ms, letters: dict = letters
+        ) -> dict:
+            return {
+                **item,
+                "speaker": letters[item["speaker"]],
+                "start": item["start"] - start_ms,
+                "end": min(item["end"] - start_ms, duration_ms),
+            }
+
+        words = [
+            {**shift(w), "turn": w["turn"] - first_turn} for w in timing["words"] if first_turn <= w["turn"] < last_turn
+        ]
+        part = {
+            "name": part_name,
+            "audio": str(mp3.relative_to(ROOT)) if mp3.is_relative_to(ROOT) else str(mp3),
+            "sha256": hashlib.sha256(mp3.read_bytes()).hexdigest(),
+            "duration_ms": duration_ms,
+            "language_code": timing["language_code"],
+            "part_of": {
+                "name": name,
+                "part": number + 1,
+                "parts": len(chunks) + 1,
+                "offset_ms": start_ms,
+                "first_turn": first_turn,
+                "speakers": {letter: original for original, letter in letters.items()},
+            },
+            "speakers": {letter: timing["speakers"][original] for original, letter in letters.items()},
+            "turns": [shift(t) for t in turns[first_turn:last_turn]],
+            "words": words,
+        }
+        (timing_dir / f"{part_name}.timing.json").write_text(json.dumps(part, indent=1, ensure_ascii=False) + "\n")
+        parts.append(part)
+    return parts
 
 
 def _encode_mp3(samples: np.ndarray, rate: int, target: Path) -> None:

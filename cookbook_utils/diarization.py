@@ -1,0 +1,355 @@
+"""Speaker diarization run locally: "who spoke when" for an audio file, as :class:`Segment` s.
+
+One call, :func:`diarize`, with two backends:
+
+- ``pyannote``: pyannote.audio's pretrained pipeline. It is used when ``pyannote.audio`` is installed
+  (``pip install 'cookbook-utils[pyannote]'``) and a Hugging Face token is set (``HF_TOKEN``), since its
+  weights are gated on the Hugging Face hub.
+- ``local``: needs no download. It finds voiced stretches with WebRTC's voice activity detector,
+  embeds overlapping 1.6 s windows of them with resemblyzer's speaker encoder (its weights ship
+  inside the PyPI package) and clusters the windows with scikit-learn's agglomerative clustering:
+  into ``num_speakers`` clusters when you know the number, else into as many as a cosine-distance
+  threshold gives, within ``min_speakers..max_speakers`` (see :func:`cluster_speakers`).
+
+Both return segments sorted by time, with speakers named ``A``, ``B``, ... in order of first
+appearance, like AssemblyAI's own labels. :func:`choose_backend` says which backend would run and
+why; :func:`speaker_accuracy` scores labels against a reference after the best label mapping.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .alignment import Segment
+from .audio import SAMPLE_RATE, load_audio
+from .errors import CookbookError
+
+#: pyannote's open pretrained pipeline (gated: accept its conditions on the hub first).
+PYANNOTE_PIPELINE = "pyannote/speaker-diarization-community-1"
+#: Where the pyannote backend looks for a Hugging Face token, in order.
+HF_TOKEN_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+#: Voice activity detection: 30 ms frames; silences shorter than this are bridged, voiced runs
+#: shorter than the minimum are dropped.
+VAD_FRAME_MS = 30
+VAD_BRIDGE_MS = 210
+VAD_MIN_VOICED_MS = 90
+#: Cosine distance at which two clusters of windows stop merging, when the count is not given.
+DISTANCE_THRESHOLD = 0.35
+#: Clusters holding less than this share of the windows are outliers, folded into the nearest one.
+MIN_CLUSTER_SHARE = 0.03
+
+
+class DiarizationUnavailableError(CookbookError):
+    """The requested diarization backend cannot run here; the message says what it needs."""
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    """The backend :func:`choose_backend` picked, and why."""
+
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reason})"
+
+
+def hf_token() -> str | None:
+    """The Hugging Face token from the environment, if one is set."""
+    for name in HF_TOKEN_VARS:
+        if os.environ.get(name):
+            return os.environ[name]
+    return None
+
+
+def choose_backend(prefer: str = "auto") -> BackendChoice:
+    """``pyannote`` when it is installed and a Hugging Face token is set, else ``local``;
+    ``prefer="pyannote"`` or ``"local"`` asks for one (an error if pyannote cannot run)."""
+    if prefer not in {"auto", "pyannote", "local"}:
+        raise ValueError(f"unknown diarization backend {prefer!r}: choose 'auto', 'pyannote' or 'local'")
+    if prefer == "local":
+        return BackendChoice("local", "asked for the local diarizer")
+    installed = importlib.util.find_spec("pyannote") is not None and importlib.util.find_spec("pyannote.audio")
+    if installed and hf_token():
+        return BackendChoice(
+            "pyannote", f"pyannote.audio is installed and a Hugging Face token is set ({PYANNOTE_PIPELINE})"
+        )
+    missing = "pyannote.audio is not installed" if not installed else "no Hugging Face token is set (HF_TOKEN)"
+    if prefer == "pyannote":
+        raise DiarizationUnavailableError(
+            f"pyannote cannot run: {missing}. Install it with `pip install 'cookbook-utils[pyannote]'`, accept the "
+            f"conditions of {PYANNOTE_PIPELINE} on Hugging Face and set HF_TOKEN; or use backend='local'."
+        )
+    return BackendChoice("local", f"{missing}; the local diarizer needs no download")
+
+
+def diarize(
+    audio_path: str | Path,
+    num_speakers: int | None = None,
+    *,
+    backend: str = "auto",
+    min_speakers: int = 1,
+    max_speakers: int = 8,
+) -> list[Segment]:
+    """Who spoke when in ``audio_path``: segments sorted by time, speakers ``A``, ``B``, ...
+
+    ``num_speakers`` fixes the number of speakers; without it the backend estimates it within
+    ``min_speakers..max_speakers``. ``backend`` is ``"auto"`` (see :func:`choose_backend`),
+    ``"pyannote"`` or ``"local"``."""
+    _check_counts(num_speakers, min_speakers, max_speakers)
+    choice = choose_backend(backend)
+    if choice.name == "pyannote":
+        return diarize_pyannote(
+            audio_path, num_speakers, min_speakers=min_speakers, max_speakers=max_speakers, token=hf_token()
+        )
+    return diarize_local(load_audio(audio_path), num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
+
+
+def _check_counts(num_speakers: int | None, min_speakers: int, max_speakers: int) -> None:
+    if num_speakers is not None and num_speakers < 1:
+        raise ValueError(f"num_speakers must be at least 1, got {num_speakers}")
+    if not 1 <= min_speakers <= max_speakers:
+        raise ValueError(f"need 1 <= min_speakers <= max_speakers, got {min_speakers} and {max_speakers}")
+
+
+# --- the pyannote backend ------------------------------------------------------------------------
+
+
+def diarize_pyannote(
+    audio_path: str | Path,
+    num_speakers: int | None = None,
+    *,
+    min_speakers: int = 1,
+    max_speakers: int = 8,
+    token: str | None = None,
+    pipeline: Any = None,
+) -> list[Segment]:
+    """Diarize with pyannote.audio's pretrained pipeline (``pipeline``, or :data:`PYANNOTE_PIPELINE`
+    loaded with ``token``). The audio is decoded with ffmpeg and handed over as a waveform."""
+    import torch
+
+    if pipeline is None:
+        from pyannote.audio import Pipeline
+
+        try:
+            pipeline = Pipeline.from_pretrained(PYANNOTE_PIPELINE, token=token)
+        except TypeError:  # pyannote.audio 3.x names the argument differently
+            pipeline = Pipeline.from_pretrained(PYANNOTE_PIPELINE, use_auth_token=token)
+        if pipeline is None:
+            raise DiarizationUnavailableError(
+                f"pyannote could not load {PYANNOTE_PIPELINE}: accept its conditions on Hugging Face with the account "
+                "whose token is in HF_TOKEN"
+            )
+    samples = load_audio(audio_path)
+    waveform = {"waveform": torch.from_numpy(samples.copy())[None, :], "sample_rate": SAMPLE_RATE}
+    counts = (
+        {"num_speakers": num_speakers} if num_speakers else {"min_speakers": min_speakers, "max_speakers": max_speakers}
+    )
+    output = pipeline(waveform, **counts)
+    # pyannote.audio 4 returns several views; the exclusive one (one speaker at a time) suits
+    # transcripts best. pyannote.audio 3 returns the annotation itself.
+    annotation = getattr(output, "exclusive_speaker_diarization", None)
+    if annotation is None:
+        annotation = getattr(output, "speaker_diarization", output)
+    raw = [
+        Segment(turn.start * 1000, turn.end * 1000, str(label))
+        for turn, _, label in annotation.itertracks(yield_label=True)
+    ]
+    return relabel_in_order(raw)
+
+
+# --- the local backend ---------------------------------------------------------------------------
+
+
+def voiced_regions(
+    samples: Any, *, bridge_ms: float = VAD_BRIDGE_MS, min_voiced_ms: float = VAD_MIN_VOICED_MS, aggressiveness: int = 2
+) -> list[tuple[int, int]]:
+    """Stretches of speech as ``(start_ms, end_ms)``, from WebRTC's voice activity detector on
+    30 ms frames: pauses shorter than ``bridge_ms`` are bridged, runs shorter than
+    ``min_voiced_ms`` dropped."""
+    import numpy as np
+
+    with _quiet_import():
+        import webrtcvad
+
+    vad = webrtcvad.Vad(aggressiveness)
+    frame = SAMPLE_RATE * VAD_FRAME_MS // 1000
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+    count = len(pcm) // frame
+    voiced = np.array([vad.is_speech(pcm[i * frame : (i + 1) * frame].tobytes(), SAMPLE_RATE) for i in range(count)])
+    voiced = np.asarray(voiced, dtype=bool).reshape(-1)
+    for first, last in _runs(~voiced):
+        if first > 0 and last < count and (last - first) * VAD_FRAME_MS < bridge_ms:
+            voiced[first:last] = True
+    return [
+        (first * VAD_FRAME_MS, last * VAD_FRAME_MS)
+        for first, last in _runs(voiced)
+        if (last - first) * VAD_FRAME_MS >= min_voiced_ms
+    ]
+
+
+def _runs(mask: Any) -> list[tuple[int, int]]:
+    """``[first, last)`` index ranges where a boolean array is True."""
+    import numpy as np
+
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
+
+
+class _quiet_import:
+    """Silence the deprecation warning webrtcvad raises on import (it uses pkg_resources)."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("ignore")
+
+    def __exit__(self, *exc: object) -> None:
+        self._catch.__exit__(*exc)
+
+
+def cluster_speakers(
+    embeddings: Any,
+    num_speakers: int | None = None,
+    *,
+    min_speakers: int = 1,
+    max_speakers: int = 8,
+    distance_threshold: float = DISTANCE_THRESHOLD,
+) -> Any:
+    """A cluster number per embedding (one row each).
+
+    The number of clusters is ``num_speakers`` when given. Otherwise it is estimated: average-linkage
+    clustering on cosine distance stops merging at ``distance_threshold``, clusters holding under 3%
+    of the rows count as outliers, and the count is kept within ``min_speakers..max_speakers``.
+    The rows are then split into that many clusters by Ward's method on the L2-normalised rows
+    (balanced clusters, no singletons from a stray window), and each row finally goes to the
+    cluster whose mean it is closest to, by cosine similarity."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
+    embeddings = np.asarray(embeddings, dtype=np.float64)
+    rows = len(embeddings)
+    if rows == 0:
+        return np.zeros(0, dtype=np.int64)
+    embeddings = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    if num_speakers is not None:
+        count = min(num_speakers, rows)
+    else:
+        count = 1
+        if rows > 1:
+            found = AgglomerativeClustering(
+                n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
+            ).fit_predict(embeddings)
+            count = int((np.bincount(found) >= max(2, MIN_CLUSTER_SHARE * rows)).sum())
+        count = min(max(count, min_speakers), max_speakers, rows)
+    if count <= 1:
+        return np.zeros(rows, dtype=np.int64)
+    labels = AgglomerativeClustering(n_clusters=count, linkage="ward").fit_predict(embeddings)
+    clusters = np.unique(labels)
+    centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in clusters])
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    return clusters[np.argmax(embeddings @ centroids.T, axis=1)]
+
+
+def diarize_local(
+    samples: Any,
+    num_speakers: int | None = None,
+    *,
+    min_speakers: int = 1,
+    max_speakers: int = 8,
+    embedder: Any = None,
+    windows_per_second: float = 1.25,
+) -> list[Segment]:
+    """The local diarizer over 16 kHz mono samples (see the module's docstring).
+
+    Each voiced region is covered with overlapping windows; each window gets a speaker by
+    clustering; within a region, the boundary between two windows falls half-way between their
+    centres."""
+    from .voices import ResemblyzerEmbedder
+
+    _check_counts(num_speakers, min_speakers, max_speakers)
+    embedder = embedder or ResemblyzerEmbedder()
+    regions = voiced_regions(samples)
+    vectors, windows = [], []  # windows: (region index, centre ms)
+    for index, (start, end) in enumerate(regions):
+        piece = samples[start * SAMPLE_RATE // 1000 : end * SAMPLE_RATE // 1000]
+        embedded, spans = embedder.embed_windows(piece, windows_per_second)
+        vectors.extend(embedded)
+        windows.extend((index, start + (a + b) / 2) for a, b in spans)
+    if not vectors:
+        return []
+    labels = cluster_speakers(vectors, num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
+    segments = []
+    for index, (start, end) in enumerate(regions):
+        centres = sorted(
+            (centre, str(label)) for (region, centre), label in zip(windows, labels, strict=True) if region == index
+        )
+        edges = [start] + [(a[0] + b[0]) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [end]
+        for number, (_, label) in enumerate(centres):
+            segments.append(Segment(float(edges[number]), float(edges[number + 1]), label))
+    return relabel_in_order(merge_adjacent(segments))
+
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+
+def merge_adjacent(segments: Sequence[Segment], max_gap_ms: float = 0.0) -> list[Segment]:
+    """Consecutive segments of one speaker, no more than ``max_gap_ms`` apart, joined."""
+    merged: list[Segment] = []
+    for segment in sorted(segments, key=lambda s: (s.start_ms, s.end_ms)):
+        if merged and merged[-1].speaker == segment.speaker and segment.start_ms - merged[-1].end_ms <= max_gap_ms:
+            merged[-1] = Segment(merged[-1].start_ms, max(merged[-1].end_ms, segment.end_ms), segment.speaker)
+        else:
+            merged.append(segment)
+    return merged
+
+
+def speaker_letters(count: int) -> list[str]:
+    """``A``, ``B``, ... ``Z``, then ``AA``, ``AB``, ...: AssemblyAI's style of speaker names."""
+    letters = list(string.ascii_uppercase)
+    names = []
+    for number in range(count):
+        name, number = "", number + 1
+        while number:
+            number, rest = divmod(number - 1, 26)
+            name = letters[rest] + name
+        names.append(name)
+    return names
+
+
+def relabel_in_order(segments: Sequence[Segment]) -> list[Segment]:
+    """Segments sorted by time with speakers renamed ``A``, ``B``, ... by first appearance."""
+    ordered = sorted(segments, key=lambda s: (s.start_ms, s.end_ms))
+    first_seen: dict[str, None] = dict.fromkeys(s.speaker for s in ordered)
+    names = dict(zip(first_seen, speaker_letters(len(first_seen)), strict=True))
+    return [Segment(s.start_ms, s.end_ms, names[s.speaker]) for s in ordered]
+
+
+def speaker_accuracy(reference: Sequence[str | None], predicted: Sequence[str | None]) -> tuple[float, dict]:
+    """The share of items whose predicted speaker matches the reference once predicted labels are
+    mapped one-to-one onto reference labels in the way that matches most (the Hungarian method).
+    Returns the accuracy and that mapping (predicted -> reference)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    if len(reference) != len(predicted):
+        raise ValueError(f"{len(reference)} reference labels but {len(predicted)} predicted ones")
+    if not reference:
+        return 1.0, {}
+    truth = sorted({str(r) for r in reference})
+    guess = sorted({str(p) for p in predicted})
+    counts = np.zeros((len(guess), len(truth)))
+    for r, p in zip(reference, predicted, strict=True):
+        counts[guess.index(str(p)), truth.index(str(r))] += 1
+    rows, cols = linear_sum_assignment(-counts)
+    mapping = {guess[r]: truth[c] for r, c in zip(rows, cols, strict=True)}
+    return float(counts[rows, cols].sum() / len(reference)), mapping

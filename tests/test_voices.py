@@ -1,0 +1,108 @@
+"""Speaker embeddings: the packaged model tells voices apart, and the choice between TitaNet and
+resemblyzer falls back as documented."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cookbook_utils import voices
+from cookbook_utils.audio import clip, load_audio
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def resemblyzer():
+    return voices.ResemblyzerEmbedder()
+
+
+def test_same_voice_is_closer_than_another(resemblyzer):
+    timing = json.loads((ROOT / "data" / "scripts" / "support-call.timing.json").read_text())
+    samples = load_audio(ROOT / timing["audio"])
+    turns = [t for t in timing["turns"] if t["end"] - t["start"] > 3000]
+    a = [t for t in turns if t["speaker"] == "A"][:2]
+    b = [t for t in turns if t["speaker"] == "B"][:1]
+    ea1, ea2, eb = (resemblyzer.embed(clip(samples, t["start"], t["end"])) for t in (*a, *b))
+    assert ea1.shape == (256,) and np.linalg.norm(ea1) == pytest.approx(1, abs=1e-5)
+    same, other = float(ea1 @ ea2), float(ea1 @ eb)
+    assert same >= resemblyzer.same_speaker_threshold > other
+
+
+def test_windows_cover_the_clip(resemblyzer):
+    samples = load_audio(ROOT / "data" / "audio" / "clip-fr.mp3")[: 16_000 * 5]
+    vectors, spans = resemblyzer.embed_windows(samples, 1.25)
+    assert len(vectors) == len(spans) >= 3
+    assert spans[0][0] == 0 and spans[-1][1] <= 5000 and all(a < b for a, b in spans)
+    with pytest.raises(ValueError, match="empty"):
+        resemblyzer.embed(samples[:0])
+
+
+def test_threads_are_restored(resemblyzer):
+    import torch
+
+    before = torch.get_num_threads()
+    resemblyzer.embed(load_audio(ROOT / "data" / "audio" / "clip-fr.mp3")[:16_000])
+    assert torch.get_num_threads() == before
+
+
+def _pretend_nemo(monkeypatch, installed):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        voices.importlib.util,
+        "find_spec",
+        lambda name, *a: (object() if installed else None) if name == "nemo" else real(name, *a),
+    )
+
+
+def test_resemblyzer_without_nemo(monkeypatch):
+    _pretend_nemo(monkeypatch, False)
+    choice = voices.load_embedder()
+    assert choice.embedder.name == "resemblyzer" and "NeMo is not installed" in choice.reason
+    with pytest.raises(voices.EmbedderUnavailableError, match="nemo_toolkit"):
+        voices.load_embedder("titanet")
+    with pytest.raises(ValueError):
+        voices.load_embedder("ecapa")
+
+
+def test_falls_back_when_titanet_cannot_load(monkeypatch):
+    _pretend_nemo(monkeypatch, True)
+
+    def no_weights(name):
+        raise OSError("no network")
+
+    monkeypatch.setattr(voices, "_titanet", no_weights)
+    choice = voices.load_embedder()
+    assert choice.embedder.name == "resemblyzer" and "could not be loaded (OSError)" in choice.reason
+    with pytest.raises(voices.EmbedderUnavailableError, match="no network"):
+        voices.load_embedder("titanet")
+
+
+class _FakeTitaNet:
+    """Answers like NeMo's EncDecSpeakerLabelModel.forward: (logits, embeddings)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def forward(self, input_signal, input_signal_length):
+        import torch
+
+        self.calls.append((tuple(input_signal.shape), input_signal_length.tolist()))
+        embeddings = torch.stack([input_signal.abs().mean(dim=1) + 1, input_signal_length.float()], dim=1)
+        return None, embeddings
+
+
+def test_titanet_adapter_batches_windows(monkeypatch):
+    _pretend_nemo(monkeypatch, True)
+    model = _FakeTitaNet()
+    monkeypatch.setattr(voices, "_titanet", lambda name: model)
+    choice = voices.load_embedder()
+    assert choice.embedder.name == "titanet" and voices.TITANET_MODEL in choice.reason
+    samples = np.ones(16_000 * 3, dtype=np.float32)
+    vectors, spans = choice.embedder.embed_windows(samples, 1.0)
+    assert model.calls[-1][0] == (3, 24_000)  # windows of 1.5 s every second, padded
+    assert spans == [(0.0, 1500.0), (1000.0, 2500.0), (2000.0, 3000.0)]
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1)
+    assert choice.embedder.embed(samples).shape == (2,)
