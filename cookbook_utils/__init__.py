@@ -4,7 +4,9 @@ Every notebook starts with ``session = cookbook_utils.setup("<slug>")``, which d
 its HTTP calls are replayed from a recording, sent to the real API, or recorded.
 """
 
+from .alignment import Segment, assign_speakers, group_turns, label_sentences, label_words
 from .config import SPEECH_MODELS
+from .diarization import diarize, speaker_accuracy
 from .errors import (
     AnswerError,
     AnswerOutsideOptionsError,
@@ -41,15 +43,22 @@ __all__ = [
     "MissingKeyError",
     "UnknownModelError",
     "Mode",
+    "Segment",
     "Session",
     "UnknownRecipeError",
+    "assign_speakers",
     "base_language",
+    "diarize",
     "format_timestamp",
+    "group_turns",
+    "label_sentences",
+    "label_words",
     "resolve_mode",
     "save_recording",
     "scrub_text",
     "scrub_url",
     "setup",
+    "speaker_accuracy",
     "speech_models_for",
 ]
 __version__ = "0.1.0"

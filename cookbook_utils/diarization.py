@@ -42,8 +42,10 @@ VAD_BRIDGE_MS = 210
 VAD_MIN_VOICED_MS = 90
 #: Cosine distance at which two clusters of windows stop merging, when the count is not given.
 DISTANCE_THRESHOLD = 0.35
-#: Clusters holding less than this share of the windows are outliers, folded into the nearest one.
+#: Clusters holding less than this share of the windows are outliers when counting speakers.
 MIN_CLUSTER_SHARE = 0.03
+#: Segments of one speaker closer than this are joined into one (a pause within a turn).
+JOIN_GAP_MS = 1000
 
 
 class DiarizationUnavailableError(CookbookError):
@@ -273,7 +275,7 @@ def diarize_local(
 
     Each voiced region is covered with overlapping windows; each window gets a speaker by
     clustering; within a region, the boundary between two windows falls half-way between their
-    centres."""
+    centres. Segments of one speaker less than a second apart are then joined."""
     from .voices import ResemblyzerEmbedder
 
     _check_counts(num_speakers, min_speakers, max_speakers)
@@ -296,7 +298,7 @@ def diarize_local(
         edges = [start] + [(a[0] + b[0]) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [end]
         for number, (_, label) in enumerate(centres):
             segments.append(Segment(float(edges[number]), float(edges[number + 1]), label))
-    return relabel_in_order(merge_adjacent(segments))
+    return relabel_in_order(merge_adjacent(segments, max_gap_ms=JOIN_GAP_MS))
 
 
 # --- shared helpers ----------------------------------------------------------------------------

@@ -160,18 +160,20 @@ def merge_chunks(
     chunk_words: Sequence[Sequence[Any]], offsets_ms: Sequence[float], relabel: Sequence[Mapping[str, str]]
 ) -> list[dict]:
     """One transcript from the chunks' words: times shifted by each chunk's offset, speakers
-    renamed by ``relabel`` (words without a speaker keep ``None``)."""
+    renamed by ``relabel`` (words without a speaker keep ``None``), and each word's ``chunk``
+    number (from 0) added."""
     if not len(chunk_words) == len(offsets_ms) == len(relabel):
         raise ValueError(
             f"{len(chunk_words)} chunks, {len(offsets_ms)} offsets and {len(relabel)} relabel maps: "
             "one of each per chunk"
         )
     merged = []
-    for words, offset, mapping in zip(chunk_words, offsets_ms, relabel, strict=True):
+    for chunk, (words, offset, mapping) in enumerate(zip(chunk_words, offsets_ms, relabel, strict=True)):
         for word in words:
             item = _as_dict(word)
             speaker = item.get("speaker")
-            item.update(start=item["start"] + offset, end=item["end"] + offset, speaker=mapping.get(speaker, speaker))
+            item.update(start=item["start"] + offset, end=item["end"] + offset, chunk=chunk)
+            item["speaker"] = mapping.get(speaker, speaker)
             merged.append(item)
     return merged
 

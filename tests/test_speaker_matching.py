@@ -115,10 +115,10 @@ def test_zero_embeddings_are_refused():
 def test_merge_shifts_and_relabels():
     chunks = [[_word("A", 0, 100, "hi")], [_word("A", 50, 80, "yes"), _word(None, 90, 95, "um")]]
     merged = merge_chunks(chunks, [0, 1000], [{"A": "A"}, {"A": "B"}])
-    assert [(w["text"], w["start"], w["end"], w["speaker"]) for w in merged] == [
-        ("hi", 0, 100, "A"),
-        ("yes", 1050, 1080, "B"),
-        ("um", 1090, 1095, None),
+    assert [(w["text"], w["start"], w["end"], w["speaker"], w["chunk"]) for w in merged] == [
+        ("hi", 0, 100, "A", 0),
+        ("yes", 1050, 1080, "B", 1),
+        ("um", 1090, 1095, None, 1),
     ]
     assert chunks[1][0]["start"] == 50  # inputs untouched
     with pytest.raises(ValueError, match="one of each per chunk"):
