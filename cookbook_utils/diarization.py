@@ -21,6 +21,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import string
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,7 +179,8 @@ def voiced_regions(
     ``min_voiced_ms`` dropped."""
     import numpy as np
 
-    with _quiet_import():
+    with warnings.catch_warnings():  # webrtcvad still imports the deprecated pkg_resources
+        warnings.simplefilter("ignore")
         import webrtcvad
 
     vad = webrtcvad.Vad(aggressiveness)
@@ -203,20 +205,6 @@ def _runs(mask: Any) -> list[tuple[int, int]]:
 
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
-
-
-class _quiet_import:
-    """Silence the deprecation warning webrtcvad raises on import (it uses pkg_resources)."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 def cluster_speakers(

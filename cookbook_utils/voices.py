@@ -97,9 +97,14 @@ class ResemblyzerEmbedder:
 
     @staticmethod
     def _prepare(samples: Any) -> Any:
-        from resemblyzer.audio import normalize_volume
+        """Quiet audio raised to -30 dBFS, the level resemblyzer's encoder was trained at."""
+        import numpy as np
 
-        return normalize_volume(samples, -30, increase_only=True) if len(samples) else samples
+        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+        if rms == 0.0:
+            return samples
+        gain = 10 ** ((-30 - 20 * np.log10(rms)) / 20)
+        return (samples * gain).astype(np.float32) if gain > 1 else samples
 
     def embed(self, samples: Any) -> Any:
         if len(samples) == 0:
