@@ -47,6 +47,8 @@ DISTANCE_THRESHOLD = 0.35
 MIN_CLUSTER_SHARE = 0.03
 #: Segments of one speaker closer than this are joined into one (a pause within a turn).
 JOIN_GAP_MS = 1000
+#: Distance between the starts of consecutive embedding windows within a voiced region.
+WINDOW_HOP_MS = 800
 
 
 class DiarizationUnavailableError(CookbookError):
@@ -250,6 +252,30 @@ def cluster_speakers(
     return clusters[np.argmax(embeddings @ centroids.T, axis=1)]
 
 
+def window_spans(
+    regions: Sequence[tuple[float, float]], duration_ms: float, window_ms: float, hop_ms: float = WINDOW_HOP_MS
+) -> list[tuple[int, float, float, float]]:
+    """Windows of ``window_ms`` over voiced regions, as ``(region, start_ms, end_ms, centre_ms)``.
+
+    A region longer than a window is covered by windows about ``hop_ms`` apart, the first at its
+    start and the last at its end, all inside it. A shorter region gets one window centred on it,
+    reaching into the audio around it (rather than padded with silence), and its centre is the
+    region's."""
+    import math
+
+    windows = []
+    for index, (start, end) in enumerate(regions):
+        if end - start <= window_ms:
+            first = min(max(0.0, (start + end) / 2 - window_ms / 2), max(0.0, duration_ms - window_ms))
+            windows.append((index, first, first + window_ms, (start + end) / 2))
+            continue
+        count = math.ceil((end - start - window_ms) / hop_ms) + 1
+        for number in range(count):
+            first = start + (end - start - window_ms) * number / (count - 1)
+            windows.append((index, first, first + window_ms, first + window_ms / 2))
+    return windows
+
+
 def diarize_local(
     samples: Any,
     num_speakers: int | None = None,
@@ -257,36 +283,60 @@ def diarize_local(
     min_speakers: int = 1,
     max_speakers: int = 8,
     embedder: Any = None,
-    windows_per_second: float = 1.25,
+    hop_ms: float = WINDOW_HOP_MS,
 ) -> list[Segment]:
     """The local diarizer over 16 kHz mono samples (see the module's docstring).
 
-    Each voiced region is covered with overlapping windows; each window gets a speaker by
-    clustering; within a region, the boundary between two windows falls half-way between their
-    centres. Segments of one speaker less than a second apart are then joined."""
+    Voiced regions are covered with overlapping windows (:func:`window_spans`), embedded in one
+    batch; each window gets a speaker by clustering (:func:`cluster_speakers`); within a region,
+    a change of speaker is placed at the quietest moment between the two windows' centres.
+    Segments of one speaker less than a second apart are then joined."""
     from .voices import ResemblyzerEmbedder
 
     _check_counts(num_speakers, min_speakers, max_speakers)
     embedder = embedder or ResemblyzerEmbedder()
     regions = voiced_regions(samples)
-    vectors, windows = [], []  # windows: (region index, centre ms)
-    for index, (start, end) in enumerate(regions):
-        piece = samples[start * SAMPLE_RATE // 1000 : end * SAMPLE_RATE // 1000]
-        embedded, spans = embedder.embed_windows(piece, windows_per_second)
-        vectors.extend(embedded)
-        windows.extend((index, start + (a + b) / 2) for a, b in spans)
-    if not vectors:
+    if not regions:
         return []
+    windows = window_spans(regions, len(samples) * 1000 / SAMPLE_RATE, embedder.window_ms, hop_ms)
+    vectors = embedder.embed_spans(samples, [(start, end) for _, start, end, _ in windows])
     labels = cluster_speakers(vectors, num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
+    loudness = _frame_loudness(samples)
     segments = []
     for index, (start, end) in enumerate(regions):
         centres = sorted(
-            (centre, str(label)) for (region, centre), label in zip(windows, labels, strict=True) if region == index
+            (centre, str(label))
+            for (region, _, _, centre), label in zip(windows, labels, strict=True)
+            if region == index
         )
-        edges = [start] + [(a[0] + b[0]) / 2 for a, b in zip(centres, centres[1:], strict=False)] + [end]
+        edges = [start]
+        for (before, label_before), (after, label_after) in zip(centres, centres[1:], strict=False):
+            # A change of speaker goes at the quietest moment between the two windows' centres.
+            edges.append(_quietest(loudness, before, after) if label_before != label_after else (before + after) / 2)
+        edges.append(end)
         for number, (_, label) in enumerate(centres):
             segments.append(Segment(float(edges[number]), float(edges[number + 1]), label))
     return relabel_in_order(merge_adjacent(segments, max_gap_ms=JOIN_GAP_MS))
+
+
+def _frame_loudness(samples: Any, frame_ms: int = 10, smooth_frames: int = 5) -> Any:
+    """Mean energy per ``frame_ms`` frame, smoothed over ``smooth_frames`` frames."""
+    import numpy as np
+
+    size = SAMPLE_RATE * frame_ms // 1000
+    count = len(samples) // size
+    energy = np.square(samples[: count * size].astype(np.float64)).reshape(count, size).mean(axis=1)
+    return np.convolve(energy, np.ones(smooth_frames) / smooth_frames, mode="same")
+
+
+def _quietest(loudness: Any, start_ms: float, end_ms: float, frame_ms: int = 10) -> float:
+    """The middle of the quietest frame between two times (the earliest, if several)."""
+    import numpy as np
+
+    first, last = int(start_ms // frame_ms), min(int(end_ms // frame_ms), len(loudness))
+    if last <= first:
+        return (start_ms + end_ms) / 2
+    return (first + int(np.argmin(loudness[first:last])) + 0.5) * frame_ms
 
 
 # --- shared helpers ----------------------------------------------------------------------------

@@ -179,7 +179,7 @@ def merge_chunks(
 
 
 def match_chunks(
-    audio_paths: Sequence[str | Path],
+    audio: Sequence[str | Path | Any],
     chunk_words: Sequence[Sequence[Any]],
     *,
     offsets_ms: Sequence[float] | None = None,
@@ -188,20 +188,20 @@ def match_chunks(
 ) -> ChunkMatch:
     """Relabel separately transcribed chunks consistently (the module's three steps).
 
-    ``audio_paths[i]`` is chunk ``i``'s audio and ``chunk_words[i]`` its words with chunk-relative
-    times and the chunk's own speaker labels. ``offsets_ms`` says where each chunk starts in the
-    whole recording (default: one after the other, from the decoded audio lengths). ``embedder``
-    defaults to :func:`cookbook_utils.voices.load_embedder`'s choice and ``threshold`` to the
-    embedder's ``same_speaker_threshold``."""
+    ``audio[i]`` is chunk ``i``'s audio (a file, or its 16 kHz mono samples) and ``chunk_words[i]``
+    its words with chunk-relative times and the chunk's own speaker labels. ``offsets_ms`` says
+    where each chunk starts in the whole recording (default: one after the other, from the decoded
+    audio lengths). ``embedder`` defaults to :func:`cookbook_utils.voices.load_embedder`'s choice
+    and ``threshold`` to the embedder's ``same_speaker_threshold``."""
     from .voices import load_embedder
 
-    if len(audio_paths) != len(chunk_words):
-        raise ValueError(f"{len(audio_paths)} audio files but {len(chunk_words)} word lists")
+    if len(audio) != len(chunk_words):
+        raise ValueError(f"{len(audio)} audio files but {len(chunk_words)} word lists")
     embedder = embedder or load_embedder().embedder
     threshold = embedder.same_speaker_threshold if threshold is None else threshold
     monologues, embeddings, lengths = [], [], []
-    for path, words in zip(audio_paths, chunk_words, strict=True):
-        samples = load_audio(path)
+    for source, words in zip(audio, chunk_words, strict=True):
+        samples = load_audio(source) if isinstance(source, (str, Path)) else source
         lengths.append(len(samples) * 1000 // SAMPLE_RATE)
         found = longest_monologues(words)
         monologues.append(found)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -37,12 +37,15 @@ class Embedder(Protocol):
     name: str
     #: Cosine similarity above which two clips are taken for the same voice (model-specific).
     same_speaker_threshold: float
+    #: The length of the windows :meth:`embed_spans` expects, in milliseconds.
+    window_ms: float
 
     def embed(self, samples: Any) -> Any:
         """One L2-normalised vector for a clip of 16 kHz mono float samples."""
 
-    def embed_windows(self, samples: Any, windows_per_second: float) -> tuple[Any, list[tuple[float, float]]]:
-        """Vectors for overlapping windows over the clip, with each window's (start_ms, end_ms)."""
+    def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
+        """One L2-normalised vector (a row) per ``(start_ms, end_ms)`` window of ``samples``, in one
+        batch. Windows are meant to be ``window_ms`` long; audio past the end counts as silence."""
 
 
 def _normalised(vectors: Any) -> Any:
@@ -89,6 +92,7 @@ class ResemblyzerEmbedder:
 
     name: str = "resemblyzer"
     same_speaker_threshold: float = 0.85
+    window_ms: float = 1600.0
     encoder: Any = field(default=None, repr=False)
     threads: int = 1
 
@@ -96,32 +100,47 @@ class ResemblyzerEmbedder:
         self.encoder = self.encoder or _voice_encoder()
 
     @staticmethod
-    def _prepare(samples: Any) -> Any:
-        """Quiet audio raised to -30 dBFS, the level resemblyzer's encoder was trained at."""
+    def _gain(speech: Any, *, increase_only: bool) -> float:
+        """The factor that brings ``speech`` to -30 dBFS, the level resemblyzer's encoder was trained at."""
         import numpy as np
 
-        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) if len(samples) else 0.0
+        rms = float(np.sqrt(np.mean(np.square(speech, dtype=np.float64)))) if len(speech) else 0.0
         if rms == 0.0:
-            return samples
-        gain = 10 ** ((-30 - 20 * np.log10(rms)) / 20)
-        return (samples * gain).astype(np.float32) if gain > 1 else samples
+            return 1.0
+        gain = float(10 ** ((-30 - 20 * np.log10(rms)) / 20))
+        return max(gain, 1.0) if increase_only else gain
 
     def embed(self, samples: Any) -> Any:
-        if len(samples) == 0:
-            raise ValueError("cannot embed an empty clip")
-        with torch_threads(self.threads):
-            return _normalised(self.encoder.embed_utterance(self._prepare(samples)))
+        import numpy as np
 
-    def embed_windows(self, samples: Any, windows_per_second: float = 1.25) -> tuple[Any, list[tuple[float, float]]]:
         if len(samples) == 0:
             raise ValueError("cannot embed an empty clip")
+        level = (samples * self._gain(samples, increase_only=True)).astype(np.float32)
         with torch_threads(self.threads):
-            _, partials, slices = self.encoder.embed_utterance(
-                self._prepare(samples), return_partials=True, rate=windows_per_second, min_coverage=0.5
-            )
-        duration_ms = len(samples) * 1000 / SAMPLE_RATE
-        spans = [(s.start * 1000 / SAMPLE_RATE, min(duration_ms, s.stop * 1000 / SAMPLE_RATE)) for s in slices]
-        return _normalised(partials), spans
+            return _normalised(self.encoder.embed_utterance(level))
+
+    def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
+        import numpy as np
+        import torch
+        from resemblyzer.audio import wav_to_mel_spectrogram
+        from resemblyzer.hparams import mel_window_step, partials_n_frames
+
+        if len(samples) == 0:
+            raise ValueError("cannot embed an empty clip")
+        if not spans:
+            return np.zeros((0, 256), dtype=np.float32)
+        # The level of the speech in the windows, then one spectrogram for the whole clip.
+        speech = np.concatenate(
+            [samples[int(a * SAMPLE_RATE // 1000) : int(b * SAMPLE_RATE // 1000)] for a, b in spans]
+        )
+        mel = wav_to_mel_spectrogram((samples * self._gain(speech, increase_only=False)).astype(np.float32))
+        frames = np.zeros((len(spans), partials_n_frames, mel.shape[1]), dtype=np.float32)
+        for row, (start, _) in enumerate(spans):
+            first = int(round(start / mel_window_step))
+            piece = mel[first : first + partials_n_frames]
+            frames[row, : len(piece)] = piece
+        with torch.no_grad(), torch_threads(self.threads):
+            return _normalised(self.encoder(torch.from_numpy(frames)).numpy())
 
 
 @functools.cache
@@ -140,8 +159,8 @@ class TitaNetEmbedder:
     name: str = "titanet"
     same_speaker_threshold: float = 0.7
     model_name: str = TITANET_MODEL
-    model: Any = field(default=None, repr=False)
     window_ms: float = 1500.0
+    model: Any = field(default=None, repr=False)
     threads: int = 1
 
     def __post_init__(self) -> None:
@@ -165,22 +184,19 @@ class TitaNetEmbedder:
             raise ValueError("cannot embed an empty clip")
         return self._forward([samples], [len(samples)])[0]
 
-    def embed_windows(self, samples: Any, windows_per_second: float = 1.25) -> tuple[Any, list[tuple[float, float]]]:
+    def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
         import numpy as np
 
         if len(samples) == 0:
             raise ValueError("cannot embed an empty clip")
-        size = int(self.window_ms * SAMPLE_RATE / 1000)
-        step = max(1, int(SAMPLE_RATE / windows_per_second))
-        starts = list(range(0, max(1, len(samples) - size + step), step))
-        batch = np.zeros((len(starts), size), dtype=np.float32)
-        lengths = []
-        for row, start in enumerate(starts):
-            piece = samples[start : start + size]
+        if not spans:
+            return np.zeros((0, 192), dtype=np.float32)
+        pieces = [samples[int(a * SAMPLE_RATE // 1000) : int(b * SAMPLE_RATE // 1000)] for a, b in spans]
+        lengths = [max(1, len(piece)) for piece in pieces]
+        batch = np.zeros((len(pieces), max(lengths)), dtype=np.float32)
+        for row, piece in enumerate(pieces):
             batch[row, : len(piece)] = piece
-            lengths.append(max(len(piece), 1))
-        spans = [(s * 1000 / SAMPLE_RATE, (s + n) * 1000 / SAMPLE_RATE) for s, n in zip(starts, lengths, strict=True)]
-        return self._forward(batch, lengths), spans
+        return self._forward(batch, lengths)
 
 
 @dataclass(frozen=True)

@@ -203,6 +203,21 @@ def test_clustering_finds_the_number_of_speakers():
 # --- the local backend on real audio -----------------------------------------------------------
 
 
+def test_window_spans():
+    regions = [(0, 1000), (2000, 5000), (9500, 10_000)]
+    windows = diarization.window_spans(regions, duration_ms=10_200, window_ms=1600, hop_ms=800)
+    by_region = [[w for w in windows if w[0] == index] for index in range(3)]
+    # A short region: one window centred on it, pushed inside the audio at the start and the end.
+    assert by_region[0] == [(0, 0.0, 1600.0, 500.0)]
+    assert by_region[2] == [(2, 8600.0, 10_200.0, 9750.0)]
+    # A long one: windows inside it, the first at its start and the last at its end, <= 800 ms apart.
+    starts = [w[1] for w in by_region[1]]
+    assert starts[0] == 2000 and by_region[1][-1][2] == 5000 and len(starts) == 3
+    assert all(0 < b - a <= 800 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(w[2] - w[1] == 1600 for w in windows)
+    assert diarization.window_spans([], 1000, 1600) == []
+
+
 def test_voiced_regions_cover_the_words_and_find_the_pauses():
     timing = _timing("support-call")
     regions = diarization.voiced_regions(load_audio(ROOT / timing["audio"]))

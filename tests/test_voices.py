@@ -31,11 +31,21 @@ def test_same_voice_is_closer_than_another(resemblyzer):
     assert same >= resemblyzer.same_speaker_threshold > other
 
 
-def test_windows_cover_the_clip(resemblyzer):
-    samples = load_audio(ROOT / "data" / "audio" / "clip-fr.mp3")[: 16_000 * 5]
-    vectors, spans = resemblyzer.embed_windows(samples, 1.25)
-    assert len(vectors) == len(spans) >= 3
-    assert spans[0][0] == 0 and spans[-1][1] <= 5000 and all(a < b for a, b in spans)
+def test_spans_are_embedded_in_one_batch_like_clips(resemblyzer):
+    timing = json.loads((ROOT / "data" / "scripts" / "clip-fr.timing.json").read_text())
+    samples = load_audio(ROOT / timing["audio"])
+    a, b = timing["turns"][0], timing["turns"][1]
+    spans = [(a["start"], a["start"] + 1600), (a["start"] + 800, a["start"] + 2400), (b["start"], b["start"] + 1600)]
+    vectors = resemblyzer.embed_spans(samples, spans)
+    assert vectors.shape == (3, 256)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]  # two windows of A, then one of B
+    # A window past the end of the clip is padded, not refused; no window gives no rows.
+    assert resemblyzer.embed_spans(samples, [(timing["duration_ms"] - 500, timing["duration_ms"] + 1100)]).shape == (
+        1,
+        256,
+    )
+    assert resemblyzer.embed_spans(samples, []).shape == (0, 256)
     with pytest.raises(ValueError, match="empty"):
         resemblyzer.embed(samples[:0])
 
@@ -94,15 +104,15 @@ class _FakeTitaNet:
         return None, embeddings
 
 
-def test_titanet_adapter_batches_windows(monkeypatch):
+def test_titanet_adapter_batches_spans(monkeypatch):
     _pretend_nemo(monkeypatch, True)
     model = _FakeTitaNet()
     monkeypatch.setattr(voices, "_titanet", lambda name: model)
     choice = voices.load_embedder()
     assert choice.embedder.name == "titanet" and voices.TITANET_MODEL in choice.reason
     samples = np.ones(16_000 * 3, dtype=np.float32)
-    vectors, spans = choice.embedder.embed_windows(samples, 1.0)
-    assert model.calls[-1][0] == (3, 24_000)  # windows of 1.5 s every second, padded
-    assert spans == [(0.0, 1500.0), (1000.0, 2500.0), (2000.0, 3000.0)]
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1)
+    vectors = choice.embedder.embed_spans(samples, [(0, 1500), (1000, 2500), (2000, 3500)])
+    assert model.calls[-1] == ((3, 24_000), [24_000, 24_000, 16_000])  # the last window is cut at the end
+    assert vectors.shape == (3, 2) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
     assert choice.embedder.embed(samples).shape == (2,)
+    assert choice.embedder.embed_spans(samples, []).shape == (0, 192)
