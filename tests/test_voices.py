@@ -116,3 +116,31 @@ def test_titanet_adapter_batches_spans(monkeypatch):
     assert vectors.shape == (3, 2) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
     assert choice.embedder.embed(samples).shape == (2,)
     assert choice.embedder.embed_spans(samples, []).shape == (0, 192)
+
+
+def test_the_local_models_need_no_network(tmp_path):
+    """Diarize and embed in a fresh interpreter whose sockets refuse to connect: the weights come
+    from the installed packages, never from a hub."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"""
+import socket
+
+def refuse(*args, **kwargs):
+    raise OSError("network access attempted")
+
+socket.socket.connect = refuse
+socket.create_connection = refuse
+from cookbook_utils import diarization, voices
+from cookbook_utils.audio import load_audio
+segments = diarization.diarize({str(ROOT / "data" / "audio" / "clip-fr.mp3")!r}, backend="local")
+choice = voices.load_embedder()
+vector = choice.embedder.embed(load_audio({str(ROOT / "data" / "audio" / "clip-fr.mp3")!r}))
+print(len({{s.speaker for s in segments}}), choice.embedder.name, vector.shape[0])
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["2", "resemblyzer", "256"]
