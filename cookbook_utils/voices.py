@@ -78,11 +78,17 @@ def _voice_encoder() -> Any:
         raise EmbedderUnavailableError(
             "resemblyzer is not installed: `pip install 'cookbook-utils[diarization]'` (or `pip install resemblyzer`)"
         )
+    import numpy as np
+
     with warnings.catch_warnings():
-        # webrtcvad, which resemblyzer imports, still uses the deprecated pkg_resources.
+        # Imports that warn about their own dependencies, not about anything the caller can fix:
+        # webrtcvad uses the deprecated pkg_resources, and librosa loads pooch lazily, which loads
+        # tqdm.auto, which in a notebook without ipywidgets warns (naming its own install path).
         warnings.simplefilter("ignore")
         from resemblyzer import VoiceEncoder
+        from resemblyzer.audio import wav_to_mel_spectrogram
 
+        wav_to_mel_spectrogram(np.zeros(1600, dtype=np.float32))  # runs librosa's lazy imports now
         return VoiceEncoder("cpu", verbose=False)
 
 
