@@ -27,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .items import item_as_dict, item_field
+
 #: Words compared with their candidate segments at once, in :func:`assign_speakers`.
 BLOCK = 512
 
@@ -136,26 +138,14 @@ def assign_speakers_loop(
     return labels
 
 
-def _field(item: Any, name: str) -> Any:
-    return item[name] if isinstance(item, dict) else getattr(item, name)
-
-
-def _as_dict(item: Any) -> dict:
-    if isinstance(item, dict):
-        return dict(item)
-    if hasattr(item, "model_dump"):  # the SDK's pydantic models
-        return item.model_dump()
-    return dict(vars(item))
-
-
 def label_words(words: Iterable[Any], segments: Sequence[Segment], *, max_gap_ms: float | None = None) -> list[dict]:
     """Copies of ``words`` (dicts or the SDK's ``Word`` objects, with ``start`` and ``end`` in ms)
     as dicts whose ``speaker`` comes from ``segments``."""
     items = list(words)
     speakers = assign_speakers(
-        [_field(w, "start") for w in items], [_field(w, "end") for w in items], segments, max_gap_ms=max_gap_ms
+        [item_field(w, "start") for w in items], [item_field(w, "end") for w in items], segments, max_gap_ms=max_gap_ms
     )
-    return [{**_as_dict(item), "speaker": speaker} for item, speaker in zip(items, speakers, strict=True)]
+    return [{**item_as_dict(item), "speaker": speaker} for item, speaker in zip(items, speakers, strict=True)]
 
 
 def label_sentences(

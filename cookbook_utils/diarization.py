@@ -30,6 +30,7 @@ from typing import Any
 from .alignment import Segment
 from .audio import SAMPLE_RATE, load_audio
 from .errors import CookbookError
+from .vectors import unit_rows
 
 #: pyannote's open pretrained pipeline (gated: accept its conditions on the hub first).
 PYANNOTE_PIPELINE = "pyannote/speaker-diarization-community-1"
@@ -232,7 +233,7 @@ def cluster_speakers(
     rows = len(embeddings)
     if rows == 0:
         return np.zeros(0, dtype=np.int64)
-    embeddings = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
+    embeddings = unit_rows(embeddings, np.float64)
     if num_speakers is not None:
         count = min(num_speakers, rows)
     else:
@@ -247,8 +248,7 @@ def cluster_speakers(
         return np.zeros(rows, dtype=np.int64)
     labels = AgglomerativeClustering(n_clusters=count, linkage="ward").fit_predict(embeddings)
     clusters = np.unique(labels)
-    centroids = np.stack([embeddings[labels == k].mean(axis=0) for k in clusters])
-    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+    centroids = unit_rows(np.stack([embeddings[labels == k].mean(axis=0) for k in clusters]), np.float64)
     return clusters[np.argmax(embeddings @ centroids.T, axis=1)]
 
 

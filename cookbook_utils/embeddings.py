@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import ENV_OPENAI_API_KEY, LOCAL_EMBEDDING_MODEL, OPENAI_EMBEDDING_MODEL
 from .errors import EmbeddingError
+from .vectors import unit_rows
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,14 +45,6 @@ def _checked(texts: Sequence[str]) -> list[str]:
         if not isinstance(text, str) or not text.strip():
             raise ValueError(f"text {number} is empty or not a string ({text!r}); embed only real passages")
     return listed
-
-
-def _normalised(vectors: Any) -> np.ndarray:
-    import numpy as np
-
-    array = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(array, axis=1, keepdims=True)
-    return array / np.where(norms == 0, 1, norms)
 
 
 class LocalEmbedder:
@@ -114,7 +107,7 @@ class LocalEmbedder:
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return _normalised(vectors)
+        return unit_rows(vectors)
 
 
 class OpenAIEmbedder:
@@ -172,7 +165,7 @@ class OpenAIEmbedder:
             if len(data) != len(batch):
                 raise EmbeddingError(f"OpenAI returned {len(data)} embeddings for {len(batch)} texts")
             rows += [item.embedding for item in data]
-        return _normalised(rows)
+        return unit_rows(rows)
 
 
 def default_embedder(session: Any = None, *, env: Mapping[str, str] | None = None) -> Embedder:

@@ -12,7 +12,6 @@ import functools
 import http.server
 import re
 import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from .audio import duration_ms
 from .errors import CookbookError
 
 #: The audio container ffmpeg writes by default: AAC in MP4, copied from most videos without re-encoding.
@@ -123,7 +123,7 @@ def download_audio(url: str, folder: Path | str, *, audio_format: str = DEFAULT_
     Raises :class:`FFmpegMissingError`, :class:`MediaUnreachableError`, :class:`MediaAccessError`
     or :class:`MediaDownloadError`, each saying what to do.
     """
-    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:  # yt-dlp calls both
         raise _ffmpeg_missing()
     import yt_dlp
 
@@ -140,23 +140,10 @@ def download_audio(url: str, folder: Path | str, *, audio_format: str = DEFAULT_
     return AudioDownload(
         path=path,
         title=info.get("title") or path.stem,
-        duration_s=info.get("duration") or probe_duration(path),
+        duration_s=info.get("duration") or duration_ms(path) / 1000,
         extractor=info.get("extractor_key") or info.get("extractor") or "unknown",
         url=url,
     )
-
-
-def probe_duration(path: Path | str) -> float | None:
-    """A media file's duration in seconds, read by ffprobe (None when it cannot tell)."""
-    result = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
-        capture_output=True,
-        text=True,
-    )
-    try:
-        return round(float(result.stdout.strip()), 3)
-    except ValueError:
-        return None
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

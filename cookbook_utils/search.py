@@ -8,10 +8,11 @@ transcript id, the text, start and end (ms) and the score, and prints its time a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .items import item_field
 from .timestamps import format_timestamp
 
 if TYPE_CHECKING:
@@ -69,10 +70,6 @@ class Hit:
         return f"[{self.transcript_id} {self.timestamp}-{format_timestamp(self.end)}]"
 
 
-def _field(item: Any, name: str) -> Any:
-    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
-
-
 def passages_from(transcript_id: str, items: Iterable[Any], *, min_words: int = 1) -> list[Passage]:
     """Passages from a transcript's sentences, paragraphs or utterances (SDK objects or dicts with
     ``text``, ``start``, ``end`` and optionally ``speaker``).
@@ -83,11 +80,11 @@ def passages_from(transcript_id: str, items: Iterable[Any], *, min_words: int = 
     passages: list[Passage] = []
     pending: Passage | None = None
     for item in items:
-        text = (_field(item, "text") or "").strip()
+        text = (item_field(item, "text") or "").strip()
         if not text:
             continue
-        speaker = _field(item, "speaker")
-        passage = Passage(transcript_id, text, int(_field(item, "start")), int(_field(item, "end")), speaker)
+        speaker = item_field(item, "speaker")
+        passage = Passage(transcript_id, text, int(item_field(item, "start")), int(item_field(item, "end")), speaker)
         if pending is not None:
             if pending.speaker == speaker:
                 passage = Passage(transcript_id, f"{pending.text} {text}", pending.start, passage.end, speaker)

@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .alignment import _as_dict, _field
 from .audio import SAMPLE_RATE, clip, load_audio
 from .diarization import speaker_letters
+from .items import item_as_dict, item_field
+from .vectors import unit_rows
 
 #: Longest stretch of a monologue that is embedded; more adds little and costs time.
 MAX_CLIP_MS = 20_000
@@ -82,16 +83,16 @@ def longest_monologues(words: Sequence[Any]) -> dict[str, Monologue]:
 
     def close() -> None:
         if run:
-            speaker = _field(run[0], "speaker")
-            found = Monologue(speaker, _field(run[0], "start"), _field(run[-1], "end"), len(run))
+            speaker = item_field(run[0], "speaker")
+            found = Monologue(speaker, item_field(run[0], "start"), item_field(run[-1], "end"), len(run))
             if speaker not in best or found.duration_ms > best[speaker].duration_ms:
                 best[speaker] = found
 
     for word in words:
-        speaker = _field(word, "speaker")
+        speaker = item_field(word, "speaker")
         if speaker is None:
             continue
-        if run and _field(run[-1], "speaker") != speaker:
+        if run and item_field(run[-1], "speaker") != speaker:
             close()
             run = []
         run.append(word)
@@ -103,10 +104,9 @@ def _normalise(vector: Any) -> Any:
     import numpy as np
 
     vector = np.asarray(vector, dtype=np.float64).reshape(-1)
-    norm = np.linalg.norm(vector)
-    if norm == 0:
+    if not vector.any():
         raise ValueError("a speaker embedding of all zeros cannot be compared")
-    return vector / norm
+    return unit_rows(vector, np.float64)
 
 
 def match_speakers(chunk_embeddings: Sequence[Mapping[str, Any]], threshold: float) -> SpeakerMatch:
@@ -133,7 +133,7 @@ def match_speakers(chunk_embeddings: Sequence[Mapping[str, Any]], threshold: flo
         mapping: dict[str, str] = {}
         table: dict[str, dict[str, float]] = {label: {} for label in labels}
         if known and labels:
-            centroids = np.stack([s / np.linalg.norm(s) for s in sums])
+            centroids = unit_rows(np.stack(sums), np.float64)
             sims = np.stack(vectors) @ centroids.T
             for row, label in enumerate(labels):
                 table[label] = {name: round(float(sims[row, col]), 4) for col, name in enumerate(known)}
@@ -170,7 +170,7 @@ def merge_chunks(
     merged = []
     for chunk, (words, offset, mapping) in enumerate(zip(chunk_words, offsets_ms, relabel, strict=True)):
         for word in words:
-            item = _as_dict(word)
+            item = item_as_dict(word)
             speaker = item.get("speaker")
             item.update(start=item["start"] + offset, end=item["end"] + offset, chunk=chunk)
             item["speaker"] = mapping.get(speaker, speaker)

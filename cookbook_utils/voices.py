@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from .audio import SAMPLE_RATE
 from .errors import CookbookError
+from .vectors import unit_rows
 
 #: NeMo's speaker-verification model (TitaNet-Large).
 TITANET_MODEL = "nvidia/speakerverification_en_titanet_large"
@@ -46,14 +47,6 @@ class Embedder(Protocol):
     def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
         """One L2-normalised vector (a row) per ``(start_ms, end_ms)`` window of ``samples``, in one
         batch. Windows are meant to be ``window_ms`` long; audio past the end counts as silence."""
-
-
-def _normalised(vectors: Any) -> Any:
-    import numpy as np
-
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 @contextmanager
@@ -123,7 +116,7 @@ class ResemblyzerEmbedder:
             raise ValueError("cannot embed an empty clip")
         level = (samples * self._gain(samples, increase_only=True)).astype(np.float32)
         with torch_threads(self.threads):
-            return _normalised(self.encoder.embed_utterance(level))
+            return unit_rows(self.encoder.embed_utterance(level))
 
     def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
         import numpy as np
@@ -146,7 +139,7 @@ class ResemblyzerEmbedder:
             piece = mel[first : first + partials_n_frames]
             frames[row, : len(piece)] = piece
         with torch.no_grad(), torch_threads(self.threads):
-            return _normalised(self.encoder(torch.from_numpy(frames)).numpy())
+            return unit_rows(self.encoder(torch.from_numpy(frames)).numpy())
 
 
 @functools.cache
@@ -183,7 +176,7 @@ class TitaNetEmbedder:
                 input_signal=torch.as_tensor(batch, dtype=torch.float32),
                 input_signal_length=torch.as_tensor(lengths, dtype=torch.int64),
             )
-        return _normalised(embeddings.cpu().numpy())
+        return unit_rows(embeddings.cpu().numpy())
 
     def embed(self, samples: Any) -> Any:
         if len(samples) == 0:

@@ -19,8 +19,6 @@ import argparse
 import hashlib
 import json
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 import urllib.error
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cookbook_utils import audio
 from cookbook_utils.recording import is_loopback
 from tools import emulator_transcripts as build
 from tools import spec
@@ -80,18 +79,13 @@ class State:
 
 def _probe_duration_ms(data: bytes) -> int | None:
     """Decode unknown uploaded bytes with ffmpeg; None when they hold no audio."""
-    if not shutil.which("ffmpeg"):
-        return None
     with tempfile.NamedTemporaryFile() as handle:
         handle.write(data)
         handle.flush()
-        result = subprocess.run(
-            ["ffmpeg", "-v", "error", "-i", handle.name, "-f", "s16le", "-ac", "1", "-ar", "16000", "-"],
-            capture_output=True,
-        )
-    if result.returncode != 0 or not result.stdout:
-        return None
-    return len(result.stdout) // 32
+        try:
+            return audio.duration_ms(handle.name) or None
+        except audio.AudioDecodeError:
+            return None
 
 
 #: How close (ms) the decoded length of re-encoded audio must be to a script's to be recognised.

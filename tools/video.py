@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from cookbook_utils import paths
+from cookbook_utils.audio import duration_ms
 
 
 def make_video(name: str, title: str) -> Path:
@@ -23,12 +24,7 @@ def make_video(name: str, title: str) -> Path:
     audio = root / "data" / "audio" / f"{name}.mp3"
     out = root / "data" / "media" / f"{name}.mp4"
     out.parent.mkdir(parents=True, exist_ok=True)
-    duration = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(audio)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
+    duration = f"{duration_ms(audio) / 1000:.3f}"
     subprocess.run(
         [
             "ffmpeg",
