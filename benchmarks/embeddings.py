@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from cookbook_utils.search import Passage, PassageIndex, passages_from, sliding_windows  # noqa: E402
-from tools import emulator_transcripts as build  # noqa: E402
+from tools.emulator import conversations as build  # noqa: E402
 
 SENTENCE = re.compile(r"(?<=[.?!])\s+")
 

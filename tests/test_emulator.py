@@ -221,7 +221,7 @@ def test_gateway_models_and_reference_answers(sdk):
 
 
 def test_choose_model_falls_back_like_the_api():
-    from tools.emulator_transcripts import choose_model
+    from tools.emulator.conversations import choose_model
 
     assert choose_model(MODELS, "en") == "universal-3-5-pro"
     assert choose_model(MODELS, "ja") == "universal-2"

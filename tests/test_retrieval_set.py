@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from tools import emulator_transcripts as build
+from tools.emulator import conversations as build
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELLED = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())

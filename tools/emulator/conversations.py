@@ -1,4 +1,4 @@
-"""Building API-shaped transcripts from the synthesiser's timing files (for tools/emulator.py)."""
+"""Building API-shaped transcripts from the synthesiser's timing files (for the emulator)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,24 @@
+"""A local emulator of AssemblyAI's API, for making reference recordings without the real service.
+
+    python -m tools.emulator --port 8765 --api-key KEY [--notebook SLUG]
+
+It answers as ``api.assemblyai.com`` (``/v2/...``) and ``llm-gateway.assemblyai.com`` (``/v1/...``)
+on one loopback port, from the timing files of the synthesised conversations (``data/scripts``).
+Every request it accepts and every response it sends is checked against the official specs
+(``tools/spec.py``); a response of its own that fails the check is answered as a 500 and kept in
+``violations``, so tests see it. It refuses what the real API refuses: a bad key, a body the spec
+rejects (no ``speech_models``, an unknown field), an unknown transcript id, audio under 160 ms, a
+model the gateway does not offer. Chat completions are answered with reference answers written for
+each notebook (``data/answers/<slug>/<n>.md`` or ``.json``; ``<n>.refusal.md`` stands for a model
+that declines), never by a model.
+
+One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts),
+``gateway`` (LLM Gateway models and chat), ``understanding`` (``/v1/understanding``), with
+``conversations`` (the scripts as API-shaped words) and ``core`` (errors, state) beneath them and
+``server`` (HTTP routing, spec checks) above.
+"""
+
+from tools.emulator.core import EmulatorError, State
+from tools.emulator.server import Emulator, main
+
+__all__ = ["Emulator", "EmulatorError", "State", "main"]

@@ -1,0 +1,3 @@
+from tools.emulator.server import main
+
+raise SystemExit(main())

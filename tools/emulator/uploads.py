@@ -1,0 +1,99 @@
+"""Uploads and audio URLs: which conversation some audio is, or the error the API gives for it."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cookbook_utils import audio
+from cookbook_utils.recording import is_loopback
+from tools.emulator import conversations as build
+from tools.emulator.core import EmulatorError, State
+
+MIN_AUDIO_MS = 160
+CDN = "https://cdn.assemblyai.com/upload/"
+
+
+def _probe_duration_ms(data: bytes) -> int | None:
+    """Decode unknown uploaded bytes with ffmpeg; None when they hold no audio."""
+    with tempfile.NamedTemporaryFile() as handle:
+        handle.write(data)
+        handle.flush()
+        try:
+            return audio.duration_ms(handle.name) or None
+        except audio.AudioDecodeError:
+            return None
+
+
+#: How close (ms) the decoded length of re-encoded audio must be to a script's to be recognised.
+DURATION_TOLERANCE_MS = 120
+
+
+def _recognise(state: State, body: bytes) -> dict:
+    """The conversation behind some audio bytes: by their sha256 when they are one of our files,
+    else by decoded duration (the same speech re-encoded, e.g. by yt-dlp and ffmpeg), when exactly
+    one script is that long."""
+    known = state.library.get(hashlib.sha256(body).hexdigest())
+    if known:
+        return {"conversation": known, "duration_ms": known.duration_ms}
+    duration = _probe_duration_ms(body)
+    candidates = {
+        c.name: c
+        for c in state.library.values()
+        if duration is not None and abs(c.duration_ms - duration) <= DURATION_TOLERANCE_MS
+    }
+    conversation = next(iter(candidates.values())) if len(candidates) == 1 else None
+    return {"conversation": conversation, "duration_ms": duration}
+
+
+def _fetch_local(url: str) -> bytes:
+    """Download an audio URL served on this machine (a local S3, a local media server), as the
+    real API downloads any URL it is given; raises EmulatorError for an unreachable file."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        raise EmulatorError(
+            400,
+            f"Download error, unable to download {url}. Please make sure the file exists and is accessible "
+            "from the internet.",
+        ) from None
+
+
+def upload(state: State, body: bytes) -> dict:
+    digest = hashlib.sha256(body).hexdigest()
+    entry = _recognise(state, body)
+    upload_id = state.next_id("upload", digest).replace("-", "")
+    state.uploads[CDN + upload_id] = entry
+    return {"upload_url": CDN + upload_id}
+
+
+def resolve_audio(state: State, audio_url: str) -> tuple[build.Conversation | None, str | None]:
+    """The conversation behind an audio URL, or the error the API would report for it."""
+    loopback = is_loopback(urlsplit(audio_url).hostname)
+    if audio_url in state.uploads or loopback:
+        if loopback:
+            try:
+                entry = _recognise(state, _fetch_local(audio_url))
+            except EmulatorError as error:
+                return None, str(error)
+        else:
+            entry = state.uploads[audio_url]
+        if entry["duration_ms"] is None:
+            return None, "File does not appear to contain audio. File type is application/octet-stream (data)."
+        if entry["duration_ms"] < MIN_AUDIO_MS:
+            return None, "Audio duration is too short."
+        if entry["conversation"] is None:
+            return None, "The emulator has no script for this audio; it answers only for files in data/audio."
+        return entry["conversation"], None
+    name = Path(urlsplit(audio_url).path).name
+    if name in state.library:
+        return state.library[name], None
+    return None, (
+        f"Download error, unable to download {audio_url}. Please make sure the file exists and is accessible "
+        "from the internet."
+    )
