@@ -7,12 +7,30 @@ import re
 from typing import Any
 
 from tools.emulator import conversations as build
-from tools.emulator import uploads
+from tools.emulator import features, uploads
 from tools.emulator.core import NOT_FOUND, EmulatorError, State
 
 
+#: Request parameters the Transcript echoes when the request sets them (emulated ones only).
+ECHOED = (
+    "speaker_options",
+    "custom_spelling",
+    "keyterms_prompt",
+    "disfluencies",
+    "filter_profanity",
+    "multichannel",
+    "entity_detection",
+    "redact_pii_policies",
+    "redact_pii_sub",
+)
+
+
 def _base_transcript(transcript_id: str, params: dict) -> dict:
-    """Every key the Transcript schema requires, set as the request asked or null."""
+    """Every key the Transcript schema requires, set as the request asked or null. A request that
+    sets a parameter the emulator does not emulate is refused here (tools/emulator/features.py)."""
+    refused = features.refusal(params)
+    if refused:
+        raise EmulatorError(400, refused)
     return {
         "id": transcript_id,
         "audio_url": params["audio_url"],
@@ -37,12 +55,37 @@ def _base_transcript(transcript_id: str, params: dict) -> dict:
         "auto_highlights_result": None,
         "redact_pii": params.get("redact_pii", False),
         "summarization": params.get("summarization", False),
+        **{name: params[name] for name in ECHOED if name in params},
         "text": None,
         "words": None,
         "utterances": None,
         "confidence": None,
         "audio_duration": None,
     }
+
+
+def _detect(conversation: build.Conversation, params: dict) -> tuple[str, float, str | None]:
+    """Language detection: the audio's language with its confidence, and the error it ends in, if
+    any (below the confidence threshold, or outside ``expected_languages``)."""
+    language = conversation.language_code
+    score = build.detection_confidence(conversation, params)
+    threshold = params.get("language_confidence_threshold")
+    if threshold is not None and score < threshold:
+        return language, score, (
+            f"Detected language '{language}' with language_confidence {score}, below the requested "
+            f"language_confidence_threshold of {threshold}."
+        )
+    options = params.get("language_detection_options") or {}
+    expected = [code.split("_")[0] for code in options.get("expected_languages") or ["all"]]
+    if "all" not in expected and language not in expected:
+        fallback = options.get("fallback_language", "auto")
+        instead = expected[0] if fallback == "auto" else fallback
+        return language, score, (
+            f"The emulator detected '{language}', which is not among expected_languages {expected}; the API would "
+            f"transcribe it as '{instead}', and the emulator cannot write a transcript in a language nobody "
+            "spoke. Use audio in an expected language."
+        )
+    return language, score, None
 
 
 def _complete(record: dict, conversation: build.Conversation | None, error: str | None) -> None:
@@ -55,33 +98,33 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         if params.get("language_code") and not detected:
             language = params["language_code"].split("_")[0]  # transcribed as asked, like the real API
         if detected:
-            score = build.detection_confidence(conversation, params)
+            language, score, error = _detect(conversation, params)
             result.update(language_code=language, language_confidence=score)
-            threshold = params.get("language_confidence_threshold")
-            if threshold is not None and score < threshold:
-                error = (
-                    f"Detected language '{language}' with language_confidence {score}, below the requested "
-                    f"language_confidence_threshold of {threshold}."
-                )
         model = build.choose_model(params["speech_models"], language)
         if error is None and model is None:
             error = f"The requested speech models {params['speech_models']} do not support the language '{language}'."
     if error is not None:
         result.update(status="error", error=error)
         return
-    words = build.transcript_words(conversation, params)
+    transcription = build.transcribe(conversation, params)
+    words = build.public(transcription.words)
     if not detected:
         # Without detection the API reports the code it was given, or its default, en_us.
         result["language_code"] = params.get("language_code") or ("en_us" if language == "en" else language)
+    with_utterances = params.get("speaker_labels") or params.get("multichannel")
     result.update(
         status="completed",
         speech_model_used=model,
         text=" ".join(w["text"] for w in words),
         words=words,
-        utterances=build.utterances(words) if params.get("speaker_labels") else None,
+        utterances=build.utterances(words) if with_utterances else None,
         confidence=build.mean([w["confidence"] for w in words]),
         audio_duration=round(conversation.duration_ms / 1000),
     )
+    if params.get("entity_detection"):
+        result["entities"] = transcription.entities
+    if params.get("multichannel"):
+        result["audio_channels"] = transcription.audio_channels
 
 
 def _advance(record: dict) -> None:
