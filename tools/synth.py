@@ -483,7 +483,8 @@ def write_parts(
 def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
     """A two-channel copy of a two-speaker conversation, as a call centre records it: the first
     speaker alone on the left channel (1), the second alone on the right (2), each channel silent
-    while the other speaker talks. Writes ``<name>-stereo.mp3`` and its timing file, whose
+    while the other speaker talks, and a second of silence after the call (so the two recordings differ
+    in length, which the emulator uses to recognise re-encoded audio). Writes ``<name>-stereo.mp3`` and its timing file, whose
     ``channels`` maps each speaker to its channel."""
     labels = list(timing["speakers"])
     if len(labels) != 2:
@@ -499,7 +500,7 @@ def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
 
     graph = (
         f"[0:a]asplit=2[l][r];[l]{silence_others(labels[0])}[left];[r]{silence_others(labels[1])}[right];"
-        "[left][right]join=inputs=2:channel_layout=stereo[out]"
+        "[left][right]join=inputs=2:channel_layout=stereo,apad=pad_dur=1[out]"
     )
     command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-filter_complex", graph]
     command += ["-map", "[out]", "-ar", "16000", "-codec:a", "libmp3lame", "-b:a", "64k", "-fflags", "+bitexact"]
@@ -510,7 +511,7 @@ def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
         "name": name,
         "audio": str(mp3.relative_to(ROOT)) if mp3.is_relative_to(ROOT) else str(mp3),
         "sha256": hashlib.sha256(mp3.read_bytes()).hexdigest(),
-        "duration_ms": min(decoded_duration_ms(mp3), timing["duration_ms"]),
+        "duration_ms": decoded_duration_ms(mp3),
         "channels": {label: number for number, label in enumerate(labels, start=1)},
     }
     _write_timing(stereo, timing_dir)

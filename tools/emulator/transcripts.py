@@ -13,7 +13,6 @@ from tools.emulator.core import NOT_FOUND, EmulatorError, State
 
 #: Request parameters the Transcript echoes when the request sets them (emulated ones only).
 ECHOED = (
-    "speaker_options",
     "custom_spelling",
     "keyterms_prompt",
     "disfluencies",
