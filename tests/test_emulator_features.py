@@ -381,3 +381,8 @@ def test_no_script_holds_filler_words_or_profanity():
     assert not words & {"um", "uh", "er", "erm", "hmm", "mm", "uhm"}
     assert not words & {"damn", "shit", "fuck", "bloody", "hell", "crap", "bastard"}
     assert all(features.FEATURES[name][0] == features.EMULATED for name in ("disfluencies", "filter_profanity"))
+
+
+def test_the_features_page_is_current():
+    page = (ROOT / "docs" / "emulator-features.md").read_text()
+    assert page == features.table(), "re-run: python -m tools.emulator.features"

@@ -20,7 +20,7 @@ _ANALYSIS = (
 
 #: parameter -> (EMULATED or REFUSED, how it is emulated or why it is refused)
 FEATURES: dict[str, tuple[str, str]] = {
-    "audio_url": (EMULATED, "an upload of a shipped conversation or its file name; anything else is an error"),
+    "audio_url": (EMULATED, "an upload, a loopback URL or a file name whose audio is a shipped conversation; else an error"),
     "audio_start_from": (EMULATED, "only the words wholly after it are transcribed"),
     "audio_end_at": (EMULATED, "only the words wholly before it are transcribed"),
     "speech_models": (EMULATED, "the first listed model that transcribes the language is used"),
@@ -121,3 +121,27 @@ def refusal(params: dict) -> str | None:
     if params.get("redact_pii") and not params.get("redact_pii_policies"):
         return "redact_pii_policies must list at least one policy when redact_pii is true."
     return None
+
+
+def table() -> str:
+    """The classification as a Markdown page (docs/emulator-features.md is generated from it)."""
+    lines = [
+        "# What the emulator does with each transcript parameter",
+        "",
+        "Generated from `tools/emulator/features.py` by `python -m tools.emulator.features`; do not edit.",
+        "A refused parameter set to anything but its default gets a 400 that names it.",
+        "",
+        "| parameter | emulated or refused | how, or why not |",
+        "| --- | --- | --- |",
+    ]
+    for name, (status, why) in FEATURES.items():
+        lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parents[2] / "docs" / "emulator-features.md"
+    target.write_text(table())
+    print(f"wrote {target}")
