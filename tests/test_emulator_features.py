@@ -54,9 +54,7 @@ def sdk(emulator, monkeypatch):
 
 def _submit(emulator, audio="support-call.mp3", **params):
     body = {"audio_url": audio, "speech_models": MODELS, **params}
-    return requests.post(
-        f"{emulator.base_url}/v2/transcript", json=body, headers={"authorization": KEY}, timeout=10
-    )
+    return requests.post(f"{emulator.base_url}/v2/transcript", json=body, headers={"authorization": KEY}, timeout=10)
 
 
 def _get(emulator, path):
@@ -351,9 +349,7 @@ def test_entities_outside_the_slice_are_left_out(emulator):
 
 def test_expected_languages_restrict_detection(sdk):
     options = aai.LanguageDetectionOptions(expected_languages=["en", "es"])
-    config = aai.TranscriptionConfig(
-        speech_models=MODELS, language_detection=True, language_detection_options=options
-    )
+    config = aai.TranscriptionConfig(speech_models=MODELS, language_detection=True, language_detection_options=options)
     transcript = aai.Transcriber(config=config).transcribe(str(AUDIO / "clip-es.mp3"))
     assert transcript.status == aai.TranscriptStatus.completed and transcript.json_response["language_code"] == "es"
     transcript = aai.Transcriber(config=config).transcribe(str(AUDIO / "clip-fr.mp3"))

@@ -175,8 +175,15 @@ def test_parts_carry_the_wholes_annotations():
 
 
 def test_every_conversation_is_annotated():
-    for name in ("support-call", "team-meeting", "podcast-clip", "bakery-planning", "interview-freelancer",
-                 "interview-operations-manager", "interview-studio-owner"):
+    for name in (
+        "support-call",
+        "team-meeting",
+        "podcast-clip",
+        "bakery-planning",
+        "interview-freelancer",
+        "interview-operations-manager",
+        "interview-studio-owner",
+    ):
         timing = json.loads((ROOT / "data" / "scripts" / f"{name}.timing.json").read_text())
         assert len(timing["entities"]) >= 4, name
         assert any(not w["formatting"] for w in timing["written"]), f"{name} has no misheard word"

@@ -406,7 +406,9 @@ def rewrite_annotations(script_path: Path, timing_dir: Path | None = None) -> di
         first_turn = part["part_of"]["first_turn"]
         first_word = sum(1 for w in timing["words"] if w["turn"] < first_turn)
         part.update(_part_annotations(timing, first_word, len(part["words"])))
-        part["speakers"] = {letter: timing["speakers"][original] for letter, original in part["part_of"]["speakers"].items()}
+        part["speakers"] = {
+            letter: timing["speakers"][original] for letter, original in part["part_of"]["speakers"].items()
+        }
         _write_timing(part, timing_dir)
     stereo_path = timing_dir / f"{name}-stereo.timing.json"
     if script.get("stereo") and not stereo_path.is_file():
@@ -483,9 +485,9 @@ def write_parts(
 def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
     """A two-channel copy of a two-speaker conversation, as a call centre records it: the first
     speaker alone on the left channel (1), the second alone on the right (2), each channel silent
-    while the other speaker talks, and a second of silence after the call (so the two recordings differ
-    in length, which the emulator uses to recognise re-encoded audio). Writes ``<name>-stereo.mp3`` and its timing file, whose
-    ``channels`` maps each speaker to its channel."""
+    while the other speaker talks, and a second of silence after the call (so the two recordings
+    differ in length, which the emulator uses to recognise re-encoded audio). Writes
+    ``<name>-stereo.mp3`` and its timing file, whose ``channels`` maps each speaker to its channel."""
     labels = list(timing["speakers"])
     if len(labels) != 2:
         raise SynthError(f"{timing['name']}: a stereo copy needs exactly two speakers, not {len(labels)}")

@@ -20,7 +20,10 @@ _ANALYSIS = (
 
 #: parameter -> (EMULATED or REFUSED, how it is emulated or why it is refused)
 FEATURES: dict[str, tuple[str, str]] = {
-    "audio_url": (EMULATED, "an upload, a loopback URL or a file name whose audio is a shipped conversation; else an error"),
+    "audio_url": (
+        EMULATED,
+        "an upload, a loopback URL or a file name whose audio is a shipped conversation; else an error",
+    ),
     "audio_start_from": (EMULATED, "only the words wholly after it are transcribed"),
     "audio_end_at": (EMULATED, "only the words wholly before it are transcribed"),
     "speech_models": (EMULATED, "the first listed model that transcribes the language is used"),

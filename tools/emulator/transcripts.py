@@ -10,7 +10,6 @@ from tools.emulator import conversations as build
 from tools.emulator import features, uploads
 from tools.emulator.core import NOT_FOUND, EmulatorError, State
 
-
 #: Request parameters the Transcript echoes when the request sets them (emulated ones only).
 ECHOED = (
     "custom_spelling",
@@ -70,20 +69,22 @@ def _detect(conversation: build.Conversation, params: dict) -> tuple[str, float,
     score = build.detection_confidence(conversation, params)
     threshold = params.get("language_confidence_threshold")
     if threshold is not None and score < threshold:
-        return language, score, (
+        error = (
             f"Detected language '{language}' with language_confidence {score}, below the requested "
             f"language_confidence_threshold of {threshold}."
         )
+        return language, score, error
     options = params.get("language_detection_options") or {}
     expected = [code.split("_")[0] for code in options.get("expected_languages") or ["all"]]
     if "all" not in expected and language not in expected:
         fallback = options.get("fallback_language", "auto")
         instead = expected[0] if fallback == "auto" else fallback
-        return language, score, (
-            f"The emulator detected '{language}', which is not among expected_languages {expected}; the API would "
-            f"transcribe it as '{instead}', and the emulator cannot write a transcript in a language nobody "
-            "spoke. Use audio in an expected language."
+        error = (
+            f"The emulator detected '{language}', which is not among expected_languages {expected}; the API "
+            f"would transcribe it as '{instead}', and the emulator cannot write a transcript in a language "
+            "nobody spoke. Use audio in an expected language."
         )
+        return language, score, error
     return language, score, None
 
 
