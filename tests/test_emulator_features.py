@@ -110,7 +110,6 @@ NON_DEFAULT = {
     "redact_pii_audio": True,
     "redact_pii_audio_quality": "wav",
     "redact_pii_audio_options": {"override_audio_redaction_method": "silence"},
-    "sentiment_analysis": True,
     "auto_chapters": True,
     "summarization": True,
     "summary_model": "conversational",
@@ -118,7 +117,6 @@ NON_DEFAULT = {
     "iab_categories": True,
     "content_safety": True,
     "content_safety_confidence": 75,
-    "auto_highlights": True,
     "speech_understanding": {"request": {"translation": {"target_languages": ["de"]}}},
     "custom_topics": True,
     "topics": ["bikes"],
@@ -155,8 +153,8 @@ def test_defaults_of_refused_parameters_are_accepted(emulator, params):
 
 
 def test_the_sdk_sees_the_refusal(sdk):
-    config = aai.TranscriptionConfig(speech_models=MODELS, sentiment_analysis=True)
-    with pytest.raises(aai.types.TranscriptError, match="does not emulate `sentiment_analysis`"):
+    config = aai.TranscriptionConfig(speech_models=MODELS, iab_categories=True)
+    with pytest.raises(aai.types.TranscriptError, match="does not emulate `iab_categories`"):
         aai.Transcriber(config=config).transcribe(str(AUDIO / "support-call.mp3"))
 
 
@@ -382,3 +380,47 @@ def test_no_script_holds_filler_words_or_profanity():
 def test_the_features_page_is_current():
     page = (ROOT / "docs" / "emulator-features.md").read_text()
     assert page == features.table(), "re-run: python -m tools.emulator.features"
+
+
+# --- analysis from reference data -----------------------------------------------------------------
+
+
+def test_sentiment_analysis_from_the_reference_labels(sdk):
+    config = aai.TranscriptionConfig(speech_models=MODELS, sentiment_analysis=True, speaker_labels=True)
+    transcript = _sdk_transcribe(config)
+    results = transcript.sentiment_analysis
+    script = yaml.safe_load((ROOT / "data" / "scripts" / "support-call.yaml").read_text())
+    labels = [label for turn in script["turns"] for label in turn["sentiment"]]
+    assert [r.sentiment.value for r in results] == labels
+    assert " ".join(r.text for r in results) == transcript.text  # every sentence, as written
+    assert results[1].text == "How can I help you today?" and results[1].speaker == "A"
+    assert all(0 < r.confidence <= 1 for r in results)
+
+
+def test_key_phrases_are_counted_and_timed_in_the_words(sdk):
+    config = aai.TranscriptionConfig(speech_models=MODELS, auto_highlights=True)
+    transcript = _sdk_transcribe(config)
+    results = {r.text: r for r in transcript.auto_highlights.results}
+    assert results["refund reference"].count == 2 and len(results["refund reference"].timestamps) == 2
+    assert "$5 credit" in results  # written as the transcript writes it
+    assert results["refund reference"].rank > results["working days"].rank
+    for result in results.values():
+        for stamp in result.timestamps:
+            said = " ".join(w.text for w in transcript.words if stamp.start <= w.start and w.end <= stamp.end)
+            assert said.lower().rstrip(".,?!") == result.text
+    starts = [r.timestamps[0].start for r in transcript.auto_highlights.results]
+    assert starts == sorted(starts)
+
+
+@pytest.mark.parametrize("name", ["sentiment_analysis", "auto_highlights"])
+def test_analysis_of_audio_without_reference_data_is_an_error_naming_it(emulator, name):
+    result = _transcribe(emulator, "team-meeting.mp3", **{name: True})
+    assert result["status"] == "error" and f"does not emulate `{name}` for this audio" in result["error"]
+
+
+def test_key_phrases_cut_by_redaction_are_dropped(emulator):
+    result = _transcribe(
+        emulator, auto_highlights=True, redact_pii=True, redact_pii_policies=["money_amount", "number_sequence"]
+    )
+    texts = [r["text"] for r in result["auto_highlights_result"]["results"]]
+    assert "refund reference" in texts and not any("#" in t or "$5" in t for t in texts)

@@ -279,6 +279,27 @@ def annotate(script: dict, words: list[dict], where: str = "script") -> dict:
                     "confidence": confidence,
                 }
             )
+    sentiments = []
+    for number, turn in enumerate(script["turns"]):
+        if not turn.get("sentiment"):
+            continue
+        indexes = [i for i, w in enumerate(words) if w["turn"] == number]
+        ends = [n for n, i in enumerate(indexes) if re.search(r"[.?!][\"')\]]*$", words[i]["text"])]
+        if not ends or ends[-1] != len(indexes) - 1:
+            ends.append(len(indexes) - 1)
+        labels = turn["sentiment"]
+        if len(labels) != len(ends) or not set(labels) <= {"POSITIVE", "NEUTRAL", "NEGATIVE"}:
+            raise SynthError(
+                f"{where}: turn {number}: sentiment lists POSITIVE, NEUTRAL or NEGATIVE for each of its "
+                f"{len(ends)} sentences, got {labels}"
+            )
+        starts = [0] + [end + 1 for end in ends[:-1]]
+        for label, first, last in zip(labels, starts, ends, strict=True):
+            sentiments.append({"first": indexes[first], "last": indexes[last], "sentiment": label})
+    spoken = " ".join(_bare(w["text"]) for w in words)
+    for phrase in script.get("key_phrases") or []:
+        if f" {' '.join(_bare(p) for p in str(phrase).split())} " not in f" {spoken} ":
+            raise SynthError(f"{where}: the key phrase {phrase!r} is never said")
     spans = sorted((w["first"], w["last"]) for w in written)
     for (_, last), (first, _) in zip(spans, spans[1:], strict=False):
         if first <= last:
@@ -286,6 +307,8 @@ def annotate(script: dict, words: list[dict], where: str = "script") -> dict:
     return {
         "entities": sorted(entities, key=lambda e: (e["first"], e["last"])),
         "written": sorted(written, key=lambda w: w["first"]),
+        "sentiments": sentiments,
+        "key_phrases": [str(phrase) for phrase in script.get("key_phrases") or []],
     }
 
 
@@ -383,7 +406,8 @@ def _part_annotations(timing: dict, first_word: int, count: int) -> dict:
     def shift(span: dict) -> dict:
         return {**span, "first": span["first"] - first_word, "last": span["last"] - first_word}
 
-    return {key: [shift(s) for s in timing.get(key, []) if inside(s)] for key in ("entities", "written")}
+    spans = {key: [shift(s) for s in timing.get(key, []) if inside(s)] for key in ("entities", "written", "sentiments")}
+    return {**spans, "key_phrases": timing.get("key_phrases", [])}
 
 
 def rewrite_annotations(script_path: Path, timing_dir: Path | None = None) -> dict:
@@ -415,7 +439,8 @@ def rewrite_annotations(script_path: Path, timing_dir: Path | None = None) -> di
         write_stereo(timing, AUDIO, timing_dir)  # made from the mono mp3 with ffmpeg, not synthesised
     elif stereo_path.is_file():
         stereo = json.loads(stereo_path.read_text())
-        stereo.update({k: timing[k] for k in ("speakers", "turns", "words", "entities", "written")})
+        keys = ("speakers", "turns", "words", "entities", "written", "sentiments", "key_phrases")
+        stereo.update({k: timing[k] for k in keys})
         _write_timing(stereo, timing_dir)
     return timing
 

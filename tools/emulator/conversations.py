@@ -35,6 +35,8 @@ class Conversation:
     entities: list[dict] = field(default_factory=list)
     written: list[dict] = field(default_factory=list)
     channels: dict | None = None
+    sentiments: list[dict] = field(default_factory=list)
+    key_phrases: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> Conversation:
@@ -49,6 +51,8 @@ class Conversation:
             data.get("entities", []),
             data.get("written", []),
             data.get("channels"),
+            data.get("sentiments", []),
+            data.get("key_phrases", []),
         )
 
     def turn_at(self, ms: int) -> int:
@@ -96,8 +100,7 @@ def choose_model(speech_models: list[str], language: str) -> str | None:
 EDGE_PUNCTUATION = ".,?!;:"
 
 
-def _bare(text: str) -> str:
-    return re.sub(r"[^\w']+", "", text.lower())
+_bare = redaction.bare
 
 
 def _written_words(conversation: Conversation, span: dict, params: dict) -> list[dict]:

@@ -66,7 +66,11 @@ FEATURES: dict[str, tuple[str, str]] = {
     "redact_pii_audio_quality": (REFUSED, "redacted audio is not emulated"),
     "redact_pii_audio_options": (REFUSED, "redacted audio is not emulated"),
     "entity_detection": (EMULATED, "entities[] from the scripts' entity annotations, with text and times"),
-    "sentiment_analysis": (REFUSED, _ANALYSIS),
+    "sentiment_analysis": (
+        EMULATED,
+        "sentiment per sentence from reference labels written in the script (the support call has them); "
+        "other audio ends in an error naming the parameter",
+    ),
     "auto_chapters": (REFUSED, f"deprecated; {_ANALYSIS}"),
     "summarization": (REFUSED, f"deprecated; {_ANALYSIS}"),
     "summary_model": (REFUSED, "summarization is not emulated"),
@@ -74,7 +78,11 @@ FEATURES: dict[str, tuple[str, str]] = {
     "iab_categories": (REFUSED, _ANALYSIS),
     "content_safety": (REFUSED, _ANALYSIS),
     "content_safety_confidence": (REFUSED, "content moderation is not emulated"),
-    "auto_highlights": (REFUSED, _ANALYSIS),
+    "auto_highlights": (
+        EMULATED,
+        "the script's reference key phrases (the support call has them), counted and timed in the words; "
+        "other audio ends in an error naming the parameter",
+    ),
     "speech_understanding": (
         REFUSED,
         "translation, speaker identification and custom formatting are not emulated in the transcript request",

@@ -17,6 +17,11 @@ import re
 TRAILING = re.compile(r"[.,?!;:\"')\]]+$")
 
 
+def bare(text: str) -> str:
+    """A word as compared: lower case, without punctuation (apostrophes kept)."""
+    return re.sub(r"[^\w']+", "", text.lower())
+
+
 def _split_trailing(text: str) -> tuple[str, str]:
     match = TRAILING.search(text)
     return (text[: match.start()], match.group(0)) if match else (text, "")

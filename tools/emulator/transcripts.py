@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
+from tools.emulator import analysis, features, uploads
 from tools.emulator import conversations as build
-from tools.emulator import features, uploads
 from tools.emulator.core import NOT_FOUND, EmulatorError, State
 
 #: Request parameters the Transcript echoes when the request sets them (emulated ones only).
@@ -18,6 +18,7 @@ ECHOED = (
     "filter_profanity",
     "multichannel",
     "entity_detection",
+    "sentiment_analysis",
     "redact_pii_policies",
     "redact_pii_sub",
 )
@@ -103,6 +104,7 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         model = build.choose_model(params["speech_models"], language)
         if error is None and model is None:
             error = f"The requested speech models {params['speech_models']} do not support the language '{language}'."
+        error = error or analysis.missing(conversation, params)
     if error is not None:
         result.update(status="error", error=error)
         return
@@ -125,6 +127,10 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         result["entities"] = transcription.entities
     if params.get("multichannel"):
         result["audio_channels"] = transcription.audio_channels
+    if params.get("sentiment_analysis"):
+        result["sentiment_analysis_results"] = analysis.sentiments(conversation, transcription.words)
+    if params.get("auto_highlights"):
+        result["auto_highlights_result"] = analysis.key_phrases(conversation, transcription.words)
 
 
 def _advance(record: dict) -> None:
