@@ -256,6 +256,8 @@ def test_multichannel_on_the_two_channel_call(sdk):
     assert [u.channel for u in transcript.utterances] == [channel[t["speaker"]] for t in script["turns"]]
     assert [u.speaker for u in transcript.utterances] == [u.channel for u in transcript.utterances]
     assert all(w.channel in {"1", "2"} for w in transcript.words)
+    for sub in ENDPOINTS:  # every endpoint that reads the words answers within the spec
+        _get(sdk, f"/v2/transcript/{transcript.id}/{sub}")
     both = _sdk_transcribe(aai.TranscriptionConfig(speech_models=MODELS, multichannel=True, speaker_labels=True))
     assert {u.speaker for u in both.utterances} == {"1A"}  # the mono call is one channel
 

@@ -316,6 +316,7 @@ def paragraphs(words: list[dict], conversation: Conversation) -> list[dict]:
     for group in groups.values():
         span = _span(group, None)
         del span["speaker"]
+        span.pop("channel", None)  # a paragraph has no channel in the spec (its words do)
         result.append(span)
     return result
 
