@@ -258,8 +258,12 @@ def test_multichannel_on_the_two_channel_call(sdk):
     assert all(w.channel in {"1", "2"} for w in transcript.words)
     for sub in ENDPOINTS:  # every endpoint that reads the words answers within the spec
         _get(sdk, f"/v2/transcript/{transcript.id}/{sub}")
-    both = _sdk_transcribe(aai.TranscriptionConfig(speech_models=MODELS, multichannel=True, speaker_labels=True))
-    assert {u.speaker for u in both.utterances} == {"1A"}  # the mono call is one channel
+    config = aai.TranscriptionConfig(speech_models=MODELS, multichannel=True, speaker_labels=True)
+    both = _sdk_transcribe(config, "support-call-stereo.mp3")
+    assert [u.speaker for u in both.utterances] == [f"{u.channel}A" for u in transcript.utterances]
+    mono = _sdk_transcribe(config)  # the mono call is one channel, diarized within it
+    assert [u.speaker for u in mono.utterances] == [f"1{t['speaker']}" for t in script["turns"]]
+    assert mono.json_response["audio_channels"] == 1
 
 
 @pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is needed to decode the stereo call")

@@ -236,12 +236,15 @@ def transcribe(conversation: Conversation, params: dict) -> Transcription:
     words = [w for w in words if w["text"]]
     labels = speaker_map(conversation, words, params)
     multichannel = bool(params.get("multichannel"))
+    within: dict[str, dict[str, str]] = {}  # channel -> speaker -> letter within that channel
     for word in words:
         channel = str((conversation.channels or {}).get(word["speaker"], 1))
         if multichannel:
-            # Channels are numbered from 1; with speaker labels too, speakers within a channel are
-            # lettered after the channel number ("1A"), as the API documents.
-            word["speaker"] = f"{channel}A" if params.get("speaker_labels") else channel
+            # Channels are numbered from 1; with speaker labels too, the speakers within a channel
+            # are lettered in order of appearance after the channel number ("1A", "1B", "2A").
+            letters = within.setdefault(channel, {})
+            letter = letters.setdefault(labels[word["speaker"]], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(letters)])
+            word["speaker"] = f"{channel}{letter}" if params.get("speaker_labels") else channel
             word["channel"] = channel
         else:
             word["speaker"] = labels[word["speaker"]] if params.get("speaker_labels") else None

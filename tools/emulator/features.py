@@ -47,8 +47,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "speaker_options": (EMULATED, "max_speakers_expected merges like speakers_expected; min never splits a voice"),
     "multichannel": (
         EMULATED,
-        "words and utterances carry their channel and audio_channels is set; support-call-stereo.mp3 has one "
-        "speaker per channel, a mono file is one channel",
+        "words and utterances carry their channel (speaker = channel, or 1A, 1B... with speaker_labels) and "
+        "audio_channels is set; support-call-stereo.mp3 has one speaker per channel, a mono file is one channel",
     ),
     "punctuate": (EMULATED, "false strips punctuation from the edges of every word"),
     "format_text": (EMULATED, "false writes lower case and numbers as the script says them (no 'as' forms)"),
