@@ -158,3 +158,265 @@ def test_processing_seconds_from_the_environment(monkeypatch):
     monkeypatch.setenv("COOKBOOK_EMULATOR_PROCESSING_SECONDS", "2.5")
     monkeypatch.delenv("COOKBOOK_EMULATOR_FAULTS", raising=False)
     assert settings_from_env("no-such-notebook") == {"processing_seconds": 2.5, "faults": None}
+
+
+# --- strict HTTP -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("limit=ten", "limit"),
+        ("status=done", "status"),
+        ("before_id=not-a-uuid", "before_id"),
+        ("created_on=yesterday", "created_on"),
+        ("throttled_only=maybe", "throttled_only"),
+        ("limit=5&limit=6", "limit"),
+        ("page=2", "page"),
+    ],
+)
+def test_bad_list_queries_are_refused_by_name(emulator, query, named):
+    response = _call(emulator, "GET", f"/v2/transcript?{query}")
+    assert response.status_code == 400
+    assert named in response.json()["error"]
+
+
+def test_bad_caption_and_search_queries(emulator):
+    created = _submit(emulator)
+    _call(emulator, "GET", f"/v2/transcript/{created['id']}")
+    response = _call(emulator, "GET", f"/v2/transcript/{created['id']}/srt?chars_per_caption=wide")
+    assert response.status_code == 400 and "chars_per_caption" in response.json()["error"]
+    response = _call(emulator, "GET", f"/v2/transcript/{created['id']}/word-search")
+    assert response.status_code == 400 and "words" in response.json()["error"]
+    response = _call(emulator, "GET", f"/v2/transcript/{created['id']}/vtt?chars_per_caption=20")
+    assert response.status_code == 200 and response.text.startswith("WEBVTT")
+
+
+def _raw(emulator, request: bytes) -> bytes:
+    """Send bytes as they are and read the answer until the server closes or 5 s pass."""
+    port = int(emulator.base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(request)
+        connection.shutdown(socket.SHUT_WR)
+        answer = b""
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+        except TimeoutError:
+            pass
+    return answer
+
+
+def _status_and_body(answer: bytes) -> tuple[int, dict]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body)
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-5", b"12, 13"])
+def test_a_malformed_content_length_gets_a_json_400(emulator, length):
+    answer = _raw(
+        emulator,
+        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: " + KEY.encode() + b"\r\ncontent-length: " + length
+        + b"\r\n\r\nhello",
+    )
+    status, body = _status_and_body(answer)
+    assert status == 400 and "Content-Length" in body["error"]
+
+
+def test_a_chunked_upload_is_read_whole(emulator):
+    audio = (ROOT / "data" / "audio" / "clip-es.mp3").read_bytes()
+
+    def chunks():
+        for start in range(0, len(audio), 7000):
+            yield audio[start : start + 7000]
+
+    upload = _call(emulator, "POST", "/v2/upload", data=chunks())  # a generator: requests sends it chunked
+    assert upload.status_code == 200
+    created = _submit(emulator, audio_url=upload.json()["upload_url"])
+    result = _call(emulator, "GET", f"/v2/transcript/{created['id']}").json()
+    assert result["status"] == "completed" and result["language_code"] == "es"
+
+
+def test_a_broken_chunked_body_gets_a_json_400(emulator):
+    answer = _raw(
+        emulator,
+        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: " + KEY.encode()
+        + b"\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    )
+    status, body = _status_and_body(answer)
+    assert status == 400 and "chunked" in body["error"]
+
+
+def test_an_empty_upload_is_refused(emulator):
+    response = _call(emulator, "POST", "/v2/upload", data=b"")
+    assert response.status_code == 400 and "empty" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v2/transcript", "GET, POST"),
+        ("GET", "/v2/upload", "POST"),
+        ("POST", "/v2/transcript/abc", "GET, DELETE"),
+        ("PATCH", "/v1/chat/completions", "POST"),
+    ],
+)
+def test_a_method_the_path_lacks_gets_405(emulator, method, path, allowed):
+    response = _call(emulator, method, path)
+    assert response.status_code == 405 and response.headers["allow"] == allowed
+    message = response.json()["error"]
+    assert method in str(message) and path in str(message)
+
+
+def test_an_unknown_path_is_404(emulator):
+    response = _call(emulator, "GET", "/v2/transcripts")
+    assert response.status_code == 404 and response.json() == {"error": "Not found"}
+
+
+def test_an_unexpected_exception_is_a_json_500_and_a_violation(emulator, monkeypatch):
+    from tools.emulator import transcripts
+
+    def broken(state, query):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(transcripts, "listing", broken)
+    response = _call(emulator, "GET", "/v2/transcript")
+    assert response.status_code == 500
+    assert response.json() == {"error": "Server error, developers have been alerted."}
+    assert len(emulator.violations) == 1 and "KeyError: 'a bug'" in emulator.violations[0]
+    emulator.violations.clear()  # seen: the fixture checks for others
+
+
+# --- listing, deleting, models ---------------------------------------------------------------------
+
+
+def test_listing_pages_newest_first_with_prev_and_next(emulator):
+    ids = [_submit(emulator)["id"] for _ in range(5)]
+    first = _call(emulator, "GET", "/v2/transcript?limit=2").json()
+    assert [t["id"] for t in first["transcripts"]] == [ids[4], ids[3]]
+    details = first["page_details"]
+    assert details["result_count"] == 2 and details["next_url"] is None
+    assert details["current_url"] == "https://api.assemblyai.com/v2/transcript?limit=2"
+    assert details["prev_url"].endswith(f"limit=2&before_id={ids[3]}")
+    older = _call(emulator, "GET", "/v2/transcript?" + details["prev_url"].split("?")[1]).json()
+    assert [t["id"] for t in older["transcripts"]] == [ids[2], ids[1]]
+    oldest = _call(emulator, "GET", "/v2/transcript?" + older["page_details"]["prev_url"].split("?")[1]).json()
+    assert [t["id"] for t in oldest["transcripts"]] == [ids[0]]
+    assert oldest["page_details"]["prev_url"] is None
+    newer = _call(emulator, "GET", "/v2/transcript?" + oldest["page_details"]["next_url"].split("?")[1]).json()
+    assert [t["id"] for t in newer["transcripts"]] == [ids[2], ids[1]]
+
+
+def test_listing_filters_by_status(emulator):
+    good = _submit(emulator)["id"]
+    bad = _submit(emulator, audio_url="https://example.com/missing.mp3")["id"]
+    errors = _call(emulator, "GET", "/v2/transcript?status=error").json()["transcripts"]
+    assert [t["id"] for t in errors] == [bad] and errors[0]["error"].startswith("Download error")
+    completed = _call(emulator, "GET", "/v2/transcript?status=completed").json()["transcripts"]
+    assert [t["id"] for t in completed] == [good] and completed[0]["completed"] is not None
+    assert _call(emulator, "GET", "/v2/transcript?throttled_only=true").json()["transcripts"] == []
+
+
+@pytest.mark.parametrize("processing_seconds", [0.0, 30.0])
+def test_a_deleted_transcript_stays_deleted(make_emulator, processing_seconds):
+    emulator = make_emulator(processing_seconds=processing_seconds)
+    created = _submit(emulator)
+    if processing_seconds == 0:
+        assert _call(emulator, "GET", f"/v2/transcript/{created['id']}").json()["status"] == "completed"
+    deleted = _call(emulator, "DELETE", f"/v2/transcript/{created['id']}").json()
+    assert deleted["text"] == "Deleted by user." and deleted["audio_url"] == "http://deleted_by_user"
+    emulator.state.transcripts[created["id"]]["ready_at"] = 0  # its time has come: nothing may change
+    for _ in range(3):
+        again = _call(emulator, "GET", f"/v2/transcript/{created['id']}").json()
+        assert again == deleted
+
+
+@pytest.mark.parametrize(
+    ("models", "words"),
+    [
+        (["nano"], 'The "nano" speech model(s) have been deprecated'),
+        (["universal-3-5-pro", "univresal-2"], "Invalid speech_models value: 'univresal-2'"),
+    ],
+)
+def test_models_that_do_not_exist_are_refused_at_submission(emulator, models, words):
+    response = _call(emulator, "POST", "/v2/transcript", json={"audio_url": AUDIO_URL, "speech_models": models})
+    assert response.status_code == 400 and response.json()["error"].startswith(words)
+
+
+def test_the_sdk_takes_the_documented_fallback_on_a_low_language_confidence(make_emulator, monkeypatch):
+    """The docs' fallback matches the API's phrase; against the emulator it must take that branch."""
+    import assemblyai as aai
+
+    emulator = make_emulator()
+    monkeypatch.setattr(aai.settings, "api_key", KEY)
+    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
+    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    config = aai.TranscriptionConfig(
+        speech_models=MODELS, language_detection=True, language_confidence_threshold=0.999
+    )
+    transcript = aai.Transcriber(config=config).transcribe("https://example.com/clip-fr.mp3")
+    assert transcript.status == aai.TranscriptStatus.error
+    assert "below the requested confidence threshold value" in transcript.error
+
+
+def test_the_model_list_parses_with_the_sdks_own_model(emulator):
+    """GET /v1/models is not in the published spec: the SDK's pydantic model is the reference."""
+    from assemblyai.llm_gateway.v1 import models as gateway_models
+
+    listed = _call(emulator, "GET", "/v1/models").json()
+    parsed = gateway_models.LLMGatewayModelList.model_validate(listed)
+    assert [m.id for m in parsed.data] == [m["id"] for m in listed["data"]] and parsed.data
+
+
+def test_every_message_names_its_source():
+    from tools.emulator.messages import MESSAGES, text
+
+    assert all(m.source and m.template for m in MESSAGES.values())
+    assert text("transcript_not_found") == "Transcript lookup error, transcript id not found"
+
+
+# --- load: no lock around I/O ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def hanging_server():
+    """A loopback server that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/never.mp3", accepted
+    stop.set()
+    thread.join()
+    for connection in accepted:
+        connection.close()
+    listener.close()
+
+
+def test_a_hanging_download_blocks_no_other_request(emulator, hanging_server):
+    url, accepted = hanging_server
+    other = _submit(emulator)
+    created = _submit(emulator, audio_url=url)  # answered at once: the download runs apart
+    assert created["status"] == "queued"
+    deadline = time.monotonic() + 5
+    while not accepted and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert accepted, "the emulator never started the download"
+    poll = _call(emulator, "GET", f"/v2/transcript/{other['id']}", timeout=5)
+    assert poll.json()["status"] == "completed"
+    waiting = _call(emulator, "GET", f"/v2/transcript/{created['id']}", timeout=5).json()
+    assert waiting["status"] in {"queued", "processing"}  # still downloading, and saying so
