@@ -106,9 +106,7 @@ def main() -> None:
         barrier = threading.Barrier(args.clients)
         began = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
-            futures = [
-                pool.submit(_client, base, key, audio, args.poll_interval, barrier) for _ in range(args.clients)
-            ]
+            futures = [pool.submit(_client, base, key, audio, args.poll_interval, barrier) for _ in range(args.clients)]
             results = [future.result() for future in futures]
         elapsed = time.perf_counter() - began
     finally:

@@ -53,7 +53,9 @@ def _call(emulator, method, path, **kwargs):
 
 
 def _submit(emulator, **extra):
-    response = _call(emulator, "POST", "/v2/transcript", json={"audio_url": AUDIO_URL, "speech_models": MODELS, **extra})
+    response = _call(
+        emulator, "POST", "/v2/transcript", json={"audio_url": AUDIO_URL, "speech_models": MODELS, **extra}
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -218,7 +220,10 @@ def _status_and_body(answer: bytes) -> tuple[int, dict]:
 def test_a_malformed_content_length_gets_a_json_400(emulator, length):
     answer = _raw(
         emulator,
-        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: " + KEY.encode() + b"\r\ncontent-length: " + length
+        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: "
+        + KEY.encode()
+        + b"\r\ncontent-length: "
+        + length
         + b"\r\n\r\nhello",
     )
     status, body = _status_and_body(answer)
@@ -242,7 +247,8 @@ def test_a_chunked_upload_is_read_whole(emulator):
 def test_a_broken_chunked_body_gets_a_json_400(emulator):
     answer = _raw(
         emulator,
-        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: " + KEY.encode()
+        b"POST /v2/upload HTTP/1.1\r\nHost: x\r\nauthorization: "
+        + KEY.encode()
         + b"\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
     )
     status, body = _status_and_body(answer)
@@ -353,9 +359,7 @@ def test_the_sdk_takes_the_documented_fallback_on_a_low_language_confidence(make
     monkeypatch.setattr(aai.settings, "api_key", KEY)
     monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
     monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
-    config = aai.TranscriptionConfig(
-        speech_models=MODELS, language_detection=True, language_confidence_threshold=0.999
-    )
+    config = aai.TranscriptionConfig(speech_models=MODELS, language_detection=True, language_confidence_threshold=0.999)
     transcript = aai.Transcriber(config=config).transcribe("https://example.com/clip-fr.mp3")
     assert transcript.status == aai.TranscriptStatus.error
     assert "below the requested confidence threshold value" in transcript.error

@@ -49,9 +49,7 @@ MESSAGES: dict[str, Message] = {
         COMMON_ERRORS,
         True,
     ),
-    "no_audio": Message(
-        "File does not appear to contain audio. File type is {file_type}.", COMMON_ERRORS, True
-    ),
+    "no_audio": Message("File does not appear to contain audio. File type is {file_type}.", COMMON_ERRORS, True),
     "audio_too_short": Message("Audio duration is too short.", COMMON_ERRORS, True),
     "language_confidence_below_threshold": Message(
         "detected language '{language}', confidence {confidence}, is below the requested confidence "

@@ -251,7 +251,11 @@ class Handler(BaseHTTPRequestHandler):
                     raise EmulatorError(401, UNAUTHORIZED)
                 status, payload, content_type = self._route(method, url, raw)
             except EmulatorError as error:
-                status, payload, content_type = error.status, _error_body(url, error.status, str(error)), "application/json"
+                status, payload, content_type = (
+                    error.status,
+                    _error_body(url, error.status, str(error)),
+                    "application/json",
+                )
                 headers = error.headers
             except Exception:  # noqa: BLE001 - any bug becomes a JSON 500 that tests see
                 emulator.violations.append(f"{method} {url}: unexpected exception\n{traceback.format_exc()}")
@@ -440,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help=f"how long a transcript stays queued/processing (default ${ENV_PROCESSING} or 0)",
     )
-    parser.add_argument("--faults", help="a fault plan as JSON, or a path to a JSON file (see tools/emulator/faults.py)")
+    parser.add_argument(
+        "--faults", help="a fault plan as JSON, or a path to a JSON file (see tools/emulator/faults.py)"
+    )
     args = parser.parse_args(argv)
     settings = settings_from_env(args.notebook)
     if args.processing_seconds is not None:

@@ -315,7 +315,9 @@ def listing(state: State, query: dict[str, Any]) -> dict:
         newer = [r for r in chosen if position[r["result"]["id"]] > position[query["after_id"]]]
         page = newer[:limit]  # the oldest of the newer ones: the page just after after_id
     else:
-        older = [r for r in chosen if "before_id" not in query or position[r["result"]["id"]] < position[query["before_id"]]]
+        older = [
+            r for r in chosen if "before_id" not in query or position[r["result"]["id"]] < position[query["before_id"]]
+        ]
         page = older[-limit:]
     page = list(reversed(page))  # newest first
     has_older = bool(page) and any(position[r["result"]["id"]] < position[page[-1]["result"]["id"]] for r in chosen)
