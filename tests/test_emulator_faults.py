@@ -132,3 +132,13 @@ def test_the_sdk_sees_a_fault_as_the_api_would_show_it(emulator, monkeypatch):
     with pytest.raises(aai.types.TranscriptError):
         transcriber.transcribe(BODY["audio_url"])
     assert transcriber.transcribe(BODY["audio_url"]).status == aai.TranscriptStatus.completed
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("not json", "COOKBOOK_EMULATOR_FAULTS is not a valid fault plan"), ('[{"kind": "500", "every": 2}]', "every")],
+)
+def test_a_bad_plan_in_the_environment_says_what_is_wrong(monkeypatch, text, words):
+    monkeypatch.setenv("COOKBOOK_EMULATOR_FAULTS", text)
+    with pytest.raises(ValueError, match=words):
+        FaultPlan.from_env()

@@ -424,3 +424,46 @@ def test_a_hanging_download_blocks_no_other_request(emulator, hanging_server):
     assert poll.json()["status"] == "completed"
     waiting = _call(emulator, "GET", f"/v2/transcript/{created['id']}", timeout=5).json()
     assert waiting["status"] in {"queued", "processing"}  # still downloading, and saying so
+
+
+def test_a_bad_processing_time_in_the_environment_says_what_to_do(monkeypatch):
+    from tools.emulator.server import settings_from_env
+
+    monkeypatch.setenv("COOKBOOK_EMULATOR_PROCESSING_SECONDS", "fast")
+    with pytest.raises(ValueError, match="number of seconds"):
+        settings_from_env()
+
+
+def test_the_listing_shows_the_clock_too(make_emulator):
+    emulator = make_emulator(processing_seconds=30)
+    created = _submit(emulator)
+    emulator.state.transcripts[created["id"]]["started"] -= 20  # past half-way, never polled
+    listed = _call(emulator, "GET", "/v2/transcript").json()["transcripts"]
+    assert [(t["id"], t["status"], t["completed"]) for t in listed] == [(created["id"], "processing", None)]
+
+
+def test_many_clients_at_once_get_no_connection_error(make_emulator):
+    """100 clients upload, submit and poll together: every request answered (no timing asserted)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    emulator = make_emulator(processing_seconds=0.5)
+    audio = (ROOT / "data" / "audio" / "clip-es.mp3").read_bytes()
+    barrier = threading.Barrier(100)
+
+    def client(_):
+        with requests.Session() as session:
+            session.headers["authorization"] = KEY
+            barrier.wait()
+            upload = session.post(f"{emulator.base_url}/v2/upload", data=audio, timeout=60).json()
+            body = {"audio_url": upload["upload_url"], "speech_models": MODELS}
+            created = session.post(f"{emulator.base_url}/v2/transcript", json=body, timeout=60).json()
+            for _ in range(600):
+                status = session.get(f"{emulator.base_url}/v2/transcript/{created['id']}", timeout=60).json()["status"]
+                if status == "completed":
+                    return status
+                time.sleep(0.05)
+            return status
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(client, range(100)))
+    assert statuses == ["completed"] * 100

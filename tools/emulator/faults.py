@@ -26,6 +26,7 @@ Status faults are ordinary responses: the recorder stores them and replay serves
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import json
 import os
@@ -101,11 +102,22 @@ class FaultPlan:
         return chosen
 
     @classmethod
-    def from_json(cls, text: str) -> FaultPlan:
-        """A plan from JSON: a list of faults, or ``{"faults": [...]}``."""
-        data = json.loads(text)
-        items = data["faults"] if isinstance(data, dict) else data
-        return cls([Fault(**item) for item in items])
+    def from_json(cls, text: str, where: str = "the fault plan") -> FaultPlan:
+        """A plan from JSON: a list of faults, or ``{"faults": [...]}``; a mistake is a ValueError
+        that says where and what (``where`` names the source: an env var, a file)."""
+        fields = sorted(f.name for f in dataclasses.fields(Fault))
+        try:
+            data = json.loads(text)
+            items = data["faults"] if isinstance(data, dict) else data
+            faults = []
+            for item in items:
+                unknown = set(item) - set(fields)
+                if unknown:
+                    raise ValueError(f"unknown fields {sorted(unknown)}; a fault takes {fields}")
+                faults.append(Fault(**item))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"{where} is not a valid fault plan ({error}); see tools/emulator/faults.py") from None
+        return cls(faults)
 
     @classmethod
     def from_env(cls, slug: str | None = None, data_dir: Path | None = None) -> FaultPlan | None:
@@ -113,7 +125,8 @@ class FaultPlan:
         ``data/faults/<slug>.json``, else None."""
         text = os.environ.get(ENV_FAULTS)
         if text:
-            return cls.from_json(text)
-        if slug and data_dir is not None and (data_dir / "faults" / f"{slug}.json").is_file():
-            return cls.from_json((data_dir / "faults" / f"{slug}.json").read_text())
+            return cls.from_json(text, ENV_FAULTS)
+        path = data_dir / "faults" / f"{slug}.json" if slug and data_dir is not None else None
+        if path is not None and path.is_file():
+            return cls.from_json(path.read_text(), str(path))
         return None

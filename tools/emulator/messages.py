@@ -40,6 +40,9 @@ MESSAGES: dict[str, Message] = {
     # Server side
     "server_error": Message("Server error, developers have been alerted.", COMMON_ERRORS, True),
     "too_many_requests": Message("Too Many Requests", SPEC + ".TooManyRequests example", True),
+    "emulator_bug": Message(
+        "emulator bug: {detail}", "the emulator's own answer broke the spec (a bug to fix, kept in violations)", False
+    ),
     "service_unavailable": Message("Service Unavailable", "HTTP 503 reason phrase (the spec gives no body)", False),
     "bad_gateway": Message("Bad Gateway", "HTTP 502 reason phrase (the spec lists no 502)", False),
     # Transcripts that end in error

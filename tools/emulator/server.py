@@ -228,6 +228,13 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, payload, content_type, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client left (a slow fault outlived its timeout)
+        except Exception:  # noqa: BLE001 - last resort: never a dropped connection or a bare traceback
+            emulator.violations.append(f"{method} {url}: unexpected exception\n{traceback.format_exc()}")
+            self.close_connection = True
+            try:
+                self._send(500, _error_body(url, 500, messages.text("server_error")), "application/json")
+            except OSError:
+                pass
 
     def _cut_upload(self, fault: Fault) -> None:
         length = self.headers.get("content-length")
@@ -279,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 emulator.violations.append(f"{method} {url}: {violation}")
                 status, content_type = 500, "application/json"
-                payload = _error_body(url, 500, f"emulator bug: {violation}")
+                payload = _error_body(url, 500, messages.text("emulator_bug", detail=violation))
                 encoded = _encode(payload, content_type)
         return status, encoded, content_type, headers
 
@@ -372,10 +379,12 @@ def settings_from_env(slug: str | None = None, data_dir: Path | None = None) -> 
     """Emulator settings for a recording: ``COOKBOOK_EMULATOR_PROCESSING_SECONDS`` (default 0, so
     recording stays fast) and the fault plan (``COOKBOOK_EMULATOR_FAULTS`` or
     ``data/faults/<slug>.json``)."""
-    return {
-        "processing_seconds": float(os.environ.get(ENV_PROCESSING) or 0),
-        "faults": FaultPlan.from_env(slug, data_dir or ROOT / "data"),
-    }
+    text = os.environ.get(ENV_PROCESSING) or "0"
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"{ENV_PROCESSING} must be a number of seconds (e.g. 2.5), not {text!r}") from None
+    return {"processing_seconds": seconds, "faults": FaultPlan.from_env(slug, data_dir or ROOT / "data")}
 
 
 class Emulator:

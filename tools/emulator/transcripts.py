@@ -226,16 +226,21 @@ def _deliver(state: State, record: dict) -> None:
         record["delivered"].set()
 
 
+def _refresh(state: State, record: dict) -> None:
+    """Bring the transcript's status up to the clock (call under the record's lock)."""
+    if not record["finished"] and not record["deleted"]:
+        halfway = record["started"] + state.processing_seconds / 2
+        started = record["audio_known"].is_set() and time.monotonic() >= halfway
+        record["result"]["status"] = "processing" if started else "queued"
+
+
 def _advance(state: State, record: dict) -> dict:
     """A poll: the transcript as it stands now (finishing it if its time has come)."""
     _finish(state, record)
     record["delivered"].wait(WEBHOOK_SETTLE_S)
     with record["lock"]:
         record["polls"] += 1
-        if not record["finished"] and not record["deleted"]:
-            halfway = record["started"] + state.processing_seconds / 2
-            started = record["audio_known"].is_set() and time.monotonic() >= halfway
-            record["result"]["status"] = "processing" if started else "queued"
+        _refresh(state, record)
         return dict(record["result"])
 
 
@@ -296,6 +301,8 @@ def listing(state: State, query: dict[str, Any]) -> dict:
         records = list(state.transcripts.values())  # oldest first
     for record in records:
         _finish(state, record)  # time moves transcripts, listed or not
+        with record["lock"]:
+            _refresh(state, record)
     limit = query.get("limit", 10)
     filters = {key: query[key] for key in ("status", "created_on") if key in query}
     position = {record["result"]["id"]: index for index, record in enumerate(records)}
