@@ -467,3 +467,17 @@ def test_many_clients_at_once_get_no_connection_error(make_emulator):
     with ThreadPoolExecutor(max_workers=100) as pool:
         statuses = list(pool.map(client, range(100)))
     assert statuses == ["completed"] * 100
+
+
+def test_a_failure_in_background_work_is_a_violation(emulator, monkeypatch):
+    from tools.emulator import uploads
+
+    def broken(state, audio_url):
+        raise RuntimeError("a bug in the download")
+
+    monkeypatch.setattr(uploads, "resolve_audio", broken)
+    created = _submit(emulator)
+    result = _call(emulator, "GET", f"/v2/transcript/{created['id']}").json()
+    assert result["status"] == "error" and result["error"] == "Server error, developers have been alerted."
+    assert any("a bug in the download" in v for v in emulator.violations)
+    emulator.violations.clear()  # seen: the fixture checks for others

@@ -38,7 +38,8 @@ class Scheduler:
     """Runs callbacks at given monotonic times on one background thread (transcripts finishing
     whether or not anyone polls). Callbacks must be quick; slow work belongs in its own thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, problems: list[str]) -> None:
+        self._problems = problems
         self._queue: list[tuple[float, int, Callable[[], None]]] = []
         self._counter = itertools.count()
         self._wake = threading.Condition()
@@ -70,7 +71,7 @@ class Scheduler:
             except Exception:  # noqa: BLE001 - a failed callback must not stop the clock
                 import traceback
 
-                traceback.print_exc()
+                self._problems.append(f"scheduled work failed:\n{traceback.format_exc()}")
 
 
 class State:
@@ -86,10 +87,11 @@ class State:
         self.chat_calls = 0
         self.chat_requests: list[dict] = []  # every chat completion body accepted, for tests
         self.webhooks: list[dict] = []  # every webhook delivery attempted, for tests
-        self.problems: list[str] = []  # unexpected failures in background work, for tests
+        #: Unexpected failures in background work; the server shares this list as its violations.
+        self.problems: list[str] = []
         self.sequence = 0
         self.lock = threading.Lock()
-        self.scheduler = Scheduler()
+        self.scheduler = Scheduler(self.problems)
 
     def next_id(self, *parts: object) -> str:
         """Deterministic ids: the same requests in the same order give the same ids."""

@@ -418,7 +418,7 @@ class Emulator:
         self.faults = faults
         self.chat_lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
-        self.violations: list[str] = []
+        self.violations: list[str] = self.state.problems  # background failures show here too
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
