@@ -142,3 +142,34 @@ def test_a_bad_plan_in_the_environment_says_what_is_wrong(monkeypatch, text, wor
     monkeypatch.setenv("COOKBOOK_EMULATOR_FAULTS", text)
     with pytest.raises(ValueError, match=words):
         FaultPlan.from_env()
+
+
+def test_a_recorded_fault_replays_for_a_retry_loop(tmp_path, emulator):
+    """A retry recipe recorded against the emulator: the 429 is stored like any answer, and replay
+    gives the loop the same 429 and then the same success."""
+    from cookbook_utils.recording import Recording, Scrubber
+
+    def submit_with_retries(base_url):
+        statuses = []
+        for _ in range(3):
+            answer = requests.post(f"{base_url}/v2/transcript", json=BODY, headers={"authorization": KEY}, timeout=10)
+            statuses.append(answer.status_code)
+            if answer.status_code != 429:
+                return statuses, answer.json()
+        return statuses, None
+
+    emulator.faults = FaultPlan([Fault("429", method="POST", path="/v2/transcript", nth=[1], retry_after=0)])
+    cassette = tmp_path / "retries.yaml"
+    stand_in = emulator.base_url.removeprefix("http://")
+    recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")
+    try:
+        recorded = submit_with_retries(emulator.base_url)
+    finally:
+        recording.close()
+    assert recorded[0] == [429, 200]
+    replay = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        replayed = submit_with_retries("https://api.assemblyai.com")
+    finally:
+        replay.close()
+    assert replayed == recorded
