@@ -7,14 +7,16 @@ The emulator runs in its own process on a free loopback port (as ``python -m too
 the clients are threads of this process, each with its own ``requests`` session, released
 together by a barrier. Each uploads one shipped audio file, submits a transcript and polls it
 until it is completed. Reported: clients served (every step answered and the transcript
-completed), errors by kind (connection resets, timeouts, HTTP statuses), and the p50/p99 latency
-of a status poll while all of them run.
+completed), errors by kind (connection resets, timeouts, HTTP statuses), the p50/p99 latency of a
+status poll while all of them run (client threads share this process's interpreter, so it includes
+their own contention), and the emulator's CPU time.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import resource
 import secrets
 import socket
 import statistics
@@ -87,6 +89,13 @@ def _client(base: str, key: str, audio: bytes, interval: float, start: threading
         session.close()
 
 
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -112,6 +121,7 @@ def main() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     errors = collections.Counter(r["error"] for r in results if r["error"])
     polls = [p * 1000 for r in results for p in r["polls"]]
     served = sum(1 for r in results if r["error"] is None)
@@ -119,6 +129,9 @@ def main() -> None:
     print(f"processing time    {args.processing_seconds:.1f} s per transcript, polled every {args.poll_interval} s")
     print(f"clients served     {served} of {args.clients}, in {elapsed:.1f} s")
     print(f"errors             {sum(errors.values())}" + (f" ({dict(errors)})" if errors else ""))
+    print(
+        f"emulator CPU       {cpu.ru_utime + cpu.ru_stime:.1f} s (start-up included), on a machine with load {_load()}"
+    )
     if polls:
         print(
             f"status poll        p50 {statistics.median(polls):.1f} ms, p99 {_percentile(polls, 0.99):.1f} ms, "
