@@ -136,7 +136,7 @@ def test_the_sdk_sees_a_fault_as_the_api_would_show_it(emulator, monkeypatch):
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("not json", "COOKBOOK_EMULATOR_FAULTS is not a valid fault plan"), ('[{"kind": "500", "every": 2}]', "every")],
+    [("not json", "COOKBOOK_EMULATOR_FAULTS: not a valid fault plan"), ('[{"kind": "500", "every": 2}]', "every")],
 )
 def test_a_bad_plan_in_the_environment_says_what_is_wrong(monkeypatch, text, words):
     monkeypatch.setenv("COOKBOOK_EMULATOR_FAULTS", text)

@@ -481,3 +481,19 @@ def test_a_failure_in_background_work_is_a_violation(emulator, monkeypatch):
     assert result["status"] == "error" and result["error"] == "Server error, developers have been alerted."
     assert any("a bug in the download" in v for v in emulator.violations)
     emulator.violations.clear()  # seen: the fixture checks for others
+
+
+def test_the_sdks_submit_then_webhook_flow(make_emulator, receiver, monkeypatch):
+    """Real client code: submit with the SDK's set_webhook, wait for the call, then fetch by id."""
+    import assemblyai as aai
+
+    emulator = make_emulator(processing_seconds=0.5)
+    monkeypatch.setattr(aai.settings, "api_key", KEY)
+    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
+    config = aai.TranscriptionConfig(speech_models=MODELS).set_webhook(receiver.url, "X-Secret", "value")
+    submitted = aai.Transcriber(config=config).submit(AUDIO_URL)
+    assert submitted.status == aai.TranscriptStatus.queued
+    assert receiver.arrived.wait(15)
+    assert receiver.received[0]["headers"]["X-Secret"] == "value"
+    fetched = aai.Transcript.get_by_id(receiver.received[0]["body"]["transcript_id"])
+    assert fetched.status == aai.TranscriptStatus.completed and fetched.text

@@ -102,7 +102,7 @@ class FaultPlan:
         return chosen
 
     @classmethod
-    def from_json(cls, text: str, where: str = "the fault plan") -> FaultPlan:
+    def from_json(cls, text: str, where: str = "fault plan") -> FaultPlan:
         """A plan from JSON: a list of faults, or ``{"faults": [...]}``; a mistake is a ValueError
         that says where and what (``where`` names the source: an env var, a file)."""
         fields = sorted(f.name for f in dataclasses.fields(Fault))
@@ -116,7 +116,7 @@ class FaultPlan:
                     raise ValueError(f"unknown fields {sorted(unknown)}; a fault takes {fields}")
                 faults.append(Fault(**item))
         except (ValueError, KeyError, TypeError) as error:
-            raise ValueError(f"{where} is not a valid fault plan ({error}); see tools/emulator/faults.py") from None
+            raise ValueError(f"{where}: not a valid fault plan ({error}); see tools/emulator/faults.py") from None
         return cls(faults)
 
     @classmethod

@@ -462,7 +462,10 @@ def main(argv: list[str] | None = None) -> int:
         settings["processing_seconds"] = args.processing_seconds
     if args.faults:
         text = Path(args.faults).read_text() if Path(args.faults).is_file() else args.faults
-        settings["faults"] = FaultPlan.from_json(text)
+        try:
+            settings["faults"] = FaultPlan.from_json(text, "--faults")
+        except ValueError as error:
+            parser.error(str(error))
     with Emulator(args.api_key, args.notebook, port=args.port, **settings) as emulator:
         print(f"Emulating api.assemblyai.com and llm-gateway.assemblyai.com at {emulator.base_url} (Ctrl-C stops)")
         try:
