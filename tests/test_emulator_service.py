@@ -497,3 +497,11 @@ def test_the_sdks_submit_then_webhook_flow(make_emulator, receiver, monkeypatch)
     assert receiver.received[0]["headers"]["X-Secret"] == "value"
     fetched = aai.Transcript.get_by_id(receiver.received[0]["body"]["transcript_id"])
     assert fetched.status == aai.TranscriptStatus.completed and fetched.text
+
+
+@pytest.mark.parametrize(
+    "request_line", [b"GARBAGE\r\n\r\n", b"FETCH /v2/transcript HTTP/1.1\r\nHost: x\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n"]
+)
+def test_a_garbled_request_gets_a_json_error(emulator, request_line):
+    status, body = _status_and_body(_raw(emulator, request_line))
+    assert 400 <= status < 600 and isinstance(body["error"], str) and body["error"]

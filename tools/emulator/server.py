@@ -136,6 +136,23 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the HTTP layer finds before routing (a garbled request line, an unknown method,
+        headers too long) in the same JSON shape as every other error, not an HTML page."""
+        short, long = self.responses.get(code, ("Error", ""))
+        text = f"{message or short}: {explain or long}".rstrip(": ")
+        body = json.dumps({"error": text}).encode()
+        self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # an unparsable request line: still answer with a status
+            self.request_version = "HTTP/1.0"
+        self.send_response(code, message)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.send_header("connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+
     # --- reading and writing ---------------------------------------------------------------------
 
     def _read_body(self, limit: int | None = None) -> bytes:
