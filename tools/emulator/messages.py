@@ -103,6 +103,9 @@ MESSAGES: dict[str, Message] = {
     "method_not_allowed": Message(
         "Method {method} is not allowed on {path}: it takes {allowed}", "RFC 9110 15.5.6", False
     ),
+    "http_layer": Message(
+        "{reason}: {explain}", "the HTTP layer's reason phrases (RFC 9110), for requests it cannot parse", False
+    ),
     "unknown_path": Message("Not found", SPEC + ".NotFound example", True),
     "transcript_not_completed": Message(
         "Transcript {transcript_id} is not completed: its status is {status}", "no documented text", False

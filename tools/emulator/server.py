@@ -140,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         """Errors the HTTP layer finds before routing (a garbled request line, an unknown method,
         headers too long) in the same JSON shape as every other error, not an HTML page."""
         short, long = self.responses.get(code, ("Error", ""))
-        text = f"{message or short}: {explain or long}".rstrip(": ")
+        text = messages.text("http_layer", reason=message or short, explain=explain or long).rstrip(": ")
         body = json.dumps({"error": text}).encode()
         self.close_connection = True
         if self.request_version == "HTTP/0.9":  # an unparsable request line: still answer with a status
