@@ -46,17 +46,21 @@ def _start_emulator(key: str, processing_seconds: float) -> tuple[subprocess.Pop
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            # The first answer also loads the specs: warm them before the clients start.
-            requests.get(f"{base}/v2/transcript", headers={"authorization": key}, timeout=30)
-            return process, base
-        except requests.ConnectionError:
-            if process.poll() is not None:
-                raise RuntimeError(f"the emulator exited: {process.stderr.read().decode()}") from None
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("the emulator did not start within 60 s")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                # The first answer also loads the specs: warm them before the clients start.
+                requests.get(f"{base}/v2/transcript", headers={"authorization": key}, timeout=30)
+                return process, base
+            except requests.ConnectionError:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the emulator exited: {process.stderr.read().decode()}") from None
+                time.sleep(0.1)
+        raise RuntimeError("the emulator did not start within 60 s")
+    except BaseException:
+        process.kill()  # never leave it running
+        process.wait()
+        raise
 
 
 def _client(base: str, key: str, audio: bytes, interval: float, start: threading.Barrier) -> dict:
