@@ -124,9 +124,6 @@ NON_DEFAULT = {
     "temperature": 0.5,
     "remove_audio_tags": "all",
     "speech_threshold": 0.5,
-    "webhook_url": "https://example.com/hook",
-    "webhook_auth_header_name": "X-Hook",
-    "webhook_auth_header_value": "secret",
 }
 
 

@@ -93,9 +93,12 @@ FEATURES: dict[str, tuple[str, str]] = {
     "temperature": (REFUSED, "the emulator's words come from the scripts; there is no sampling to vary"),
     "remove_audio_tags": (REFUSED, "the scripts hold no audio event tags"),
     "speech_threshold": (REFUSED, "the emulator does not measure the fraction of speech in the audio"),
-    "webhook_url": (REFUSED, "the emulator does not call webhooks"),
-    "webhook_auth_header_name": (REFUSED, "the emulator does not call webhooks"),
-    "webhook_auth_header_value": (REFUSED, "the emulator does not call webhooks"),
+    "webhook_url": (
+        EMULATED,
+        "a loopback URL is POSTed the documented body when the transcript finishes; other hosts are refused",
+    ),
+    "webhook_auth_header_name": (EMULATED, "sent with the webhook, with webhook_auth_header_value"),
+    "webhook_auth_header_value": (EMULATED, "sent with the webhook under webhook_auth_header_name"),
 }
 
 #: Values that count as "not set" besides the spec's default.
