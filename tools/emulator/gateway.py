@@ -63,7 +63,8 @@ def catalogue() -> dict[str, dict]:
         provider = {"id": creator, "name": data["providers"][creator]["name"]}
         regions = data["providers"][creator]["regions"]
         global_price = {"prompt": prompt, "completions": completions}
-        regional = {"prompt": round(prompt * (1 + increase / 100), 6), "completions": round(completions * (1 + increase / 100), 6)}
+        factor = 1 + increase / 100
+        regional = {"prompt": round(prompt * factor, 6), "completions": round(completions * factor, 6)}
         parameters = list(data["supported_parameters"])
         if creator in data["stream_creators"]:
             parameters.append("stream")
@@ -77,7 +78,11 @@ def catalogue() -> dict[str, dict]:
             "supported_parameters": parameters,
             "top_provider": {"is_moderated": False, "context_length": context, "max_completion_tokens": max_out},
             "context_length": context,
-            "pricing": {"global": global_price, **{r: dict(regional) for r in regions}, "regional_increase_percent": increase},
+            "pricing": {
+                "global": global_price,
+                **{region: dict(regional) for region in regions},
+                "regional_increase_percent": increase,
+            },
             "creator": creator,
             "retirement_date": data.get("retirements", {}).get(model_id, 0),
             "available_regions": regions,
@@ -239,9 +244,7 @@ def chat(state: State, body: dict) -> tuple[int, Any, str]:
     choice = body.get("tool_choice", "auto")
     if answer.kind == "tool_calls":
         if choice == "none":
-            raise EmulatorError(
-                400, f"tool_choice is 'none', but the reference answer {answer.path.name} calls tools."
-            )
+            raise EmulatorError(400, f"tool_choice is 'none', but the reference answer {answer.path.name} calls tools.")
         calls, content, finish = _tool_calls(answer, body, number), "", "tool_calls"
     elif isinstance(choice, dict):
         raise EmulatorError(
@@ -274,7 +277,8 @@ def chat(state: State, body: dict) -> tuple[int, Any, str]:
         message["tool_calls"] = calls  # where the SDK (and OpenAI) read them
         choice_out["tool_calls"] = calls  # where the gateway's spec and docs put them
     echoed = {k: body[k] for k in ("model", "max_tokens", "temperature", "tools", "tool_choice") if k in body}
-    return 200, {"request_id": request_id, "choices": [choice_out], "request": echoed, "usage": usage}, "application/json"
+    completion = {"request_id": request_id, "choices": [choice_out], "request": echoed, "usage": usage}
+    return 200, completion, "application/json"
 
 
 def _stream(request_id: str, model: str, content: str, calls: list[dict], finish: str, usage: dict) -> str:
