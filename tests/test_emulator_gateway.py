@@ -38,6 +38,7 @@ MANIFEST = {
     "release": {"file": "release.md", "transcripts": ["team-meeting"], "prompt_contains": ["release date"]},
     "ticket": {"file": "ticket.tool_calls.json", "transcripts": [], "prompt_contains": ["open a ticket"]},
     "1": {"file": "first.md", "transcripts": [], "prompt_contains": ["First question"]},
+    "ticket-done": {"file": "ticket-done.md", "transcripts": [], "prompt_contains": ["TICKET-42"]},
 }
 
 
@@ -58,6 +59,7 @@ def data_dir(tmp_path_factory):
     (answers / "ticket.tool_calls.json").write_text(
         json.dumps([{"name": "create_ticket", "arguments": {"owner": "Daniel", "task": "Fix the crash"}}])
     )
+    (answers / "ticket-done.md").write_text("Ticket TICKET-42 is open for Daniel.")
     (answers / "answers.yaml").write_text(yaml.safe_dump(MANIFEST))
     (answers / "7.md").write_text("An answer nobody declared.")
     return folder
@@ -229,6 +231,19 @@ def test_tool_calls_from_a_reference_answer(emulator, sdk):
     assert raw["choices"][0]["tool_calls"][0]["id"] == raw["choices"][0]["message"]["tool_calls"][0]["id"]
     streamed = list(sdk.chat.completions.create(model="gpt-5", messages=messages, tools=TOOLS, stream=True))
     assert any(c.choices and c.choices[0].delta.tool_calls for c in streamed)
+
+
+def test_a_tool_round_trip_is_answered_by_the_newest_turn(emulator, sdk):
+    asked = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
+    call = sdk.chat.completions.create(model="gpt-5", messages=asked, tools=TOOLS).choices[0].message.tool_calls[0]
+    history = [
+        *asked,  # still holds "open a ticket": only the last message chooses the answer
+        {"role": "assistant", "content": "", "tool_calls": [call.dict()]},
+        {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"ticket": "TICKET-42"})},
+    ]
+    reply = sdk.chat.completions.create(model="gpt-5", messages=history, tools=TOOLS)
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.choices[0].message.content == "Ticket TICKET-42 is open for Daniel."
 
 
 def test_tool_calls_that_do_not_fit_the_request_are_refused(emulator):

@@ -6,7 +6,7 @@ A notebook's answers live in ``data/answers/<slug>/``, listed in ``answers.yaml`
     1:                                # the notebook's first chat completion...
       file: 1.json                    # ...is answered with this file (default: 1.json, 1.md, ...)
       transcripts: [team-meeting]     # the scripts whose text the prompt must contain ([] for none)
-    summary:                          # a named entry is chosen by the prompt's text, not by order
+    summary:                          # a named entry is chosen by the last message's text, not by order
       file: summary.md
       transcripts: [support-call]
       prompt_contains: ["Summarise the call"]
@@ -63,7 +63,8 @@ def _howto(folder: Path, number: int) -> str:
         f"request gets), {number}.refusal.md (a reply that declines) or {number}.tool_calls.json (tool calls), "
         f"and list it in {where}/{MANIFEST} with the transcripts its prompt must contain, e.g. "
         f"`{number}: {{transcripts: [team-meeting]}}` (`transcripts: []` for a prompt about no recording). "
-        "An entry with `prompt_contains: [...]` is chosen by the prompt's text instead of the call number. "
+        "An entry with `prompt_contains: [...]` is chosen by the text of the request's last message instead "
+        "of the call number. "
         "docs/contracts.md, 'Reference answers', has the details."
     )
 
@@ -119,16 +120,17 @@ def _build(folder: Path, key: str, entry: dict | None, path: Path) -> Answer:
     )
 
 
-def choose(data_dir: Path, notebook: str | None, number: int, prompt: str) -> Answer:
-    """The answer for the ``number``-th chat completion of ``notebook`` whose prompt text is ``prompt``.
+def choose(data_dir: Path, notebook: str | None, number: int, last: str) -> Answer:
+    """The answer for the ``number``-th chat completion of ``notebook`` whose last message is ``last``.
 
-    Entries with ``prompt_contains`` are chosen by content (all their phrases in the prompt, case
-    ignored); if several fit, the one keyed by ``number`` wins. Otherwise the entry (or file) keyed
-    by the call number answers, and its own ``prompt_contains``, if any, must fit.
+    Entries with ``prompt_contains`` are chosen by content (all their phrases in the last message,
+    the newest turn of a conversation, case ignored); if several fit, the one keyed by ``number``
+    wins. Otherwise the entry (or file) keyed by the call number answers, and its own
+    ``prompt_contains``, if any, must fit.
     """
     folder = data_dir / "answers" / (notebook or "_no_notebook")
     entries = _manifest(folder)
-    lowered = prompt.lower()
+    lowered = last.lower()
 
     def fits(entry: dict) -> bool:
         return all(phrase.lower() in lowered for phrase in entry.get("prompt_contains") or ())
@@ -139,7 +141,7 @@ def choose(data_dir: Path, notebook: str | None, number: int, prompt: str) -> An
     if len(by_content) > 1:
         raise EmulatorError(
             400,
-            f"The prompt fits the prompt_contains of several reference answers in {_shown(folder / MANIFEST)} "
+            f"The last message fits the prompt_contains of several reference answers in {_shown(folder / MANIFEST)} "
             f"({', '.join(by_content)}): make their phrases tell the requests apart.",
         )
     key = by_content[0] if by_content else str(number)
@@ -153,8 +155,8 @@ def choose(data_dir: Path, notebook: str | None, number: int, prompt: str) -> An
         raise EmulatorError(
             400,
             f"Chat completion {number} of notebook {notebook!r} would be answered with {_shown(path)}, but its "
-            f"prompt lacks {list(entry['prompt_contains'])}, the phrases that entry expects: the notebook's calls "
-            f"changed order or wording. Re-check {_shown(folder / MANIFEST)}.",
+            f"last message lacks {list(entry['prompt_contains'])}, the phrases that entry expects: the notebook's "
+            f"calls changed order or wording. Re-check {_shown(folder / MANIFEST)}.",
         )
     return _build(folder, key, entry, path)
 

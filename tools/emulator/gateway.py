@@ -238,7 +238,7 @@ def chat(state: State, body: dict) -> tuple[int, Any, str]:
         )
     prompt = "\n".join(_content_text(m.get("content")) for m in messages)
     number = state.chat_calls + 1
-    answer = answers.choose(state.data_dir, state.notebook, number, prompt)
+    answer = answers.choose(state.data_dir, state.notebook, number, _content_text(messages[-1].get("content")))
     conversations = {c.name: c for c in state.library.values()}
     answers.check_transcripts(answer, prompt, conversations)
     choice = body.get("tool_choice", "auto")
