@@ -107,17 +107,19 @@ def _mapping(config: dict, labels: list[str], conversation: Conversation, text: 
     return mapping
 
 
-def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
-    """Speaker labels replaced by names or roles in the transcript's utterances and words."""
+def identify_speakers(result: dict, conversation: Conversation, config: dict) -> dict:
+    """Speaker identification on a completed transcript ``result`` of ``conversation``: the task's
+    mapping and the utterances and words with names or roles in place of labels. Shared by the
+    understanding endpoint and, for a transcript request with ``speech_understanding``, by
+    ``transcripts``."""
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
         raise EmulatorError(400, f"The emulator does not emulate {', '.join(unknown)} in speaker_identification.")
-    result, conversation = _transcript(state, transcript_id)
     if not result.get("utterances"):
         raise EmulatorError(
             400,
             "Speaker identification needs a transcript made with speaker_labels: true (Speaker Diarization); "
-            f"transcript {transcript_id} has no speaker labels.",
+            f"transcript {result['id']} has no speaker labels.",
         )
     labels = sorted({u["speaker"] for u in result["utterances"]})
     mapping = _mapping(config, labels, conversation, result["text"] or "")
@@ -134,6 +136,12 @@ def speaker_identification(state: State, transcript_id: str, config: dict) -> di
         "utterances": utterances,
         "words": [word for utterance in utterances for word in utterance["words"]],
     }
+
+
+def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
+    """Speaker labels replaced by names or roles in the transcript's utterances and words."""
+    result, conversation = _transcript(state, transcript_id)
+    return identify_speakers(result, conversation, config)
 
 
 #: Task name -> its handler (state, transcript id, the task's configuration) -> response body.
