@@ -216,7 +216,7 @@ def test_streaming_through_the_sdk_on_an_openai_model(emulator, sdk):
 
 def test_streaming_on_a_model_the_docs_do_not_stream_is_refused(emulator):
     message = _error(_chat(emulator, model="claude-sonnet-4-5-20250929", stream=True))
-    assert "stream" in message and "OpenAI models only" in message
+    assert "stream: true works with OpenAI's LLMs only" in message and "model" not in message
 
 
 def test_tool_calls_from_a_reference_answer(emulator, sdk):

@@ -153,13 +153,17 @@ def _check_parameters(body: dict, model: dict) -> None:
             f"{'it' if len(unknown) == 1 else 'them'} out of the request.",
         )
     if body.get("stream") and "stream" not in model["supported_parameters"]:
+        # Worded without the id or the word "model", which clients read as an unknown-model error.
         raise EmulatorError(
             400,
-            "stream: true is supported on OpenAI models only (LLM Gateway docs, 'Streamed responses'); "
-            f"{model['id']} does not stream.",
+            "stream: true works with OpenAI's LLMs only (LLM Gateway docs, 'Streamed responses'): choose a "
+            "gpt-* id or leave stream out.",
         )
     if "response_format" in body and "response_format" not in model["supported_parameters"]:
-        raise EmulatorError(400, f"response_format (structured outputs) is not supported by {model['id']}.")
+        raise EmulatorError(
+            400,
+            "response_format (structured outputs) does not work with gpt-oss (LLM Gateway docs, 'Structured outputs').",
+        )
     if "tool_choice" in body and not body.get("tools"):
         raise EmulatorError(400, "tool_choice needs tools: declare the functions in tools.")
 
