@@ -236,9 +236,10 @@ def test_tool_calls_from_a_reference_answer(emulator, sdk):
 def test_a_tool_round_trip_is_answered_by_the_newest_turn(emulator, sdk):
     asked = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
     call = sdk.chat.completions.create(model="gpt-5", messages=asked, tools=TOOLS).choices[0].message.tool_calls[0]
+    sent = {"name": call.function.name, "arguments": call.function.arguments}
     history = [
         *asked,  # still holds "open a ticket": only the last message chooses the answer
-        {"role": "assistant", "content": "", "tool_calls": [call.dict()]},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": call.id, "type": call.type, "function": sent}]},
         {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"ticket": "TICKET-42"})},
     ]
     reply = sdk.chat.completions.create(model="gpt-5", messages=history, tools=TOOLS)
