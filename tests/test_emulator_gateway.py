@@ -286,6 +286,7 @@ def test_max_tokens_cuts_the_reply_and_the_context_length_is_enforced(emulator):
     cut = _chat(emulator, model="gpt-4.1", max_tokens=2).json()["choices"][0]
     assert cut["finish_reason"] == "length" and cut["message"]["content"] == "Hello!"
     assert "context length" in _error(_chat(emulator, model="gpt-oss-20b", max_tokens=131_072))
+    assert "the 32768 completion tokens" in _error(_chat(emulator, model="gpt-4.1", max_tokens=40_000))
     huge = {"role": "user", "content": "Say hello. " + "word " * 120_000}
     message = _error(_chat(emulator, model="gpt-oss-20b", messages=[huge]))
     assert "context length of the requested LLM (131072 tokens)" in message
