@@ -153,6 +153,7 @@ def test_values_that_match_no_script_speaker_are_refused(emulator):
         ({"speaker_type": "name", "known_values": ["M" * 36]}, "35 characters or less"),
         ({"speaker_type": "role", "speakers": [{"name": "Maya"}]}, "speakers[0] needs a 'role'"),
         ({"speaker_type": "name", "known_values": []}, "is empty"),
+        ({"speaker_type": "name", "known_values": ["Maya", " "]}, "holds an empty value"),
         ({"speaker_type": "name", "effort": "low"}, "does not emulate effort"),
     ],
 )

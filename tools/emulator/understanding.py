@@ -72,8 +72,8 @@ def _values(config: dict) -> list[str] | None:
         raise EmulatorError(400, "known_values (or speakers) is required when speaker_type is 'role'.")
     else:
         return None
-    if not values:
-        raise EmulatorError(400, f"The list of speaker {speaker_type}s is empty.")
+    if not values or not all(v.strip() for v in values):
+        raise EmulatorError(400, f"The list of speaker {speaker_type}s is empty or holds an empty value.")
     too_long = [v for v in values if len(v) > MAX_VALUE_CHARS]
     if too_long:
         raise EmulatorError(400, f"Each value must be {MAX_VALUE_CHARS} characters or less: {too_long[0]!r}.")
