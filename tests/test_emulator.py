@@ -29,6 +29,7 @@ def data_dir(tmp_path_factory):
     shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
     (folder / "answers" / "demo").mkdir(parents=True)
     (folder / "answers" / "demo" / "1.md").write_text("A reference answer.")
+    (folder / "answers" / "demo" / "answers.yaml").write_text("1: {transcripts: []}\n")
     return folder
 
 

@@ -291,7 +291,8 @@ class Handler(BaseHTTPRequestHandler):
         if seen in self.server.validated:
             return status, encoded, content_type, headers
         try:
-            spec.validate_response(method, url, status, payload, content_type)
+            if content_type != "text/event-stream":  # the spec has no stream schema: see gateway._stream
+                spec.validate_response(method, url, status, payload, content_type)
             if len(self.server.validated) > 100_000:
                 self.server.validated.clear()
             self.server.validated.add(seen)
@@ -355,7 +356,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/v1/chat/completions":
             body = self._json(method, url, raw)
             with emulator.chat_lock:  # answers are numbered in order of arrival
-                return 200, gateway.chat(state, body), "application/json"
+                return gateway.chat(state, body)
         if method == "POST" and path == "/v1/understanding":
             return 200, understanding.understand(state, self._json(method, url, raw)), "application/json"
         raise EmulatorError(404, messages.text("unknown_path"))
