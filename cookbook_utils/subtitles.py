@@ -82,6 +82,20 @@ def cues_by_word_count(
     ]
 
 
+def cues_by_chars(words: Iterable[object], max_chars: int = 42) -> list[Cue]:
+    """Group words into cues of at most ``max_chars`` characters (a longer single word gets a cue
+    of its own) that never mix speakers."""
+    cues: list[Cue] = []
+    for word in words:
+        text, speaker = item_field(word, "text"), item_field(word, "speaker")
+        last = cues[-1] if cues else None
+        if last and last.speaker == speaker and len(last.text) + 1 + len(text) <= max_chars:
+            cues[-1] = Cue(last.index, last.start, item_field(word, "end"), f"{last.text} {text}", speaker)
+        else:
+            cues.append(Cue(len(cues) + 1, item_field(word, "start"), item_field(word, "end"), text, speaker))
+    return cues
+
+
 def _too_long(first: object, word: object, max_duration_ms: int | None) -> bool:
     """Would a caption from ``first`` to ``word`` last longer than allowed?"""
     return max_duration_ms is not None and item_field(word, "end") - item_field(first, "start") > max_duration_ms

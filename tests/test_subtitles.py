@@ -119,3 +119,12 @@ def test_malformed_vtt_is_refused():
 
     with pytest.raises(webvtt.errors.MalformedFileError):
         st.parse_vtt("not a vtt file\n\n00:00:01.000 --> 00:00:02.000\nx\n")
+
+
+def test_cues_by_chars_limit_length_and_keep_speakers_apart():
+    cues = st.cues_by_chars(WORDS, max_chars=16)
+    assert [c.text for c in cues] == ["Welcome back to", "the show.", "Thanks for", "having me."]
+    assert all(len(c.text) <= 16 for c in cues)
+    assert [c.speaker for c in cues] == ["A", "A", "B", "B"]
+    assert (cues[1].start, cues[1].end) == (820, 1500)
+    assert st.cues_by_chars(WORDS, max_chars=3)[0].text == "Welcome"  # a long word still gets a cue
