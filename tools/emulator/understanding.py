@@ -12,6 +12,7 @@ name in ``speech_understanding.request``.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections.abc import Callable
@@ -203,12 +204,19 @@ def translation(state: State, transcript_id: str, options: dict) -> dict:
             "utterances only for a transcript made with speaker_labels=true.",
         )
     register = "formal" if options.get("formal", True) else "informal"
-    turn_of = {(w["start"], w["text"]): w["turn"] for w in conversation.words}
+    starts = [w["start"] for w in conversation.words]
+
+    def turn_of(word: dict) -> int:
+        """The script turn a transcript word belongs to, by time: its written form may differ from
+        the script's (digits, a misheard name split in two), its start does not move."""
+        index = max(0, bisect.bisect_right(starts, word["start"]) - 1)
+        return conversation.words[index]["turn"]
+
     words = result["words"] or []
     references = {lang: _reference(state, conversation.name, lang, register) for lang in options["target_languages"]}
 
     def translate(span: list[dict]) -> dict[str, str]:
-        turns = list(dict.fromkeys(turn_of[(w["start"], w["text"])] for w in span))
+        turns = list(dict.fromkeys(turn_of(w) for w in span))
         return {lang: " ".join(turns_text[t] for t in turns) for lang, turns_text in references.items()}
 
     answer = {
