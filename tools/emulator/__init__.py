@@ -8,14 +8,20 @@ Every request it accepts and every response it sends is checked against the offi
 (``tools/spec.py``); a response of its own that fails the check is answered as a 500 and kept in
 ``violations``, so tests see it. It refuses what the real API refuses: a bad key, a body the spec
 rejects (no ``speech_models``, an unknown field), an unknown transcript id, audio under 160 ms, a
-model the gateway does not offer. Chat completions are answered with reference answers written for
-each notebook (``data/answers/<slug>/<n>.md`` or ``.json``; ``<n>.refusal.md`` stands for a model
-that declines), never by a model.
+model the gateway does not offer (``data/gateway/models.yaml``). Chat completions are answered with
+reference answers written for each notebook and listed in ``data/answers/<slug>/answers.yaml`` with
+the transcripts their prompt must contain (``answers.py``), never by a model.
+
+Time, not polling, moves transcripts (``processing_seconds``; finished ones call their loopback
+``webhook_url``); a fault plan (``faults``) fails chosen requests on purpose; every error text comes
+from ``messages`` with its documentation page. No lock is held around I/O, so one slow download or
+webhook delays no other request.
 
 One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts),
-``gateway`` (LLM Gateway models and chat), ``understanding`` (``/v1/understanding``), with
-``conversations`` (the scripts as API-shaped words) and ``core`` (errors, state) beneath them and
-``server`` (HTTP routing, spec checks) above.
+``gateway`` (LLM Gateway models and chat), ``answers`` (reference answers), ``understanding``
+(``/v1/understanding``), with ``conversations`` (the scripts as API-shaped words), ``core`` (errors,
+state, clock), ``messages`` (error texts) and ``faults`` (failures on purpose) beneath them and
+``server`` (strict HTTP, routing, spec checks) above.
 """
 
 from tools.emulator.core import EmulatorError, State

@@ -1,10 +1,196 @@
-"""Speech understanding (``POST /v1/understanding``): not emulated yet, so refused by name."""
+"""Speech understanding (``POST /v1/understanding``): one function per task, chosen by the task's
+name in ``speech_understanding.request``.
+
+- ``speaker_identification``: answered from the scripts' speaker names and roles
+  (``data/scripts/<name>.yaml``: ``name``, ``role`` and ``other_roles``), mapped onto the
+  transcript's speaker labels.
+- ``custom_formatting``: refused; the scripts hold no dates, phone numbers or e-mail addresses in
+  written forms to reformat, so the emulator cannot give it its documented effect.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from tools.emulator import transcripts
+from tools.emulator.conversations import Conversation
 from tools.emulator.core import EmulatorError, State
+
+BODY_KEYS = {"transcript_id", "speech_understanding"}
+CONFIG_KEYS = {"speaker_type", "known_values", "speakers"}
+MAX_VALUE_CHARS = 35  # "Each value must be 35 characters or less."
+REFUSED = {
+    "custom_formatting": (
+        "custom_formatting is not emulated: the emulator's conversations have no dates, phone numbers or "
+        "e-mail addresses in a written form it could reformat. Record this request against the real API."
+    ),
+}
+
+
+def _transcript(state: State, transcript_id: str) -> tuple[dict, Conversation]:
+    """The completed transcript the request names, and its conversation (as the API would find it)."""
+    return transcripts._completed(state, transcript_id)
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.lower().replace("_", " ").replace("-", " ").split())
+
+
+def _fits(value: str, truth: str, speaker_type: str) -> bool:
+    """Whether a value the request gives names the script's speaker ``truth``: the same words, a
+    first name for a full name (or the reverse), or a role's last words (``manager`` for
+    ``operations manager``)."""
+    value, truth = _norm(value), _norm(truth)
+    if value == truth:
+        return True
+    if speaker_type == "name":
+        return value.split()[0] == truth.split()[0]
+    return truth.endswith(" " + value) or value.endswith(" " + truth)
+
+
+def _values(config: dict) -> list[str] | None:
+    """The names or roles the request offers (None when it offers none)."""
+    speaker_type = config["speaker_type"]
+    if "known_values" in config and "speakers" in config:
+        raise EmulatorError(400, "Use known_values or speakers, not both.")
+    if "speakers" in config:
+        values = []
+        for index, speaker in enumerate(config["speakers"]):
+            if not isinstance(speaker.get(speaker_type), str):
+                raise EmulatorError(
+                    400, f"speakers[{index}] needs a '{speaker_type}' string when speaker_type is '{speaker_type}'."
+                )
+            values.append(speaker[speaker_type])
+    elif "known_values" in config:
+        values = list(config["known_values"])
+    elif speaker_type == "role":
+        raise EmulatorError(400, "known_values (or speakers) is required when speaker_type is 'role'.")
+    else:
+        return None
+    if not values or not all(v.strip() for v in values):
+        raise EmulatorError(400, f"The list of speaker {speaker_type}s is empty or holds an empty value.")
+    too_long = [v for v in values if len(v) > MAX_VALUE_CHARS]
+    if too_long:
+        raise EmulatorError(400, f"Each value must be {MAX_VALUE_CHARS} characters or less: {too_long[0]!r}.")
+    return values
+
+
+def other_roles(data_dir: Path, conversation: Conversation) -> dict[str, list[str]]:
+    """Speaker label -> the roles the speaker also fits besides ``role`` (``other_roles`` in the
+    script, e.g. ``interviewer`` for a product researcher), with a part's own labels."""
+    timing = json.loads((data_dir / "scripts" / f"{conversation.name}.timing.json").read_text())
+    part_of = timing.get("part_of")
+    script = data_dir / "scripts" / f"{part_of['name'] if part_of else conversation.name}.yaml"
+    if not script.is_file():
+        return {}
+    speakers = yaml.safe_load(script.read_text())["speakers"]
+    labels = part_of["speakers"] if part_of else {label: label for label in speakers}
+    return {label: list(speakers[whole].get("other_roles") or ()) for label, whole in labels.items()}
+
+
+def _mapping(
+    config: dict, labels: list[str], conversation: Conversation, text: str, also: dict[str, list[str]]
+) -> dict[str, str]:
+    """Speaker label -> identified name or role, from the script's ground truth."""
+    speaker_type = config["speaker_type"]
+    truth = {label: conversation.speakers[label][speaker_type] for label in labels if label in conversation.speakers}
+    known = {label: [value, *(also.get(label, []) if speaker_type == "role" else [])] for label, value in truth.items()}
+    values = _values(config)
+    if values is None:
+        # No names given: a speaker is identified when the conversation says their name.
+        spoken = set(text.lower().replace(",", " ").replace(".", " ").split())
+        return {label: name for label, name in truth.items() if name.split()[0].lower() in spoken}
+    mapping: dict[str, str] = {}
+    unmatched = []
+    for value in values:
+        fitting = [label for label, values in known.items() if any(_fits(value, v, speaker_type) for v in values)]
+        if not fitting:
+            unmatched.append(value)
+        elif len(fitting) > 1:
+            raise EmulatorError(
+                400, f"{value!r} fits more than one speaker of this recording ({', '.join(fitting)}): be more specific."
+            )
+        else:
+            mapping[fitting[0]] = value
+    if unmatched:
+        fields = "name" if speaker_type == "name" else "role, other_roles"
+        raise EmulatorError(
+            400,
+            f"The emulator identifies speakers from its conversation scripts, and {unmatched} "
+            f"{'matches' if len(unmatched) == 1 else 'match'} no {speaker_type} of a speaker in "
+            f"data/scripts/{conversation.name.split('-part')[0]}.yaml ({fields}). Give the {speaker_type}s the "
+            "script uses; "
+            "the real service would guess from the conversation instead.",
+        )
+    return mapping
+
+
+def identify_speakers(
+    result: dict, conversation: Conversation, config: dict, also: dict[str, list[str]] | None = None
+) -> dict:
+    """Speaker identification on a completed transcript ``result`` of ``conversation``: the task's
+    mapping and the utterances and words with names or roles in place of labels. Shared by the
+    understanding endpoint and, for a transcript request with ``speech_understanding``, by
+    ``transcripts``. ``also``: :func:`other_roles`."""
+    unknown = sorted(set(config) - CONFIG_KEYS)
+    if unknown:
+        raise EmulatorError(400, f"The emulator does not emulate {', '.join(unknown)} in speaker_identification.")
+    if not result.get("utterances"):
+        raise EmulatorError(
+            400,
+            "Speaker identification needs a transcript made with speaker_labels: true (Speaker Diarization); "
+            f"transcript {result['id']} has no speaker labels.",
+        )
+    labels = sorted({u["speaker"] for u in result["utterances"]})
+    mapping = _mapping(config, labels, conversation, result["text"] or "", also or {})
+    utterances = copy.deepcopy(result["utterances"])
+    for utterance in utterances:
+        utterance["speaker"] = mapping.get(utterance["speaker"], utterance["speaker"])
+        for word in utterance["words"]:
+            word["speaker"] = mapping.get(word["speaker"], word["speaker"])
+    return {
+        "speech_understanding": {
+            "request": {"speaker_identification": config},
+            "response": {"speaker_identification": {"mapping": mapping, "status": "success"}},
+        },
+        "utterances": utterances,
+        "words": [word for utterance in utterances for word in utterance["words"]],
+    }
+
+
+def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
+    """Speaker labels replaced by names or roles in the transcript's utterances and words."""
+    result, conversation = _transcript(state, transcript_id)
+    return identify_speakers(result, conversation, config, other_roles(state.data_dir, conversation))
+
+
+#: Task name -> its handler (state, transcript id, the task's configuration) -> response body.
+HANDLERS: dict[str, Callable[[State, str, dict], dict]] = {
+    "speaker_identification": speaker_identification,
+}
 
 
 def understand(state: State, body: dict) -> dict:
-    """Refuse every understanding task: the emulator has no reference data for them yet."""
-    raise EmulatorError(400, "Speech understanding is not available in the emulator: record this notebook live.")
+    """``POST /v1/understanding``: one task per request, answered by its handler."""
+    unknown = sorted(set(body) - BODY_KEYS)
+    if unknown:
+        raise EmulatorError(400, f"The emulator does not emulate {', '.join(unknown)} in an understanding request.")
+    request = body["speech_understanding"]["request"]
+    tasks = sorted(request)
+    if len(tasks) != 1:
+        raise EmulatorError(
+            400, f"Send one understanding task per request (this one has {tasks}): the emulator answers them apart."
+        )
+    task = tasks[0]
+    if task in REFUSED:
+        raise EmulatorError(400, REFUSED[task])
+    handler = HANDLERS.get(task)
+    if handler is None:
+        raise EmulatorError(400, f"The emulator does not emulate the understanding task {task!r}.")
+    response = handler(state, body["transcript_id"], request[task])
+    return {"request_id": state.next_id("understanding", body["transcript_id"], task), **response}

@@ -1,0 +1,326 @@
+"""The emulator's LLM Gateway beyond our notebooks: the real model list, reference answers chosen
+by content or by call number, the check that a prompt still holds its transcript, streaming, tool
+calls, max_tokens and context length, and every other parameter refused by name."""
+
+import json
+import shutil
+from pathlib import Path
+
+import assemblyai as aai
+import pytest
+import requests
+import yaml
+
+from tools import spec
+
+pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "gateway-test-key-0123456789abcdef"
+NOTEBOOK_MODELS = ["claude-sonnet-4-5-20250929", "gemini-2.5-flash-lite"]
+ANSWER = "The release moves from the fourteenth to the twenty-first."
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "create_ticket",
+            "description": "Open a ticket for a follow-up task.",
+            "parameters": {
+                "type": "object",
+                "properties": {"owner": {"type": "string"}, "task": {"type": "string"}},
+                "required": ["owner", "task"],
+            },
+        },
+    }
+]
+MANIFEST = {
+    "hello": {"file": "hello.md", "transcripts": [], "prompt_contains": ["Say hello"]},
+    "release": {"file": "release.md", "transcripts": ["team-meeting"], "prompt_contains": ["release date"]},
+    "ticket": {"file": "ticket.tool_calls.json", "transcripts": [], "prompt_contains": ["open a ticket"]},
+    "1": {"file": "first.md", "transcripts": [], "prompt_contains": ["First question"]},
+    "ticket-done": {"file": "ticket-done.md", "transcripts": [], "prompt_contains": ["TICKET-42"]},
+}
+
+
+def _transcript_text(name: str) -> str:
+    words = json.loads((ROOT / "data" / "scripts" / f"{name}.timing.json").read_text())["words"]
+    return " ".join(w["text"] for w in words)
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("data")
+    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
+    answers = folder / "answers" / "gw"
+    answers.mkdir(parents=True)
+    (answers / "hello.md").write_text("Hello! " * 3)
+    (answers / "release.md").write_text(ANSWER)
+    (answers / "first.md").write_text("The first answer.")
+    (answers / "ticket.tool_calls.json").write_text(
+        json.dumps([{"name": "create_ticket", "arguments": {"owner": "Daniel", "task": "Fix the crash"}}])
+    )
+    (answers / "ticket-done.md").write_text("Ticket TICKET-42 is open for Daniel.")
+    (answers / "answers.yaml").write_text(yaml.safe_dump(MANIFEST))
+    (answers / "7.md").write_text("An answer nobody declared.")
+    return folder
+
+
+@pytest.fixture
+def emulator(data_dir):
+    from tools.emulator import Emulator
+
+    with Emulator(api_key=KEY, notebook="gw", data_dir=data_dir) as running:
+        yield running
+        assert running.violations == [], "the emulator sent responses that break the spec"
+
+
+@pytest.fixture
+def sdk(emulator, monkeypatch):
+    monkeypatch.setattr(aai.settings, "api_key", KEY)
+    monkeypatch.setattr(aai.settings, "llm_gateway_base_url", emulator.base_url)
+    return aai.LLMGateway()
+
+
+def _chat(emulator, **body):
+    body.setdefault("messages", [{"role": "user", "content": "Say hello."}])
+    return requests.post(
+        f"{emulator.base_url}/v1/chat/completions", headers={"authorization": KEY}, json=body, timeout=30
+    )
+
+
+def _error(reply) -> str:
+    assert reply.status_code == 400, reply.text
+    error = reply.json()["error"]
+    assert error["code"] == 400  # the gateway's error shape
+    return error["message"]
+
+
+# The model list
+
+
+def test_the_model_list_parses_with_the_sdk_and_names_its_source(sdk):
+    listed = sdk.models.list()
+    ids = [model.id for model in listed.data]
+    assert len(ids) == 21 and len(set(ids)) == 21
+    assert set(NOTEBOOK_MODELS) <= set(ids)
+    assert {"gpt-4.1", "gpt-5", "claude-sonnet-4-6", "gemini-2.5-pro"} <= set(ids)
+    source = yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())
+    assert len(source["source_commit"]) == 40 and source["read_on"]
+    sonnet = next(m for m in listed.data if m.id == "claude-sonnet-4-5-20250929")
+    assert sonnet.context_length == 200_000 and sonnet.pricing.global_.prompt == 3.0
+    assert sonnet.pricing.eu.prompt == pytest.approx(3.3) and sonnet.pricing.regional_increase_percent == 10
+    gpt = next(m for m in listed.data if m.id == "gpt-4.1")
+    assert gpt.available_regions == ["us"] and gpt.pricing.eu is None and "stream" in gpt.supported_parameters
+    assert "stream" not in sonnet.supported_parameters
+    retiring = next(m for m in listed.data if m.id == "claude-3-haiku-20240307")
+    assert retiring.retirement_date > 0 and sonnet.retirement_date == 0
+
+
+def test_every_listed_model_is_accepted(emulator, sdk):
+    for model in sdk.models.list().data:
+        reply = _chat(emulator, model=model.id)
+        assert reply.status_code == 200, (model.id, reply.text)
+        assert reply.json()["request"]["model"] == model.id
+
+
+@pytest.mark.parametrize("model", ["nano", "gpt-4o", "claude-sonnet-4-5"])
+def test_models_the_gateway_does_not_offer_are_refused(emulator, model):
+    message = _error(_chat(emulator, model=model))
+    assert f"Model '{model}' is not supported" in message and "/v1/models" in message
+    assert emulator.state.chat_calls == 0
+
+
+# Choosing reference answers
+
+
+def test_answers_are_chosen_by_the_prompt_not_the_order(emulator):
+    text = _transcript_text("team-meeting")
+    release = {"role": "user", "content": f"{text}\n\nWhat changed about the release date?"}
+    first = _chat(emulator, model="gpt-4.1", messages=[release])
+    hello = _chat(emulator, model="gpt-4.1")
+    again = _chat(emulator, model="gpt-4.1", messages=[release])
+    assert first.json()["choices"][0]["message"]["content"] == ANSWER
+    assert hello.json()["choices"][0]["message"]["content"].startswith("Hello!")
+    assert again.json()["choices"][0]["message"]["content"] == ANSWER
+
+
+def test_a_numbered_answer_whose_phrases_do_not_fit_is_refused(emulator):
+    message = _error(_chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "Something else"}]))
+    assert "first.md" in message and "changed order or wording" in message
+    reply = _chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "First question, please."}])
+    assert reply.json()["choices"][0]["message"]["content"] == "The first answer."
+
+
+def test_a_prompt_without_a_reference_answer_says_how_to_add_one(emulator):
+    _chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "First question"}])
+    message = _error(_chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "Unheard of"}]))
+    assert "No reference answer for chat completion 2 of notebook 'gw'" in message
+    assert "answers/gw/2.md" in message and "answers.yaml" in message and "transcripts" in message
+    assert "prompt_contains" in message
+
+
+def test_an_answer_that_declares_no_transcript_is_refused(emulator):
+    emulator.state.chat_calls = 6  # as if six calls came before: the seventh's 7.md has no entry
+    message = _error(_chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "Seventh"}]))
+    assert "7.md" in message and "does not say which transcripts" in message
+
+
+# The transcript in the prompt (issue 16)
+
+
+def test_a_prompt_that_lost_its_transcript_is_refused(emulator):
+    question = {"role": "user", "content": "What changed about the release date?"}
+    message = _error(_chat(emulator, model="gpt-4.1", messages=[question]))
+    assert "The prompt lost its transcript" in message and "'team-meeting'" in message and "0%" in message
+    half = _transcript_text("team-meeting").split()
+    partial = {"role": "user", "content": " ".join(half[: len(half) // 3]) + "\nWhat changed about the release date?"}
+    assert "lost its transcript" in _error(_chat(emulator, model="gpt-4.1", messages=[partial]))
+    wrong = {"role": "user", "content": _transcript_text("support-call") + "\nWhat about the release date?"}
+    assert "lost its transcript" in _error(_chat(emulator, model="gpt-4.1", messages=[wrong]))
+    assert emulator.state.chat_calls == 0
+
+
+def test_coverage_forgives_labels_captions_and_redaction():
+    from tools.emulator import answers, conversations
+
+    text = _transcript_text("team-meeting")
+    conversation = conversations.Conversation.load(ROOT / "data" / "scripts" / "team-meeting.timing.json")
+    words = conversations.transcript_words(conversation, {"speaker_labels": True})
+    labelled = "\n".join(f"Speaker {u['speaker']}: {u['text']}" for u in conversations.utterances(words))
+    vtt = conversations.vtt(words, None)
+    redacted = text.replace("Daniel", "[PERSON_NAME]").replace("Sofia", "####")
+    for variant in (text, labelled, vtt, redacted):
+        assert answers.coverage(text, variant) > 0.8
+    assert answers.coverage(text, "A weekly sync about a mobile app release and a crash.") < 0.05
+    assert answers.coverage(text, _transcript_text("support-call")) < 0.1
+
+
+# Parameters: effect or refusal
+
+
+def test_streaming_through_the_sdk_on_an_openai_model(emulator, sdk):
+    text = _transcript_text("team-meeting")
+    chunks = list(
+        sdk.chat.completions.create(
+            model="gpt-4.1", messages=[{"role": "user", "content": f"{text}\nThe release date?"}], stream=True
+        )
+    )
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert content == ANSWER
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
+    assert chunks[-1].usage.completion_tokens > 0 and chunks[-1].usage.prompt_tokens > 100
+    raw = _chat(emulator, model="gpt-5", stream=True)
+    assert raw.headers["content-type"] == "text/event-stream"
+    assert raw.text.rstrip().endswith("data: [DONE]")
+
+
+def test_streaming_on_a_model_the_docs_do_not_stream_is_refused(emulator):
+    message = _error(_chat(emulator, model="claude-sonnet-4-5-20250929", stream=True))
+    assert "stream: true works with OpenAI's LLMs only" in message and "model" not in message
+
+
+def test_tool_calls_from_a_reference_answer(emulator, sdk):
+    messages = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
+    reply = sdk.chat.completions.create(model="claude-sonnet-4-6", messages=messages, tools=TOOLS)
+    choice = reply.choices[0]
+    assert choice.finish_reason == "tool_calls"
+    call = choice.message.tool_calls[0]
+    assert call.function.name == "create_ticket"
+    assert json.loads(call.function.arguments) == {"owner": "Daniel", "task": "Fix the crash"}
+    raw = _chat(emulator, model="claude-sonnet-4-6", messages=messages, tools=TOOLS).json()
+    assert raw["choices"][0]["tool_calls"][0]["id"] == raw["choices"][0]["message"]["tool_calls"][0]["id"]
+    streamed = list(sdk.chat.completions.create(model="gpt-5", messages=messages, tools=TOOLS, stream=True))
+    assert any(c.choices and c.choices[0].delta.tool_calls for c in streamed)
+
+
+def test_a_tool_round_trip_is_answered_by_the_newest_turn(emulator, sdk):
+    asked = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
+    call = sdk.chat.completions.create(model="gpt-5", messages=asked, tools=TOOLS).choices[0].message.tool_calls[0]
+    sent = {"name": call.function.name, "arguments": call.function.arguments}
+    history = [
+        *asked,  # still holds "open a ticket": only the last message chooses the answer
+        {"role": "assistant", "content": "", "tool_calls": [{"id": call.id, "type": call.type, "function": sent}]},
+        {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"ticket": "TICKET-42"})},
+    ]
+    reply = sdk.chat.completions.create(model="gpt-5", messages=history, tools=TOOLS)
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.choices[0].message.content == "Ticket TICKET-42 is open for Daniel."
+
+
+def test_tool_calls_that_do_not_fit_the_request_are_refused(emulator):
+    messages = [{"role": "user", "content": "Please open a ticket."}]
+    assert "declares none" in _error(_chat(emulator, model="gpt-4.1", messages=messages))
+    other = [{**TOOLS[0], "function": {**TOOLS[0]["function"], "name": "send_mail"}}]
+    assert "'create_ticket'" in _error(_chat(emulator, model="gpt-4.1", messages=messages, tools=other))
+    strict = json.loads(json.dumps(TOOLS))
+    strict[0]["function"]["parameters"]["properties"]["owner"]["enum"] = ["Priya"]
+    assert "break its parameters" in _error(_chat(emulator, model="gpt-4.1", messages=messages, tools=strict))
+    none = _chat(emulator, model="gpt-4.1", messages=messages, tools=TOOLS, tool_choice="none")
+    assert "tool_choice is 'none'" in _error(none)
+    forced = {"type": "function", "function": {"name": "create_ticket"}}
+    assert "is not a tool call" in _error(_chat(emulator, model="gpt-4.1", tools=TOOLS, tool_choice=forced))
+    assert "tool_choice needs tools" in _error(_chat(emulator, model="gpt-4.1", tool_choice="auto"))
+
+
+@pytest.mark.parametrize(
+    ("extra", "named"),
+    [
+        ({"fallbacks": [{"model": "gpt-5"}]}, "fallbacks"),
+        ({"transcript_id": "abc"}, "transcript_id"),
+        ({"reasoning": {"effort": "low"}}, "reasoning"),
+        ({"top_p": 0.5}, "top_p"),
+        ({"zero_data_retention": True, "model_region": "eu"}, "model_region, zero_data_retention"),
+    ],
+)
+def test_parameters_the_emulator_cannot_honour_are_refused_by_name(emulator, extra, named):
+    message = _error(_chat(emulator, model="gpt-4.1", **extra))
+    assert f"does not emulate {named}" in message
+
+
+def test_message_fields_it_does_not_emulate_are_refused(emulator):
+    messages = [{"role": "user", "content": "Say hello.", "cache_control": {"type": "ephemeral"}}]
+    assert "cache_control" in _error(_chat(emulator, model="claude-sonnet-4-6", messages=messages))
+
+
+def test_max_tokens_cuts_the_reply_and_the_context_length_is_enforced(emulator):
+    cut = _chat(emulator, model="gpt-4.1", max_tokens=2).json()["choices"][0]
+    assert cut["finish_reason"] == "length" and cut["message"]["content"] == "Hello!"
+    assert "context length" in _error(_chat(emulator, model="gpt-oss-20b", max_tokens=131_072))
+    assert "the 32768 completion tokens" in _error(_chat(emulator, model="gpt-4.1", max_tokens=40_000))
+    huge = {"role": "user", "content": "Say hello. " + "word " * 120_000}
+    message = _error(_chat(emulator, model="gpt-oss-20b", messages=[huge]))
+    assert "context length of the requested LLM (131072 tokens)" in message
+    assert _chat(emulator, model="gemini-2.5-flash-lite", messages=[huge]).status_code == 200
+
+
+def test_response_format_is_refused_where_the_docs_say_it_is_unsupported(emulator):
+    schema = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}}
+    assert "response_format" in _error(_chat(emulator, model="gpt-oss-120b", response_format=schema))
+    assert _chat(emulator, model="gpt-5", response_format=schema).status_code == 200
+
+
+def test_prompt_instead_of_messages(emulator):
+    reply = requests.post(
+        f"{emulator.base_url}/v1/chat/completions",
+        headers={"authorization": KEY},
+        json={"model": "gpt-4.1", "prompt": "Say hello."},
+        timeout=10,
+    )
+    assert reply.json()["choices"][0]["message"]["content"].startswith("Hello!")
+    both = _chat(emulator, model="gpt-4.1", prompt="Say hello.")
+    assert "either messages or prompt" in _error(both)
+
+
+# Usage
+
+
+def test_usage_comes_from_a_rule_of_thumb_not_a_tokenizer(emulator):
+    from tools.emulator.gateway import estimate_tokens
+
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("one two three four") == 5  # (18 chars / 4 + 4 words / 0.75) / 2
+    short = _chat(emulator, model="gpt-4.1").json()["usage"]
+    longer = _chat(emulator, model="gpt-4.1", messages=[{"role": "user", "content": "Say hello. " * 50}]).json()
+    assert longer["usage"]["input_tokens"] > short["input_tokens"] > 0
+    assert short["total_tokens"] == short["input_tokens"] + short["output_tokens"]
+    assert short["output_tokens"] == estimate_tokens("Hello! Hello! Hello!")
