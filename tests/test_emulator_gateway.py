@@ -216,7 +216,7 @@ def test_streaming_through_the_sdk_on_an_openai_model(emulator, sdk):
 
 def test_streaming_on_a_model_the_docs_do_not_stream_is_refused(emulator):
     message = _error(_chat(emulator, model="claude-sonnet-4-5-20250929", stream=True))
-    assert "stream" in message and "OpenAI models only" in message
+    assert "stream: true works with OpenAI's LLMs only" in message and "model" not in message
 
 
 def test_tool_calls_from_a_reference_answer(emulator, sdk):
@@ -236,9 +236,10 @@ def test_tool_calls_from_a_reference_answer(emulator, sdk):
 def test_a_tool_round_trip_is_answered_by_the_newest_turn(emulator, sdk):
     asked = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
     call = sdk.chat.completions.create(model="gpt-5", messages=asked, tools=TOOLS).choices[0].message.tool_calls[0]
+    sent = {"name": call.function.name, "arguments": call.function.arguments}
     history = [
         *asked,  # still holds "open a ticket": only the last message chooses the answer
-        {"role": "assistant", "content": "", "tool_calls": [call.dict()]},
+        {"role": "assistant", "content": "", "tool_calls": [{"id": call.id, "type": call.type, "function": sent}]},
         {"role": "tool", "tool_call_id": call.id, "content": json.dumps({"ticket": "TICKET-42"})},
     ]
     reply = sdk.chat.completions.create(model="gpt-5", messages=history, tools=TOOLS)
@@ -285,6 +286,7 @@ def test_max_tokens_cuts_the_reply_and_the_context_length_is_enforced(emulator):
     cut = _chat(emulator, model="gpt-4.1", max_tokens=2).json()["choices"][0]
     assert cut["finish_reason"] == "length" and cut["message"]["content"] == "Hello!"
     assert "context length" in _error(_chat(emulator, model="gpt-oss-20b", max_tokens=131_072))
+    assert "the 32768 completion tokens" in _error(_chat(emulator, model="gpt-4.1", max_tokens=40_000))
     huge = {"role": "user", "content": "Say hello. " + "word " * 120_000}
     message = _error(_chat(emulator, model="gpt-oss-20b", messages=[huge]))
     assert "context length of the requested LLM (131072 tokens)" in message

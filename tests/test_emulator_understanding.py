@@ -96,6 +96,23 @@ def test_names_with_speaker_descriptions_through_the_sdk(emulator, monkeypatch):
     assert {u["speaker"] for u in result.utterances} == {"Priya", "Ollie"}
 
 
+def test_other_roles_in_the_script_fit_too(emulator):
+    interview = _transcribe(emulator, "interview-freelancer")
+    reply = _identify(emulator, interview, speaker_type="role", known_values=["Interviewer", "Interviewee"])
+    assert reply.json()["speech_understanding"]["response"]["speaker_identification"]["mapping"] == {
+        "A": "Interviewer",
+        "B": "Interviewee",
+    }
+    call = _transcribe(emulator, "support-call")
+    reply = _identify(emulator, call, speaker_type="role", speakers=[{"role": "Support"}, {"role": "Customer"}])
+    assert reply.json()["speech_understanding"]["response"]["speaker_identification"]["mapping"] == {
+        "A": "Support",
+        "B": "Customer",
+    }
+    names = _identify(emulator, interview, speaker_type="name", known_values=["Interviewer"])
+    assert "matches no name" in _error(names)  # other roles are roles, not names
+
+
 def test_a_part_of_a_recording_uses_the_parts_own_labels(emulator):
     transcript_id = _transcribe(emulator, "bakery-planning-part2")
     reply = _identify(emulator, transcript_id, speaker_type="name", known_values=["Hannah", "Omar"])
@@ -136,6 +153,7 @@ def test_values_that_match_no_script_speaker_are_refused(emulator):
         ({"speaker_type": "name", "known_values": ["M" * 36]}, "35 characters or less"),
         ({"speaker_type": "role", "speakers": [{"name": "Maya"}]}, "speakers[0] needs a 'role'"),
         ({"speaker_type": "name", "known_values": []}, "is empty"),
+        ({"speaker_type": "name", "known_values": ["Maya", " "]}, "holds an empty value"),
         ({"speaker_type": "name", "effort": "low"}, "does not emulate effort"),
     ],
 )

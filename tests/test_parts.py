@@ -88,6 +88,7 @@ def test_the_emulator_transcribes_a_part_on_its_own(tmp_path):
                 setattr(aai.settings, name, value)
         assert emulator.violations == []
     assert transcript.status == aai.TranscriptStatus.completed, transcript.error
-    assert [w.start for w in transcript.words] == [w["start"] for w in part["words"]]
+    assert [u.start for u in transcript.utterances] == [t["start"] for t in part["turns"]]
+    assert transcript.words[-1].end == part["words"][-1]["end"]
     assert [u.speaker for u in transcript.utterances] == [t["speaker"] for t in part["turns"]]
     assert transcript.utterances[0].speaker == "A"

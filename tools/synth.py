@@ -8,6 +8,13 @@ an event at the start of every word, with its position in the text and in the au
 are the word timings, so the transcripts the emulator builds from them are real, not estimated.
 Turns are joined with a pause, resampled to 16 kHz mono and encoded to MP3 with ffmpeg, and the
 timings are written beside the script (format: docs/contracts.md).
+
+A turn can also annotate spans of its words (docs/contracts.md): ``entities`` (PII and entity types
+from the spec's PiiPolicy/EntityType names) and ``written`` (what the model writes for a span: digits
+for spoken numbers, with ``as``, applied only with text formatting; a misheard word, with ``heard``),
+each with the confidence the model gives it. These are copied into the timing file as word-index
+spans; ``--annotations-only`` rewrites them from the scripts without synthesising again, so the
+audio and word timings stay as they are.
 """
 
 from __future__ import annotations
@@ -40,6 +47,15 @@ EVENT_LIST_TERMINATED, EVENT_WORD = 0, 1
 CHARS_UTF8, POS_CHARACTER = 1, 1
 PARAM_RATE, PARAM_PITCH, PARAM_RANGE = 1, 3, 4
 FRAME_MS = 10  # energy frames used to find where a word's sound ends
+#: The entity types a script may annotate: the spec's EntityType (= PiiPolicy) names.
+ENTITY_TYPES = (
+    "account_number banking_information blood_type credit_card_cvv credit_card_expiration credit_card_number date "
+    "date_interval date_of_birth drivers_license drug duration email_address event filename gender_sexuality "
+    "healthcare_number injury ip_address language location marital_status medical_condition medical_process "
+    "money_amount nationality number_sequence occupation organization passport_number password person_age "
+    "person_name phone_number physical_attribute political_affiliation religion statistics time url "
+    "us_social_security_number username vehicle_id zodiac_sign"
+).split()
 
 
 class SynthError(RuntimeError):
@@ -214,6 +230,96 @@ def load_script(path: Path) -> dict:
     return script
 
 
+def _bare(token: str) -> str:
+    return re.sub(r"[^\w']+", "", token.lower())
+
+
+def _find_span(tokens: list[str], said: str, nth: int, where: str) -> tuple[int, int]:
+    """Indexes (first, last) of the ``nth`` occurrence of the words ``said`` among ``tokens``,
+    ignoring case and punctuation."""
+    wanted = [_bare(part) for part in said.split()]
+    bare = [_bare(token) for token in tokens]
+    hits = [i for i in range(len(bare) - len(wanted) + 1) if bare[i : i + len(wanted)] == wanted]
+    if len(hits) < nth:
+        raise SynthError(f"{where}: the turn does not say {said!r} {nth} time(s); annotate words the turn says")
+    return hits[nth - 1], hits[nth - 1] + len(wanted) - 1
+
+
+def annotate(script: dict, words: list[dict], where: str = "script") -> dict:
+    """The script's ``entities`` and ``written`` annotations as spans of ``words`` (global indexes,
+    ``first`` and ``last`` inclusive), in the order of the words."""
+    entities, written = [], []
+    for number, turn in enumerate(script["turns"]):
+        indexes = [i for i, w in enumerate(words) if w["turn"] == number]
+        tokens = [words[i]["text"] for i in indexes]
+        place = f"{where}: turn {number}"
+        for entry in turn.get("entities") or []:
+            entry = dict(entry)
+            nth = int(entry.pop("nth", 1))
+            if len(entry) != 1:
+                raise SynthError(f"{place}: an entity is one `type: words` pair (and an optional nth), got {entry}")
+            ((kind, said),) = entry.items()
+            if kind not in ENTITY_TYPES:
+                raise SynthError(f"{place}: {kind!r} is not an entity type of the spec ({', '.join(ENTITY_TYPES)})")
+            first, last = _find_span(tokens, str(said), nth, place)
+            entities.append({"type": kind, "first": indexes[first], "last": indexes[last]})
+        for entry in turn.get("written") or []:
+            if ("as" in entry) == ("heard" in entry) or "said" not in entry:
+                raise SynthError(f"{place}: a written form has `said` and one of `as` (formatting) or `heard`")
+            confidence = float(entry.get("confidence", 0.9))
+            if not 0 <= confidence <= 1:
+                raise SynthError(f"{place}: confidence must be between 0 and 1, got {confidence}")
+            first, last = _find_span(tokens, str(entry["said"]), int(entry.get("nth", 1)), place)
+            written.append(
+                {
+                    "first": indexes[first],
+                    "last": indexes[last],
+                    "text": str(entry.get("as", entry.get("heard"))),
+                    "formatting": "as" in entry,
+                    "confidence": confidence,
+                }
+            )
+    sentiments = []
+    for number, turn in enumerate(script["turns"]):
+        if not turn.get("sentiment"):
+            continue
+        indexes = [i for i, w in enumerate(words) if w["turn"] == number]
+        ends = [n for n, i in enumerate(indexes) if re.search(r"[.?!][\"')\]]*$", words[i]["text"])]
+        if not ends or ends[-1] != len(indexes) - 1:
+            ends.append(len(indexes) - 1)
+        labels = turn["sentiment"]
+        if len(labels) != len(ends) or not set(labels) <= {"POSITIVE", "NEUTRAL", "NEGATIVE"}:
+            raise SynthError(
+                f"{where}: turn {number}: sentiment lists POSITIVE, NEUTRAL or NEGATIVE for each of its "
+                f"{len(ends)} sentences, got {labels}"
+            )
+        starts = [0] + [end + 1 for end in ends[:-1]]
+        for label, first, last in zip(labels, starts, ends, strict=True):
+            sentiments.append({"first": indexes[first], "last": indexes[last], "sentiment": label})
+    spoken = " ".join(_bare(w["text"]) for w in words)
+    for phrase in script.get("key_phrases") or []:
+        if f" {' '.join(_bare(p) for p in str(phrase).split())} " not in f" {spoken} ":
+            raise SynthError(f"{where}: the key phrase {phrase!r} is never said")
+    spans = sorted((w["first"], w["last"]) for w in written)
+    for (_, last), (first, _) in zip(spans, spans[1:], strict=False):
+        if first <= last:
+            raise SynthError(f"{where}: written forms overlap (words {first}..{last}); make them disjoint")
+    return {
+        "entities": sorted(entities, key=lambda e: (e["first"], e["last"])),
+        "written": sorted(written, key=lambda w: w["first"]),
+        "sentiments": sentiments,
+        "key_phrases": [str(phrase) for phrase in script.get("key_phrases") or []],
+    }
+
+
+def _speakers(script: dict) -> dict:
+    """What the timing file keeps of each speaker: name, role and the voice's pitch (the emulator
+    merges the closest voices when asked for fewer speakers than the script has)."""
+    return {
+        label: {k: v for k, v in s.items() if k in ("name", "role", "pitch")} for label, s in script["speakers"].items()
+    }
+
+
 def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | None = None) -> dict:
     """Synthesise one script: writes ``<audio_dir>/<name>.mp3`` and ``<name>.timing.json``."""
     if not shutil.which("ffmpeg"):
@@ -274,15 +380,68 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
         "sha256": hashlib.sha256(data).hexdigest(),
         "duration_ms": duration_ms,
         "language_code": script["language_code"],
-        "speakers": {
-            label: {k: v for k, v in s.items() if k in ("name", "role")} for label, s in script["speakers"].items()
-        },
+        "speakers": _speakers(script),
         "turns": turns,
         "words": words,
+        **annotate(script, words, str(script_path)),
     }
-    (timing_dir / f"{name}.timing.json").write_text(json.dumps(timing, indent=1, ensure_ascii=False) + "\n")
+    _write_timing(timing, timing_dir)
     if script.get("chunks"):
         write_parts(timing, script["chunks"], audio, rate, audio_dir, timing_dir)
+    if script.get("stereo"):
+        write_stereo(timing, audio_dir, timing_dir)
+    return timing
+
+
+def _write_timing(timing: dict, timing_dir: Path) -> None:
+    (timing_dir / f"{timing['name']}.timing.json").write_text(json.dumps(timing, indent=1, ensure_ascii=False) + "\n")
+
+
+def _part_annotations(timing: dict, first_word: int, count: int) -> dict:
+    """The whole conversation's annotations that fall in words ``first_word`` .. ``+count``, shifted."""
+
+    def inside(span: dict) -> bool:
+        return first_word <= span["first"] and span["last"] < first_word + count
+
+    def shift(span: dict) -> dict:
+        return {**span, "first": span["first"] - first_word, "last": span["last"] - first_word}
+
+    spans = {key: [shift(s) for s in timing.get(key, []) if inside(s)] for key in ("entities", "written", "sentiments")}
+    return {**spans, "key_phrases": timing.get("key_phrases", [])}
+
+
+def rewrite_annotations(script_path: Path, timing_dir: Path | None = None) -> dict:
+    """Rewrite the annotations and speakers of a script's timing files (its parts and stereo copy
+    too) from the script, keeping the audio and word timings: no synthesis, the sha256 stays."""
+    script = load_script(script_path)
+    name = script_path.name.removesuffix(".yaml")
+    timing_dir = timing_dir or script_path.parent
+    path = timing_dir / f"{name}.timing.json"
+    if not path.is_file():
+        raise SynthError(f"{path} does not exist: synthesise the script first (python -m tools.synth {script_path})")
+    timing = json.loads(path.read_text())
+    spoken = " ".join(t["text"] for t in script["turns"]).split()
+    if [w["text"] for w in timing["words"]] != spoken:
+        raise SynthError(f"{script_path}: its words changed since it was synthesised; synthesise it again")
+    timing.update(speakers=_speakers(script), **annotate(script, timing["words"], str(script_path)))
+    _write_timing(timing, timing_dir)
+    for part_path in sorted(timing_dir.glob(f"{name}-part*.timing.json")):
+        part = json.loads(part_path.read_text())
+        first_turn = part["part_of"]["first_turn"]
+        first_word = sum(1 for w in timing["words"] if w["turn"] < first_turn)
+        part.update(_part_annotations(timing, first_word, len(part["words"])))
+        part["speakers"] = {
+            letter: timing["speakers"][original] for letter, original in part["part_of"]["speakers"].items()
+        }
+        _write_timing(part, timing_dir)
+    stereo_path = timing_dir / f"{name}-stereo.timing.json"
+    if script.get("stereo") and not stereo_path.is_file():
+        write_stereo(timing, AUDIO, timing_dir)  # made from the mono mp3 with ffmpeg, not synthesised
+    elif stereo_path.is_file():
+        stereo = json.loads(stereo_path.read_text())
+        keys = ("speakers", "turns", "words", "entities", "written", "sentiments", "key_phrases")
+        stereo.update({k: timing[k] for k in keys})
+        _write_timing(stereo, timing_dir)
     return timing
 
 
@@ -341,10 +500,49 @@ def write_parts(
             "speakers": {letter: timing["speakers"][original] for original, letter in letters.items()},
             "turns": [shift(t) for t in turns[first_turn:last_turn]],
             "words": words,
+            **_part_annotations(timing, sum(1 for w in timing["words"] if w["turn"] < first_turn), len(words)),
         }
-        (timing_dir / f"{part_name}.timing.json").write_text(json.dumps(part, indent=1, ensure_ascii=False) + "\n")
+        _write_timing(part, timing_dir)
         parts.append(part)
     return parts
+
+
+def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
+    """A two-channel copy of a two-speaker conversation, as a call centre records it: the first
+    speaker alone on the left channel (1), the second alone on the right (2), each channel silent
+    while the other speaker talks, and a second of silence after the call (so the two recordings
+    differ in length, which the emulator uses to recognise re-encoded audio). Writes
+    ``<name>-stereo.mp3`` and its timing file, whose ``channels`` maps each speaker to its channel."""
+    labels = list(timing["speakers"])
+    if len(labels) != 2:
+        raise SynthError(f"{timing['name']}: a stereo copy needs exactly two speakers, not {len(labels)}")
+    source = ROOT / timing["audio"] if not Path(timing["audio"]).is_absolute() else Path(timing["audio"])
+    name = f"{timing['name']}-stereo"
+    mp3 = audio_dir / f"{name}.mp3"
+
+    def silence_others(label: str) -> str:
+        spans = [t for t in timing["turns"] if t["speaker"] != label]
+        enable = "+".join(f"between(t,{t['start'] / 1000:.3f},{t['end'] / 1000:.3f})" for t in spans) or "0"
+        return f"volume=volume=0:enable='{enable}'"
+
+    graph = (
+        f"[0:a]asplit=2[l][r];[l]{silence_others(labels[0])}[left];[r]{silence_others(labels[1])}[right];"
+        "[left][right]join=inputs=2:channel_layout=stereo,apad=pad_dur=1[out]"
+    )
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), "-filter_complex", graph]
+    command += ["-map", "[out]", "-ar", "16000", "-codec:a", "libmp3lame", "-b:a", "64k", "-fflags", "+bitexact"]
+    command += ["-flags:a", "+bitexact", "-map_metadata", "-1", str(mp3)]
+    subprocess.run(command, check=True)
+    stereo = {
+        **timing,
+        "name": name,
+        "audio": str(mp3.relative_to(ROOT)) if mp3.is_relative_to(ROOT) else str(mp3),
+        "sha256": hashlib.sha256(mp3.read_bytes()).hexdigest(),
+        "duration_ms": decoded_duration_ms(mp3),
+        "channels": {label: number for number, label in enumerate(labels, start=1)},
+    }
+    _write_timing(stereo, timing_dir)
+    return stereo
 
 
 def _encode_mp3(samples: np.ndarray, rate: int, target: Path) -> None:
@@ -410,10 +608,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Synthesise conversation scripts into reference audio.")
     parser.add_argument("scripts", nargs="*", type=Path, help="script files (data/scripts/<name>.yaml)")
     parser.add_argument("--all", action="store_true", help="every script in data/scripts")
+    parser.add_argument(
+        "--annotations-only",
+        action="store_true",
+        help="rewrite only the timing files' annotations and speakers from the scripts (no synthesis)",
+    )
     args = parser.parse_args(argv)
     paths = sorted(SCRIPTS.glob("*.yaml")) if args.all else args.scripts
     if not paths:
         parser.error("name a script, or pass --all")
+    if args.annotations_only:
+        for path in paths:
+            timing = rewrite_annotations(path)
+            print(f"{path}: {len(timing['entities'])} entities, {len(timing['written'])} written forms")
+        return 0
     if len(paths) > 1:  # one process per script, so each file depends on its own script only
         for path in paths:
             subprocess.run([sys.executable, "-m", "tools.synth", str(path)], check=True, cwd=ROOT)

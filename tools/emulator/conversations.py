@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from tools.emulator import redaction
 
 #: Which languages each speech model transcribes (api-2026.md). Universal-2 takes the rest.
 MODEL_LANGUAGES = {
@@ -19,7 +22,9 @@ SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
 
 @dataclass(frozen=True)
 class Conversation:
-    """One synthesised conversation: its timing file and audio."""
+    """One synthesised conversation: its timing file and audio, with the script's annotations
+    (``entities``: spans of spoken words with an entity type; ``written``: what the model writes
+    for a span and with what confidence) and, for a two-channel file, each speaker's channel."""
 
     name: str
     sha256: str
@@ -27,13 +32,33 @@ class Conversation:
     language_code: str
     words: list[dict]
     speakers: dict
+    entities: list[dict] = field(default_factory=list)
+    written: list[dict] = field(default_factory=list)
+    channels: dict | None = None
+    sentiments: list[dict] = field(default_factory=list)
+    key_phrases: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> Conversation:
         data = json.loads(path.read_text())
         return cls(
-            data["name"], data["sha256"], data["duration_ms"], data["language_code"], data["words"], data["speakers"]
+            data["name"],
+            data["sha256"],
+            data["duration_ms"],
+            data["language_code"],
+            data["words"],
+            data["speakers"],
+            data.get("entities", []),
+            data.get("written", []),
+            data.get("channels"),
+            data.get("sentiments", []),
+            data.get("key_phrases", []),
         )
+
+    def turn_at(self, ms: int) -> int:
+        """The turn being spoken at ``ms`` (the turn of the last word that starts by then)."""
+        starts = [w["start"] for w in self.words]
+        return self.words[max(bisect.bisect_right(starts, ms) - 1, 0)]["turn"]
 
 
 def load_library(data_dir: Path) -> dict[str, Conversation]:
@@ -72,25 +97,174 @@ def choose_model(speech_models: list[str], language: str) -> str | None:
     return None
 
 
-def transcript_words(conversation: Conversation, params: dict) -> list[dict]:
-    """The words the API would return for these params (span, speaker labels)."""
+EDGE_PUNCTUATION = ".,?!;:"
+
+
+_bare = redaction.bare
+
+
+def _written_words(conversation: Conversation, span: dict, params: dict) -> list[dict]:
+    """The words the model writes for an annotated span, its time shared out by length."""
+    first, last = conversation.words[span["first"]], conversation.words[span["last"]]
+    parts = span["text"].split()
+    trail = redaction.TRAILING.search(last["text"])
+    if trail and not redaction.TRAILING.search(parts[-1]):
+        parts[-1] += trail.group(0)  # the sentence's punctuation stays where the speaker put it
+    total, elapsed, words = sum(len(p) for p in parts), 0, []
+    for part in parts:
+        start = first["start"] + (last["end"] - first["start"]) * elapsed // total
+        elapsed += len(part)
+        end = first["start"] + (last["end"] - first["start"]) * elapsed // total
+        words.append({"text": part, "start": start, "end": end, "confidence": span["confidence"]})
+    return words
+
+
+def _applies(conversation: Conversation, span: dict, params: dict) -> bool:
+    """Formatting ("as") applies only with ``format_text``; a mishearing ("heard") always, unless
+    the correct words are among ``keyterms_prompt`` (then the model gets them right)."""
+    if span["formatting"]:
+        return params.get("format_text", True) is not False
+    said = " ".join(_bare(w["text"]) for w in conversation.words[span["first"] : span["last"] + 1])
+    return said not in {" ".join(_bare(p) for p in term.split()) for term in params.get("keyterms_prompt") or []}
+
+
+def _custom_spelling(words: list[dict], rules: list[dict]) -> list[dict]:
+    """Each ``from`` word or phrase (case-insensitive) written as its ``to`` (as given)."""
+    for rule in rules:
+        for phrase in rule["from"]:
+            wanted = [_bare(p) for p in phrase.split()]
+            if not wanted:
+                continue
+            result, index = [], 0
+            while index < len(words):
+                window = words[index : index + len(wanted)]
+                if [_bare(w["text"]) for w in window] == wanted:
+                    trail = redaction.TRAILING.search(window[-1]["text"])
+                    result.append(
+                        {
+                            **window[0],
+                            "text": rule["to"] + (trail.group(0) if trail else ""),
+                            "end": window[-1]["end"],
+                            "src": (window[0]["src"][0], window[-1]["src"][1]),
+                            "confidence": min(w["confidence"] for w in window),
+                        }
+                    )
+                    index += len(wanted)
+                else:
+                    result.append(words[index])
+                    index += 1
+            words = result
+    return words
+
+
+def speaker_map(conversation: Conversation, words: list[dict], params: dict) -> dict[str, str]:
+    """Speaker labels when fewer speakers are asked for than the audio has (``speakers_expected``,
+    else ``speaker_options.max_speakers_expected``): the speakers who talk longest keep a label of
+    their own and each other voice is merged into the kept one nearest in pitch, as a diarization
+    model asked for fewer clusters merges the most alike voices; labels are then lettered A, B...
+    in order of first appearance. Asking for more speakers than there are changes nothing: the
+    emulator never splits one voice (the API treats these numbers as hints)."""
+    order = list(dict.fromkeys(w["speaker"] for w in words))
+    limit = params.get("speakers_expected") or (params.get("speaker_options") or {}).get("max_speakers_expected")
+    if not limit or limit >= len(order):
+        return {label: label for label in order}
+    talk = {label: sum(w["end"] - w["start"] for w in words if w["speaker"] == label) for label in order}
+    kept = sorted(order, key=lambda label: (-talk[label], order.index(label)))[:limit]
+
+    def pitch(label: str) -> float:
+        return float(conversation.speakers.get(label, {}).get("pitch", 50))
+
+    merged = {
+        label: label if label in kept else min(kept, key=lambda k: (abs(pitch(k) - pitch(label)), kept.index(k)))
+        for label in order
+    }
+    letters = {old: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n] for n, old in enumerate(dict.fromkeys(merged[s] for s in order))}
+    return {label: letters[merged[label]] for label in order}
+
+
+@dataclass
+class Transcription:
+    """What the model returns for one request: words (with ``src``, their spoken-word indexes,
+    until :func:`public` drops it), the entities found, and the number of channels."""
+
+    words: list[dict]
+    entities: list[dict]
+    audio_channels: int
+
+
+def transcribe(conversation: Conversation, params: dict) -> Transcription:
+    """The words the API would return for these params: the span asked for, written forms and
+    mishearings, custom spelling, text formatting and punctuation, speakers or channels, and PII
+    redaction, in that order."""
     start_from = params.get("audio_start_from") or 0
     end_at = params.get("audio_end_at") or conversation.duration_ms
-    labels = bool(params.get("speaker_labels"))
-    words = []
-    for index, word in enumerate(conversation.words):
-        if word["start"] < start_from or word["end"] > end_at:
+    chosen = [i for i, w in enumerate(conversation.words) if w["start"] >= start_from and w["end"] <= end_at]
+    inside = set(chosen)
+    spans = {
+        s["first"]: s
+        for s in conversation.written
+        if s["first"] in inside and s["last"] in inside and _applies(conversation, s, params)
+    }
+    words: list[dict] = []
+    index = chosen[0] if chosen else 0
+    while chosen and index <= chosen[-1]:
+        spoken = conversation.words[index]
+        if index in spans:
+            span = spans[index]
+            for word in _written_words(conversation, span, params):
+                words.append({**word, "speaker": spoken["speaker"], "src": (span["first"], span["last"])})
+            index = span["last"] + 1
             continue
+        confidence_ = confidence(conversation.name, index, spoken["text"])
         words.append(
             {
-                "text": word["text"],
-                "start": word["start"],
-                "end": word["end"],
-                "confidence": confidence(conversation.name, index, word["text"]),
-                "speaker": word["speaker"] if labels else None,
+                "text": spoken["text"],
+                "start": spoken["start"],
+                "end": spoken["end"],
+                "confidence": confidence_,
+                "speaker": spoken["speaker"],
+                "src": (index, index),
             }
         )
-    return words
+        index += 1
+    words = _custom_spelling(words, params.get("custom_spelling") or [])
+    for word in words:
+        if params.get("format_text", True) is False:
+            word["text"] = word["text"].lower()
+        if params.get("punctuate", True) is False:
+            word["text"] = word["text"].strip(EDGE_PUNCTUATION) or word["text"]
+    words = [w for w in words if w["text"]]
+    labels = speaker_map(conversation, words, params)
+    multichannel = bool(params.get("multichannel"))
+    within: dict[str, dict[str, str]] = {}  # channel -> speaker -> letter within that channel
+    for word in words:
+        channel = str((conversation.channels or {}).get(word["speaker"], 1))
+        if multichannel:
+            # Channels are numbered from 1; with speaker labels too, the speakers within a channel
+            # are lettered in order of appearance after the channel number ("1A", "1B", "2A").
+            letters = within.setdefault(channel, {})
+            letter = letters.setdefault(labels[word["speaker"]], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(letters)])
+            word["speaker"] = f"{channel}{letter}" if params.get("speaker_labels") else channel
+            word["channel"] = channel
+        else:
+            word["speaker"] = labels[word["speaker"]] if params.get("speaker_labels") else None
+    if params.get("redact_pii"):
+        words = redaction.redact(
+            words, conversation.entities, params.get("redact_pii_policies") or [], params.get("redact_pii_sub")
+        )
+    entities = redaction.detected_entities(words, conversation.entities) if params.get("entity_detection") else []
+    channels = len(conversation.channels) if conversation.channels else 1
+    return Transcription(words, entities, channels)
+
+
+def public(words: list[dict]) -> list[dict]:
+    """The words as the API sends them (without the emulator's own ``src``)."""
+    return [{k: v for k, v in w.items() if k != "src"} for w in words]
+
+
+def transcript_words(conversation: Conversation, params: dict) -> list[dict]:
+    """The words the API would return for these params (see :func:`transcribe`)."""
+    return public(transcribe(conversation, params).words)
 
 
 def mean(values: list[float]) -> float | None:
@@ -98,7 +272,7 @@ def mean(values: list[float]) -> float | None:
 
 
 def _span(words: list[dict], speaker: str | None) -> dict:
-    return {
+    span = {
         "text": " ".join(w["text"] for w in words),
         "start": words[0]["start"],
         "end": words[-1]["end"],
@@ -106,13 +280,19 @@ def _span(words: list[dict], speaker: str | None) -> dict:
         "words": words,
         "speaker": speaker,
     }
+    if "channel" in words[0]:
+        span["channel"] = words[0]["channel"]
+    return span
 
 
 def utterances(words: list[dict]) -> list[dict]:
     """Consecutive words of one speaker, as ``utterances[]``."""
     groups: list[list[dict]] = []
     for word in words:
-        if groups and groups[-1][-1]["speaker"] == word["speaker"]:
+        if groups and (groups[-1][-1]["speaker"], groups[-1][-1].get("channel")) == (
+            word["speaker"],
+            word.get("channel"),
+        ):
             groups[-1].append(word)
         else:
             groups.append([word])
@@ -132,14 +312,14 @@ def sentences(words: list[dict]) -> list[dict]:
 
 def paragraphs(words: list[dict], conversation: Conversation) -> list[dict]:
     """One paragraph per turn of the conversation (a pause and a new speaker start one)."""
-    turn_of = {(w["start"], w["text"]): w["turn"] for w in conversation.words}
     groups: dict[int, list[dict]] = {}
     for word in words:
-        groups.setdefault(turn_of[(word["start"], word["text"])], []).append(word)
+        groups.setdefault(conversation.turn_at(word["start"]), []).append(word)
     result = []
     for group in groups.values():
         span = _span(group, None)
         del span["speaker"]
+        span.pop("channel", None)  # a paragraph has no channel in the spec (its words do)
         result.append(span)
     return result
 
@@ -185,10 +365,6 @@ def vtt(words: list[dict], chars_per_caption: int | None) -> str:
         for start, end, text in captions(words, chars_per_caption)
     ]
     return "WEBVTT\n\n" + "\n\n".join(blocks) + "\n"
-
-
-def _bare(text: str) -> str:
-    return re.sub(r"[^\w']+", "", text.lower())
 
 
 def word_search(words: list[dict], terms: list[str]) -> list[dict]:

@@ -5,7 +5,8 @@ Every request parameter has its documented effect or is refused by name:
 
 - ``model``: any model the list holds; others are refused. ``messages`` or ``prompt`` (one of them).
 - ``max_tokens`` (default 1000): a reply longer than it is cut there with ``finish_reason: length``;
-  input plus ``max_tokens`` beyond the model's context length is refused.
+  more than the model's ``max_completion_tokens``, or input plus ``max_tokens`` beyond its context
+  length, is refused.
 - ``temperature``: echoed; a reference answer is one sample, whatever the temperature.
 - ``response_format``: the reference answer is the JSON text the schema asks for; refused on gpt-oss.
 - ``tools`` / ``tool_choice``: a ``<n>.tool_calls.json`` answer calls the tools, checked against
@@ -153,13 +154,17 @@ def _check_parameters(body: dict, model: dict) -> None:
             f"{'it' if len(unknown) == 1 else 'them'} out of the request.",
         )
     if body.get("stream") and "stream" not in model["supported_parameters"]:
+        # Worded without the id or the word "model", which clients read as an unknown-model error.
         raise EmulatorError(
             400,
-            "stream: true is supported on OpenAI models only (LLM Gateway docs, 'Streamed responses'); "
-            f"{model['id']} does not stream.",
+            "stream: true works with OpenAI's LLMs only (LLM Gateway docs, 'Streamed responses'): choose a "
+            "gpt-* id or leave stream out.",
         )
     if "response_format" in body and "response_format" not in model["supported_parameters"]:
-        raise EmulatorError(400, f"response_format (structured outputs) is not supported by {model['id']}.")
+        raise EmulatorError(
+            400,
+            "response_format (structured outputs) does not work with gpt-oss (LLM Gateway docs, 'Structured outputs').",
+        )
     if "tool_choice" in body and not body.get("tools"):
         raise EmulatorError(400, "tool_choice needs tools: declare the functions in tools.")
 
@@ -235,6 +240,13 @@ def chat(state: State, body: dict) -> tuple[int, Any, str]:
             f"This request needs about {input_tokens} input tokens plus max_tokens={max_tokens}, more than the "
             f"context length of the requested LLM ({model['context_length']} tokens). Shorten the messages or "
             "lower max_tokens.",
+        )
+    most = model["top_provider"]["max_completion_tokens"]
+    if max_tokens > most:
+        raise EmulatorError(
+            400,
+            f"max_tokens={max_tokens} is more than the {most} completion tokens the requested LLM can produce "
+            "(max_completion_tokens in GET /v1/models).",
         )
     prompt = "\n".join(_content_text(m.get("content")) for m in messages)
     number = state.chat_calls + 1

@@ -2,7 +2,8 @@
 name in ``speech_understanding.request``.
 
 - ``speaker_identification``: answered from the scripts' speaker names and roles
-  (``data/scripts/<name>.yaml``), mapped onto the transcript's speaker labels.
+  (``data/scripts/<name>.yaml``: ``name``, ``role`` and ``other_roles``), mapped onto the
+  transcript's speaker labels.
 - ``custom_formatting``: refused; the scripts hold no dates, phone numbers or e-mail addresses in
   written forms to reformat, so the emulator cannot give it its documented effect.
 """
@@ -10,7 +11,11 @@ name in ``speech_understanding.request``.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
+from pathlib import Path
+
+import yaml
 
 from tools.emulator import transcripts
 from tools.emulator.conversations import Conversation
@@ -67,18 +72,34 @@ def _values(config: dict) -> list[str] | None:
         raise EmulatorError(400, "known_values (or speakers) is required when speaker_type is 'role'.")
     else:
         return None
-    if not values:
-        raise EmulatorError(400, f"The list of speaker {speaker_type}s is empty.")
+    if not values or not all(v.strip() for v in values):
+        raise EmulatorError(400, f"The list of speaker {speaker_type}s is empty or holds an empty value.")
     too_long = [v for v in values if len(v) > MAX_VALUE_CHARS]
     if too_long:
         raise EmulatorError(400, f"Each value must be {MAX_VALUE_CHARS} characters or less: {too_long[0]!r}.")
     return values
 
 
-def _mapping(config: dict, labels: list[str], conversation: Conversation, text: str) -> dict[str, str]:
+def other_roles(data_dir: Path, conversation: Conversation) -> dict[str, list[str]]:
+    """Speaker label -> the roles the speaker also fits besides ``role`` (``other_roles`` in the
+    script, e.g. ``interviewer`` for a product researcher), with a part's own labels."""
+    timing = json.loads((data_dir / "scripts" / f"{conversation.name}.timing.json").read_text())
+    part_of = timing.get("part_of")
+    script = data_dir / "scripts" / f"{part_of['name'] if part_of else conversation.name}.yaml"
+    if not script.is_file():
+        return {}
+    speakers = yaml.safe_load(script.read_text())["speakers"]
+    labels = part_of["speakers"] if part_of else {label: label for label in speakers}
+    return {label: list(speakers[whole].get("other_roles") or ()) for label, whole in labels.items()}
+
+
+def _mapping(
+    config: dict, labels: list[str], conversation: Conversation, text: str, also: dict[str, list[str]]
+) -> dict[str, str]:
     """Speaker label -> identified name or role, from the script's ground truth."""
     speaker_type = config["speaker_type"]
     truth = {label: conversation.speakers[label][speaker_type] for label in labels if label in conversation.speakers}
+    known = {label: [value, *(also.get(label, []) if speaker_type == "role" else [])] for label, value in truth.items()}
     values = _values(config)
     if values is None:
         # No names given: a speaker is identified when the conversation says their name.
@@ -87,7 +108,7 @@ def _mapping(config: dict, labels: list[str], conversation: Conversation, text: 
     mapping: dict[str, str] = {}
     unmatched = []
     for value in values:
-        fitting = [label for label, known in truth.items() if _fits(value, known, speaker_type)]
+        fitting = [label for label, values in known.items() if any(_fits(value, v, speaker_type) for v in values)]
         if not fitting:
             unmatched.append(value)
         elif len(fitting) > 1:
@@ -97,21 +118,25 @@ def _mapping(config: dict, labels: list[str], conversation: Conversation, text: 
         else:
             mapping[fitting[0]] = value
     if unmatched:
+        fields = "name" if speaker_type == "name" else "role, other_roles"
         raise EmulatorError(
             400,
             f"The emulator identifies speakers from its conversation scripts, and {unmatched} "
             f"{'matches' if len(unmatched) == 1 else 'match'} no {speaker_type} of a speaker in "
-            f"data/scripts/{conversation.name.split('-part')[0]}.yaml. Give the {speaker_type}s the script uses; "
+            f"data/scripts/{conversation.name.split('-part')[0]}.yaml ({fields}). Give the {speaker_type}s the "
+            "script uses; "
             "the real service would guess from the conversation instead.",
         )
     return mapping
 
 
-def identify_speakers(result: dict, conversation: Conversation, config: dict) -> dict:
+def identify_speakers(
+    result: dict, conversation: Conversation, config: dict, also: dict[str, list[str]] | None = None
+) -> dict:
     """Speaker identification on a completed transcript ``result`` of ``conversation``: the task's
     mapping and the utterances and words with names or roles in place of labels. Shared by the
     understanding endpoint and, for a transcript request with ``speech_understanding``, by
-    ``transcripts``."""
+    ``transcripts``. ``also``: :func:`other_roles`."""
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
         raise EmulatorError(400, f"The emulator does not emulate {', '.join(unknown)} in speaker_identification.")
@@ -122,7 +147,7 @@ def identify_speakers(result: dict, conversation: Conversation, config: dict) ->
             f"transcript {result['id']} has no speaker labels.",
         )
     labels = sorted({u["speaker"] for u in result["utterances"]})
-    mapping = _mapping(config, labels, conversation, result["text"] or "")
+    mapping = _mapping(config, labels, conversation, result["text"] or "", also or {})
     utterances = copy.deepcopy(result["utterances"])
     for utterance in utterances:
         utterance["speaker"] = mapping.get(utterance["speaker"], utterance["speaker"])
@@ -141,7 +166,7 @@ def identify_speakers(result: dict, conversation: Conversation, config: dict) ->
 def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
     """Speaker labels replaced by names or roles in the transcript's utterances and words."""
     result, conversation = _transcript(state, transcript_id)
-    return identify_speakers(result, conversation, config)
+    return identify_speakers(result, conversation, config, other_roles(state.data_dir, conversation))
 
 
 #: Task name -> its handler (state, transcript id, the task's configuration) -> response body.
