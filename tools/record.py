@@ -110,10 +110,11 @@ def main(argv: list[str] | None = None) -> int:
         paths.notebook_path(slug)  # fail early on a typo
     if args.emulator:
         from tools.emulator import Emulator
+        from tools.emulator.server import settings_from_env  # processing time and faults, from the environment
 
         key = "emulator-" + secrets.token_hex(16)
         for slug in slugs:
-            with Emulator(api_key=key, notebook=slug) as emulator:
+            with Emulator(api_key=key, notebook=slug, **settings_from_env(slug)) as emulator:
                 record_one(slug, emulator_url=emulator.base_url, api_key=key)
         return 0
     key = os.environ.get(ENV_API_KEY)

@@ -12,10 +12,16 @@ model the gateway does not offer. Chat completions are answered with reference a
 each notebook (``data/answers/<slug>/<n>.md`` or ``.json``; ``<n>.refusal.md`` stands for a model
 that declines), never by a model.
 
+Time, not polling, moves transcripts (``processing_seconds``; finished ones call their loopback
+``webhook_url``); a fault plan (``faults``) fails chosen requests on purpose; every error text comes
+from ``messages`` with its documentation page. No lock is held around I/O, so one slow download or
+webhook delays no other request.
+
 One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts),
 ``gateway`` (LLM Gateway models and chat), ``understanding`` (``/v1/understanding``), with
-``conversations`` (the scripts as API-shaped words) and ``core`` (errors, state) beneath them and
-``server`` (HTTP routing, spec checks) above.
+``conversations`` (the scripts as API-shaped words), ``core`` (errors, state, clock), ``messages``
+(error texts) and ``faults`` (failures on purpose) beneath them and ``server`` (strict HTTP, routing,
+spec checks) above.
 """
 
 from tools.emulator.core import EmulatorError, State

@@ -1,43 +1,105 @@
-"""What every part of the emulator shares: its errors, its state and the answers it gives on auth."""
+"""What every part of the emulator shares: its errors, its state, its clock and the answers it
+gives on auth.
+
+Locking: ``State.lock`` guards the dictionaries and the id sequence only. It is held for a dict
+update or a read, never while downloading an audio URL, probing audio with ffmpeg, validating a
+body or calling a webhook, so one slow request never delays another.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from tools.emulator import conversations as build
+from tools.emulator import messages
 
 ROOT = Path(__file__).resolve().parents[2]
-UNAUTHORIZED = "Authentication error, API token missing/invalid"
-NOT_FOUND = "Transcript lookup error, transcript id not found"
+UNAUTHORIZED = messages.text("unauthorized")
+NOT_FOUND = messages.text("transcript_not_found")
 
 
 class EmulatorError(Exception):
     """A request the emulator answers with an error status (the real API's, where it has one)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
+        self.headers = headers or {}
+
+
+class Scheduler:
+    """Runs callbacks at given monotonic times on one background thread (transcripts finishing
+    whether or not anyone polls). Callbacks must be quick; slow work belongs in its own thread."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self._problems = problems
+        self._queue: list[tuple[float, int, Callable[[], None]]] = []
+        self._counter = itertools.count()
+        self._wake = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="emulator-scheduler", daemon=True)
+        self._thread.start()
+
+    def at(self, when: float, callback: Callable[[], None]) -> None:
+        with self._wake:
+            heapq.heappush(self._queue, (when, next(self._counter), callback))
+            self._wake.notify()
+
+    def stop(self) -> None:
+        with self._wake:
+            self._stopped = True
+            self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopped and (not self._queue or self._queue[0][0] > time.monotonic()):
+                    timeout = self._queue[0][0] - time.monotonic() if self._queue else None
+                    self._wake.wait(timeout)
+                if self._stopped:
+                    return
+                _, _, callback = heapq.heappop(self._queue)
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a failed callback must not stop the clock
+                import traceback
+
+                self._problems.append(f"scheduled work failed:\n{traceback.format_exc()}")
 
 
 class State:
-    """Everything the emulator remembers: uploads, transcripts, how often each was polled."""
+    """Everything the emulator remembers: uploads, transcripts, chat calls; and its settings."""
 
-    def __init__(self, data_dir: Path, notebook: str | None):
+    def __init__(self, data_dir: Path, notebook: str | None, processing_seconds: float = 0.0):
         self.data_dir = data_dir
         self.notebook = notebook
+        self.processing_seconds = processing_seconds
         self.library = build.load_library(data_dir)
         self.uploads: dict[str, dict] = {}
         self.transcripts: dict[str, dict] = {}
         self.chat_calls = 0
         self.chat_requests: list[dict] = []  # every chat completion body accepted, for tests
+        self.webhooks: list[dict] = []  # every webhook delivery attempted, for tests
+        #: Unexpected failures in background work; the server shares this list as its violations.
+        self.problems: list[str] = []
         self.sequence = 0
         self.lock = threading.Lock()
+        self.scheduler = Scheduler(self.problems)
 
     def next_id(self, *parts: object) -> str:
         """Deterministic ids: the same requests in the same order give the same ids."""
-        self.sequence += 1
-        digest = hashlib.sha256("|".join(map(str, (*parts, self.sequence))).encode()).hexdigest()
+        with self.lock:
+            self.sequence += 1
+            sequence = self.sequence
+        digest = hashlib.sha256("|".join(map(str, (*parts, sequence))).encode()).hexdigest()
         return str(uuid.UUID(digest[:32]))
+
+    def close(self) -> None:
+        self.scheduler.stop()

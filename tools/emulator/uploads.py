@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from cookbook_utils import audio
 from cookbook_utils.recording import is_loopback
 from tools.emulator import conversations as build
+from tools.emulator import messages
 from tools.emulator.core import EmulatorError, State
 
 MIN_AUDIO_MS = 160
@@ -57,18 +58,15 @@ def _fetch_local(url: str) -> bytes:
         with urllib.request.urlopen(url, timeout=30) as response:
             return response.read()
     except (urllib.error.URLError, OSError):
-        raise EmulatorError(
-            400,
-            f"Download error, unable to download {url}. Please make sure the file exists and is accessible "
-            "from the internet.",
-        ) from None
+        raise EmulatorError(400, messages.text("download_error", url=url)) from None
 
 
 def upload(state: State, body: bytes) -> dict:
     digest = hashlib.sha256(body).hexdigest()
     entry = _recognise(state, body)
     upload_id = state.next_id("upload", digest).replace("-", "")
-    state.uploads[CDN + upload_id] = entry
+    with state.lock:
+        state.uploads[CDN + upload_id] = entry
     return {"upload_url": CDN + upload_id}
 
 
@@ -84,16 +82,13 @@ def resolve_audio(state: State, audio_url: str) -> tuple[build.Conversation | No
         else:
             entry = state.uploads[audio_url]
         if entry["duration_ms"] is None:
-            return None, "File does not appear to contain audio. File type is application/octet-stream (data)."
+            return None, messages.text("no_audio", file_type="application/octet-stream (data)")
         if entry["duration_ms"] < MIN_AUDIO_MS:
-            return None, "Audio duration is too short."
+            return None, messages.text("audio_too_short")
         if entry["conversation"] is None:
-            return None, "The emulator has no script for this audio; it answers only for files in data/audio."
+            return None, messages.text("no_script_for_audio")
         return entry["conversation"], None
     name = Path(urlsplit(audio_url).path).name
     if name in state.library:
         return state.library[name], None
-    return None, (
-        f"Download error, unable to download {audio_url}. Please make sure the file exists and is accessible "
-        "from the internet."
-    )
+    return None, messages.text("download_error", url=audio_url)

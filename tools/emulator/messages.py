@@ -1,0 +1,130 @@
+"""Every error text the emulator sends, in one table, with the page each comes from.
+
+Code written against the real API often matches on an error's words (the documented fallback for
+a low language confidence tests ``"below the requested confidence threshold value" in
+transcript.error``), so the emulator must say what the API says. Each entry names its source:
+
+- ``source``: the documentation page (or the public report of a real response) that gives it;
+- ``verbatim``: True when the text is the documented one word for word (placeholders aside);
+  False when no page gives the wording and the text is the emulator's own, kept close to the
+  documented description. Prefer a verbatim text whenever one is found.
+
+To add a message: add an entry to ``MESSAGES`` and call ``text("key", field=value)`` where the
+error is raised. ``str.format`` placeholders fill in the details.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DOCS = "https://www.assemblyai.com/docs"
+COMMON_ERRORS = f"{DOCS}/pre-recorded-audio/guides/common_errors_and_solutions"
+OVERVIEW = f"{DOCS}/api-reference/overview"
+SPEC = "assemblyai-openapi.yml (../shared/reference), components.responses"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One error text: a ``str.format`` template, where it is documented, and whether verbatim."""
+
+    template: str
+    source: str
+    verbatim: bool
+
+
+MESSAGES: dict[str, Message] = {
+    # Authentication and lookups
+    "unauthorized": Message("Authentication error, API token missing/invalid", OVERVIEW, True),
+    "transcript_not_found": Message("Transcript lookup error, transcript id not found", COMMON_ERRORS, True),
+    "not_found": Message("Not found", SPEC + ".NotFound example", True),
+    # Server side
+    "server_error": Message("Server error, developers have been alerted.", COMMON_ERRORS, True),
+    "too_many_requests": Message("Too Many Requests", SPEC + ".TooManyRequests example", True),
+    "emulator_bug": Message(
+        "emulator bug: {detail}", "the emulator's own answer broke the spec (a bug to fix, kept in violations)", False
+    ),
+    "service_unavailable": Message("Service Unavailable", "HTTP 503 reason phrase (the spec gives no body)", False),
+    "bad_gateway": Message("Bad Gateway", "HTTP 502 reason phrase (the spec lists no 502)", False),
+    # Transcripts that end in error
+    "download_error": Message(
+        "Download error, unable to download {url}. Please make sure the file exists and is accessible "
+        "from the internet.",
+        COMMON_ERRORS,
+        True,
+    ),
+    "no_audio": Message("File does not appear to contain audio. File type is {file_type}.", COMMON_ERRORS, True),
+    "audio_too_short": Message("Audio duration is too short.", COMMON_ERRORS, True),
+    "language_confidence_below_threshold": Message(
+        "detected language '{language}', confidence {confidence}, is below the requested confidence "
+        "threshold value of '{threshold}'",
+        f"{DOCS}/pre-recorded-audio/guides/automatic-language-detection-route-default-language (the phrase "
+        "its code matches; the full text as real responses give it)",
+        True,
+    ),
+    "models_do_not_support_language": Message(
+        "The requested speech models {models} do not support the language '{language}'.",
+        "no documented text",
+        False,
+    ),
+    "models_not_available_in_language": Message(
+        "The following models are not available in this language: {features}", COMMON_ERRORS, True
+    ),
+    # Speech models refused at submission
+    "speech_model_deprecated": Message(
+        'The "{model}" speech model(s) have been deprecated. Use speech_models: ["universal-3-5-pro", '
+        '"universal-2"] instead.',
+        "a real 400 quoted in github.com/TypeWhisper/typewhisper-mac/issues/1042; " + COMMON_ERRORS,
+        True,
+    ),
+    "speech_model_invalid": Message(
+        "Invalid speech_models value: {model!r}. speech_models must be a non-empty list of supported model "
+        "names ({supported}).",
+        COMMON_ERRORS + " ('Invalid speech_models value'; the page describes it, the wording is ours)",
+        False,
+    ),
+    # HTTP the emulator refuses before routing
+    "invalid_json": Message("Invalid JSON body: {detail}", "no documented text", False),
+    "invalid_body": Message("Invalid request body: {detail}", "no documented text", False),
+    "invalid_query": Message(
+        "Invalid query parameter {name}={value!r}: {detail}", SPEC + " (the parameter's schema)", False
+    ),
+    "unknown_query": Message(
+        "Unknown query parameter {name}: {path} takes {known}. The emulator does not emulate it.",
+        SPEC + " (the operation's parameters)",
+        False,
+    ),
+    "bad_content_length": Message(
+        "Invalid Content-Length header {value!r}: it must be the body's length in bytes", "RFC 9110 8.6", False
+    ),
+    "bad_chunked_body": Message("Malformed chunked request body: {detail}", "RFC 9112 7.1", False),
+    "empty_upload": Message(
+        "The upload is empty: send the audio file's bytes as the request body", "no documented text", False
+    ),
+    "method_not_allowed": Message(
+        "Method {method} is not allowed on {path}: it takes {allowed}", "RFC 9110 15.5.6", False
+    ),
+    "unknown_path": Message("Not found", SPEC + ".NotFound example", True),
+    "transcript_not_completed": Message(
+        "Transcript {transcript_id} is not completed: its status is {status}", "no documented text", False
+    ),
+    "deleted_before_completion": Message(
+        "Transcript deleted by user before it completed.", "no documented text", False
+    ),
+    # Emulator limits, said plainly (the standard: name the parameter, say it is not emulated)
+    "webhook_not_loopback": Message(
+        "webhook_url {url!r}: the emulator only calls loopback webhooks (127.0.0.1, ::1, localhost); "
+        "serve your webhook receiver on this machine, or record against the real API.",
+        "emulator limit",
+        False,
+    ),
+    "no_script_for_audio": Message(
+        "The emulator has no script for this audio; it answers only for files in data/audio.",
+        "emulator limit",
+        False,
+    ),
+}
+
+
+def text(key: str, **fields: object) -> str:
+    """The message ``key`` with its placeholders filled in."""
+    return MESSAGES[key].template.format(**fields)
