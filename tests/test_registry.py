@@ -80,18 +80,18 @@ def _edit_registry(project, change):
 
 def test_a_notebook_without_an_entry_fails(project):
     speakers = project / "notebooks" / "speakers"
-    shutil.copy(speakers / "speaker-labels.ipynb", speakers / "talk-listen-ratio.ipynb")
+    shutil.copy(speakers / "speaker-labels.ipynb", speakers / "meeting-minutes.ipynb")
     assert registry.problems(project) == [
-        "notebooks/speakers/talk-listen-ratio.ipynb has no entry in recipes.yml: add one (docs/contracts.md)"
+        "notebooks/speakers/meeting-minutes.ipynb has no entry in recipes.yml: add one (docs/contracts.md)"
     ]
     assert tool.main([]) == 1
 
 
 def test_an_entry_without_a_notebook_fails(project):
-    entry = {"slug": "talk-listen-ratio", "title": "Talk time", "category": "speakers", "description": "Ratios."}
+    entry = {"slug": "meeting-minutes", "title": "Talk time", "category": "speakers", "description": "Ratios."}
     _edit_registry(project, lambda data: data["recipes"].append(entry))
     assert registry.problems(project) == [
-        "recipes.yml lists 'talk-listen-ratio' but there is no notebooks/speakers/talk-listen-ratio.ipynb"
+        "recipes.yml lists 'meeting-minutes' but there is no notebooks/speakers/meeting-minutes.ipynb"
     ]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -69,6 +70,27 @@ def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.Notebo
     return nb
 
 
+_CARRIAGE_RETURN = re.compile(r"^.*\r(?=[^\n])", re.MULTILINE)
+
+
+def coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Store streams as a reader sees them: consecutive writes to one stream merged, and text that a
+    carriage return overwrote (a progress bar's earlier states) dropped. nbval compares the same way."""
+    for cell in nb.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and merged and merged[-1].output_type == "stream":
+                if merged[-1].name == output.name:
+                    merged[-1].text += output.text
+                    continue
+            merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = _CARRIAGE_RETURN.sub("", output.text.replace("\r\n", "\n"))
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
@@ -90,6 +112,7 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
+    coalesce_streams(replayed)
     nbformat.write(replayed, notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
