@@ -168,21 +168,12 @@ def test_a_missing_github_file_fails_before_anything_is_submitted(github: GitHub
         _resolve(github, "audio/missing.mp3")
 
 
-def _notebook_namespace(name: str) -> dict:
-    """Run the lesson cells of a notebook that define functions (no API calls) and return them."""
-    import json
+def _notebook_namespace(slug: str) -> dict:
+    """The link converters as the notebook defines them (tools/notebook_code.py)."""
+    from tools.notebook_code import load_definitions
 
-    notebook = Path(__file__).resolve().parents[1] / "notebooks" / "speech-to-text" / f"{name}.ipynb"
-    cells = json.loads(notebook.read_text())["cells"]
-    namespace: dict = {}
-    setup = next(c for c in cells if c["cell_type"] == "code" and "cu.setup(" in "".join(c["source"]))
-    imports = [line for line in "".join(setup["source"]).splitlines() if line.startswith(("import ", "from "))]
-    exec("\n".join(line for line in imports if not ("cookbook_utils" in line or "pandas" in line)), namespace)
-    for cell in cells:
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and source.lstrip().startswith(("def ", "DRIVE_HOSTS")):
-            exec(source, namespace)
-    return namespace
+    names = ["drive_download_url"] if slug == "google-drive-links" else ["raw_url", "github_parts"]
+    return load_definitions(slug, names)
 
 
 @pytest.mark.parametrize(("link", "expected"), DRIVE_LINKS)

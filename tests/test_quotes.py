@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.notebook_code import notebook_functions
+from tools.notebook_code import load_definitions
 
 TEXT = (
     "The signal drops in the tunnels, and when the app goes offline the running timer just stops. "
@@ -16,7 +16,7 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def nb() -> dict:
-    return notebook_functions("timestamped-quotes", "pandas")
+    return load_definitions("timestamped-quotes", ["locate_quote", "check_quote", "clock", "parse_clock"])
 
 
 @pytest.fixture(scope="module")
