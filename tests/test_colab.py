@@ -44,7 +44,8 @@ def commands(monkeypatch):
             target = Path(command[-1])
             target.mkdir(parents=True)
             (target / ".git").mkdir()
-            (target / "recipes.yml").write_bytes((ROOT / "recipes.yml").read_bytes())
+            for name in ("recipes.yml", "recipes.schema.json"):
+                (target / name).write_bytes((ROOT / name).read_bytes())
             for folder in colab.FETCHED_FOLDERS:
                 (target / folder).mkdir()
             for notebook in (ROOT / "notebooks").rglob("*.ipynb"):
@@ -107,8 +108,9 @@ def test_no_key_from_secrets_outside_colab(monkeypatch):
 
 def _colab_block(recipe) -> str:
     """The Colab block of a notebook's setup cell, as stored in the notebook."""
-    block, _ = tool.split_setup_cell(tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source)
-    assert block is not None, f"{recipe.slug}: the setup cell has no Colab block"
+    block, rest = tool.split_setup_cell(tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source)
+    assert block is not None, f"{recipe.slug}: the first code cell is not the Colab block"
+    assert not rest.strip(), f"{recipe.slug}: the Colab block shares its cell with other code"
     return block
 
 
@@ -169,3 +171,11 @@ def test_prepare_installs_the_system_tools_the_registry_names(on_colab, commands
     monkeypatch.setattr(registry.Registry, "recipe", lambda self, slug: recipe)
     colab.prepare("speaker-labels", tmp_path / "cookbook")
     assert commands[-1] == ["apt-get", "install", "-y", "-qq", "espeak-ng"]
+
+
+def test_a_failed_install_says_what_to_do_instead_of_failing_inside_pip(on_colab, monkeypatch):
+    monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(command, 1))
+    recipe = REGISTRY.recipe("speaker-labels")
+    with pytest.raises(SystemExit, match="set REPO_URL in cookbook_utils/config.py") as raised:
+        exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})
+    assert colab.requirement() in str(raised.value)
