@@ -108,7 +108,9 @@ def test_no_key_from_secrets_outside_colab(monkeypatch):
 
 def _colab_block(recipe) -> str:
     """The Colab block of a notebook's setup cell, as stored in the notebook."""
-    block, rest = tool.split_setup_cell(tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source)
+    block, rest = tool.split_setup_cell(
+        tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source
+    )
     assert block is not None, f"{recipe.slug}: the first code cell is not the Colab block"
     assert not rest.strip(), f"{recipe.slug}: the Colab block shares its cell with other code"
     return block

@@ -72,7 +72,9 @@ def test_it_opens_with_a_title_and_a_markdown_cell_before_every_code_cell(slug, 
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# "), (
         f"{slug}: the first cell must be markdown starting with the recipe's '# Title'"
     )
-    bare = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and nb.cells[i - 1].cell_type != "markdown"]
+    bare = [
+        i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and nb.cells[i - 1].cell_type != "markdown"
+    ]
     assert not bare, (
         f"{slug}: code cells {bare} follow another code cell; put a markdown cell before each one saying why "
         "the code is there (docs/style.md, Anatomy)"
@@ -85,14 +87,16 @@ def test_the_colab_cell_and_the_setup_cell_have_the_generated_shape(slug, path):
     recipe = REGISTRY.recipe(slug)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     assert code[0].source == tool.colab_block(recipe), (
-        f"{slug}: the first code cell must be the Colab block alone, as tools/registry.py writes it: run `make registry`"
+        f"{slug}: the first code cell must be the Colab block alone, as tools/registry.py writes it: "
+        "run `make registry`"
     )
     setup = code[1].source
     assert setup.rstrip().endswith(f'session = cu.setup("{slug}")'), (
         f'{slug}: the setup cell (second code cell) must end with `session = cu.setup("{slug}")`'
     )
     assert tool.speech_models_block() in setup, (
-        f"{slug}: the setup cell must carry the literal SPEECH_MODELS list of cookbook_utils/config.py: run `make registry`"
+        f"{slug}: the setup cell must carry the literal SPEECH_MODELS list of cookbook_utils/config.py: "
+        "run `make registry`"
     )
 
 
@@ -181,7 +185,9 @@ def test_one_stream_output_per_cell(slug, path):
 
 @parametrize
 def test_no_error_outputs_are_stored(slug, path):
-    errors = [i for i, cell in enumerate(_load(path).cells) for o in cell.get("outputs", []) if o.output_type == "error"]
+    errors = [
+        i for i, cell in enumerate(_load(path).cells) for o in cell.get("outputs", []) if o.output_type == "error"
+    ]
     assert not errors, f"{slug}: cells {errors} stored an error; catch the failure the recipe shows, then re-record"
 
 

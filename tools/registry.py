@@ -86,7 +86,9 @@ def colab_block(recipe: Recipe) -> str:
 
 
 #: The comment above the literal speech-model list of every setup cell.
-SPEECH_MODELS_COMMENT = "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
+SPEECH_MODELS_COMMENT = (
+    "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
+)
 #: The markdown cell put between the Colab cell and the setup cell when a notebook has none there.
 SETUP_INTRO = (
     "The setup cell chooses the mode: with no API key it replays the notebook's recording, with one it "
