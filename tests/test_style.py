@@ -109,8 +109,11 @@ def test_lesson_code_uses_the_literal_speech_models(slug, path):
 @parametrize
 def test_it_ends_with_the_whole_recipe_in_one_cell_then_going_further(slug, path):
     nb = _load(path)
-    headings = [(i, c.source.split("\n")[0]) for i, c in enumerate(nb.cells) if c.cell_type == "markdown"]
-    whole = [i for i, first in headings if first.strip() == WHOLE_RECIPE]
+    whole = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "markdown" and WHOLE_RECIPE in (line.strip() for line in c.source.split("\n"))
+    ]
     assert whole, f"{slug}: no '{WHOLE_RECIPE}' section: end the recipe with one self-contained function"
     after = [c for c in nb.cells[whole[0] + 1 :] if c.cell_type == "code"]
     assert after and re.search(r"^def \w+\(", after[0].source, re.M), (
