@@ -83,8 +83,10 @@ class Registry:
 
 
 def schema(root: Path | None = None) -> dict:
-    """The JSON Schema of ``recipes.yml`` (``recipes.schema.json`` beside it)."""
+    """The JSON Schema of ``recipes.yml`` (``recipes.schema.json`` beside it, else the cookbook's own)."""
     path = (root or paths.project_root()) / SCHEMA_FILE
+    if not path.is_file():  # a project of its own (a test's, a fork's subset): the cookbook's schema
+        path = Path(__file__).resolve().parents[1] / SCHEMA_FILE
     return json.loads(path.read_text(encoding="utf-8"))
 
 
