@@ -181,3 +181,26 @@ def test_a_failed_install_says_what_to_do_instead_of_failing_inside_pip(on_colab
     with pytest.raises(SystemExit, match="set REPO_URL in cookbook_utils/config.py") as raised:
         exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})
     assert colab.requirement() in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://github.com/someone/cookbook-fork.git", "https://github.com/someone/cookbook-fork"),
+        ("git@github.com:someone/cookbook.git", "https://github.com/someone/cookbook"),
+        ("ssh://git@github.com/someone/cookbook", "https://github.com/someone/cookbook"),
+        ("https://gitlab.com/someone/cookbook.git", None),
+    ],
+)
+def test_the_github_address_of_a_clone_comes_from_its_origin(tmp_path, origin, expected):
+    import shutil as sh
+
+    if sh.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True)
+    assert colab.github_url_of_origin(tmp_path) == expected
+
+
+def test_no_origin_means_no_derived_address(tmp_path):
+    assert colab.github_url_of_origin(tmp_path) is None  # not a clone at all

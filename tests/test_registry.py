@@ -4,6 +4,7 @@ the setup cells are what tools/registry.py writes from it."""
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -237,3 +238,14 @@ def test_a_setup_cell_without_its_last_line_is_refused_with_what_to_write(projec
     nbformat.write(nb, notebook)
     with pytest.raises(registry.RegistryError, match=re.escape('must end with `session = cu.setup("speaker-labels")`')):
         tool.main(["--write-setup-cells"])
+
+
+def test_a_fork_is_told_to_set_its_repository_address(project, capsys):
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    subprocess.run(
+        ["git", "-C", str(project), "remote", "add", "origin", "git@github.com:me/my-cookbook.git"], check=True
+    )
+    assert tool.main([]) == 0  # a note, not a failure: the committed cells stay valid until the fork sets it
+    err = capsys.readouterr().err
+    assert "this clone's origin is https://github.com/me/my-cookbook" in err
+    assert "set REPO_URL to the fork's address and run `make registry`" in err
