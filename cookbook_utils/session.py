@@ -14,6 +14,7 @@ from .config import (
     ENV_API_BASE_URL,
     ENV_API_KEY,
     LLM_GATEWAY_BASE_URL,
+    LLM_GATEWAY_HOST,
     RECORD_COMMAND,
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
@@ -91,7 +92,7 @@ def _describe_source(source: dict) -> str:
 LINE_WIDTH = 88
 
 
-def replay_line(slug: str, source: dict) -> str:
+def replay_line(slug: str, source: dict, *, llm: bool = False) -> str:
     """What a reader sees in replay: where the answers come from and how to run live. It says the
     same whether replay was forced (the tests) or chosen because no key was found."""
     import textwrap
@@ -101,10 +102,8 @@ def replay_line(slug: str, source: dict) -> str:
         f"data/cassettes/{slug}.yaml, {_describe_source(source)}."
     )
     if source.get("source") == "emulator":
-        text += (
-            " The emulator answers from the script the audio was made from, and its LLM answers are"
-            " reference answers written for it."
-        )
+        text += " The emulator answers from the script the audio was made from"
+        text += ", and its LLM answers are reference answers written for it." if llm else "."
     text += f" Set {ENV_API_KEY} to run against the real API and see its own output."
     return textwrap.fill(text, width=LINE_WIDTH)
 
@@ -181,7 +180,7 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
         source = read_provenance(cassette)
         _configure_sdk(REPLAY_KEY, API_BASE_URL, replay=True)
         _active = Recording(cassette, record=False, scrubber=Scrubber())
-        line = replay_line(slug, source)
+        line = replay_line(slug, source, llm=LLM_GATEWAY_HOST in cassette.read_text(encoding="utf-8"))
     else:
         base_url = os.environ.get(ENV_API_BASE_URL, "").rstrip("/") or API_BASE_URL
         _configure_sdk(decision.api_key or "", base_url, replay=False)

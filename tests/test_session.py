@@ -55,7 +55,8 @@ def test_replay_line_and_sdk_settings(project, capsys):
     assert out.startswith("Mode: replay. No API key is in use")
     line = " ".join(out.split())
     assert "recording data/cassettes/demo.yaml, recorded against the local emulator on " in line
-    assert "reference answers" in line and "Set ASSEMBLYAI_API_KEY to run against the real API" in line
+    assert "answers from the script the audio was made from." in line and "reference answers" not in line
+    assert "Set ASSEMBLYAI_API_KEY to run against the real API" in line
     assert max(len(printed) for printed in out.split("\n")) <= 88
     assert session.replaying and session.mode is cu.Mode.REPLAY
     assert list(session.speech_models) == cu.SPEECH_MODELS
@@ -150,3 +151,13 @@ def test_a_cookbook_error_in_a_notebook_shows_its_message_and_the_line_not_a_lon
     assert unknown.ename == "UnknownRecipeError"
     assert "Raised in this cell, line 3: cu.setup('no-such-recipe')" in unknown.traceback[-1]
     assert len(unknown.traceback) == 2
+
+
+def test_the_replay_line_mentions_reference_answers_only_for_llm_recordings():
+    from cookbook_utils.session import replay_line
+
+    source = {"source": "emulator", "recorded_on": "2026-01-02"}
+    assert "reference answers written for it" in " ".join(replay_line("x", source, llm=True).split())
+    assert "reference answers" not in replay_line("x", source, llm=False)
+    real = " ".join(replay_line("x", {"source": "api.assemblyai.com", "recorded_on": "2026-01-02"}).split())
+    assert "recorded against api.assemblyai.com on 2026-01-02" in real and "emulator" not in real
