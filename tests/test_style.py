@@ -62,6 +62,15 @@ def _output_texts(cell) -> list[tuple[str, str]]:
 parametrize = pytest.mark.parametrize(("slug", "path"), NOTEBOOKS, ids=[slug for slug, _ in NOTEBOOKS])
 
 
+def test_the_output_checks_can_fail():
+    for local in ("http://127.0.0.1:41375/a.mp3", "localhost:8000", "/tmp/ipykernel_12/1.py", "/work/wt/x/data"):
+        assert LOCAL.search(local), local
+    for fine in ("data/cassettes/x.yaml", "0:00:05", "<workdir>/python/%(title)s.%(ext)s", "s3://bucket/key"):
+        assert not LOCAL.search(fine), fine
+    assert UUID.search("Transcript fb6347e5-1e8e-01a7-5fe4-59e5699324e4: 109 s")
+    assert RELATIVE_LINK.findall("[a](../speakers/x.ipynb) [b](https://x.y/z) [c](#top)") == ["../speakers/x.ipynb"]
+
+
 def test_the_checks_see_every_notebook():
     assert len(NOTEBOOKS) >= 8, "tests/test_style.py found fewer notebooks than the cookbook has"
 
