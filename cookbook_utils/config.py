@@ -26,9 +26,11 @@ LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
 API_BASE_URL = f"https://{API_HOST}"
 LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
 
-#: Where the cookbook is published. Colab installs the helpers and fetches the data from here, and
-#: the site's "Open in Colab" links point here: change it here, then run
-#: `python -m tools.registry --write` to rewrite the notebooks' setup cells and the README.
+#: Where the cookbook is published: its one home. Colab installs the helpers and fetches the data
+#: from here, and every "Open in Colab" link points here. This clone had no git remote when it was
+#: set, so it is a documented default: `python -m tools.registry` warns when the clone's `origin` is
+#: a GitHub repository other than this one. A fork changes this line to its own GitHub address and
+#: runs `make registry`, which rewrites the notebooks' Colab cells and the README's links.
 REPO_URL = "https://github.com/AssemblyAI/cookbook"
 REPO_BRANCH = "main"
 #: The helper package's name on pip (pyproject.toml's [project] name).

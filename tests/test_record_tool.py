@@ -46,7 +46,7 @@ def test_record_against_the_emulator_then_replay(project, monkeypatch):
 
     stored = nbformat.read(project / "notebooks" / "demo" / "tiny.ipynb", as_version=4)
     outputs = ["".join(o.get("text", "")) for c in stored.cells for o in c.outputs]
-    assert outputs[0].startswith("Mode: replay (COOKBOOK_MODE=replay is set)"), outputs
+    assert outputs[0].startswith("Mode: replay. No API key is in use"), outputs
     assert outputs[1] == "completed 19\n"
     assert [c.execution_count for c in stored.cells] == [1, 2]
     assert not any(
