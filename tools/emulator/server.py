@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from tools import spec
 from tools.emulator import gateway, transcripts, understanding, uploads
 from tools.emulator.core import ROOT, UNAUTHORIZED, EmulatorError, State
+from tools.emulator.streaming import StreamingServer
 
 
 def _error_body(url: str, error: EmulatorError) -> dict:
@@ -134,16 +135,25 @@ class Emulator:
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
+        self.streaming = StreamingServer(api_key, self.state.data_dir)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
 
+    @property
+    def streaming_url(self) -> str:
+        """``ws://127.0.0.1:PORT``, for ``StreamingClientOptions(api_host=...)``."""
+        return self.streaming.url
+
     def __enter__(self) -> Emulator:
         self._thread.start()
+        self.streaming.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.streaming.stop()
         self._server.shutdown()
         self._server.server_close()
 
