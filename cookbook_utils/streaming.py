@@ -104,6 +104,22 @@ def read_fixture(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def dump_fixture(data: dict) -> str:
+    """A fixture as JSON with one event per line, so that a re-recording diffs line by line."""
+    lines = ["{", f' "provenance": {json.dumps(data["provenance"])},', ' "exchanges": [']
+    for number, exchange in enumerate(data["exchanges"]):
+        head = {k: v for k, v in exchange.items() if k != "events"}
+        if "events" not in exchange:
+            lines.append(f"  {json.dumps(head)}" + ("," if number < len(data["exchanges"]) - 1 else ""))
+            continue
+        lines.append(f"  {json.dumps(head)[:-1]}, \"events\": [")
+        events = [f"   {json.dumps(event)}" for event in exchange["events"]]
+        lines.append(",\n".join(events))
+        lines.append("  ]}" + ("," if number < len(data["exchanges"]) - 1 else ""))
+    lines += [" ]", "}"]
+    return "\n".join(lines) + "\n"
+
+
 class _Writer:
     """Collects exchanges in record mode and rewrites the fixture after each one."""
 
@@ -128,7 +144,7 @@ class _Writer:
         with self.lock:
             self.data["exchanges"].append(self.scrub(exchange))
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(self.data, indent=1) + "\n")
+            self.path.write_text(dump_fixture(self.data))
 
 
 # --- a loopback server in a thread of its own --------------------------------------------------
@@ -361,6 +377,7 @@ class ReplayServer(_LoopServer):
             query = scrub_query(parts.query)
             if query != exchange["query"]:
                 raise StreamReplayError(f"session parameters {query} != recorded {exchange['query']}")
+            self._arrivals.clear()  # arrival times are per session, from its opening
             await self._play(websocket, exchange["events"])
         except StreamReplayError as error:
             text = self._fail(str(error))

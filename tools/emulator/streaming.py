@@ -98,20 +98,37 @@ def envelope(pcm: bytes) -> Any:
 
 @functools.cache
 def _reference_envelope(path: str, mtime: float) -> Any:
-    from cookbook_utils.audio import load_audio
+    """The envelope of a conversation's opening, decoded with ffmpeg (cached per file version)."""
+    import subprocess
 
-    samples = load_audio(path)
     seconds = (FINGERPRINT_MAX_MS + MAX_OFFSET_MS) / 1000 + 1
-    pcm = (samples[: int(seconds * SAMPLE_RATE)] * 32767).astype("<i2").tobytes()
-    return envelope(pcm)
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-t", str(seconds), "-i", path]
+    result = subprocess.run([*command, "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"], capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not decode {path}: {result.stderr.decode(errors='replace')}")
+    return envelope(result.stdout)
 
 
-def _correlation(a: Any, b: Any) -> float:
+def _best_lag(heard: Any, reference: Any) -> tuple[float, int]:
+    """The highest Pearson correlation of ``heard`` with a window of ``reference``, and its lag (ms)."""
     import numpy as np
 
-    if a.std() < 1e-6 or b.std() < 1e-6:
-        return 0.0
-    return float(np.corrcoef(a, b)[0, 1])
+    lags = min(MAX_OFFSET_MS // FRAME_MS + 1, len(reference) - len(heard) + 1)
+    if lags < 1 or heard.std() < 1e-6:
+        return -1.0, 0
+    windows = np.lib.stride_tricks.sliding_window_view(reference, len(heard))[:lags]
+    a = heard - heard.mean()
+    b = windows - windows.mean(axis=1, keepdims=True)
+    norms = np.sqrt((b**2).sum(axis=1)) * np.sqrt((a**2).sum())
+    scores = np.where(norms > 1e-9, (b @ a) / np.maximum(norms, 1e-9), -1.0)
+    best = int(scores.argmax())
+    return float(scores[best]), best * FRAME_MS
+
+
+def warm_up(candidates: dict[str, Path]) -> None:
+    """Decode every conversation's opening now, so that the first session does not wait for it."""
+    for path in candidates.values():
+        _reference_envelope(str(path), path.stat().st_mtime)
 
 
 def recognise(pcm: bytes, candidates: dict[str, Path]) -> tuple[str, int] | None:
@@ -119,14 +136,8 @@ def recognise(pcm: bytes, candidates: dict[str, Path]) -> tuple[str, int] | None
     heard = envelope(pcm)
     scores: list[tuple[float, str, int]] = []
     for name, path in candidates.items():
-        reference = _reference_envelope(str(path), path.stat().st_mtime)
-        best = (-1.0, 0)
-        for lag in range(0, MAX_OFFSET_MS // FRAME_MS + 1):
-            window = reference[lag : lag + len(heard)]
-            if len(window) < len(heard):
-                break
-            best = max(best, (_correlation(heard, window), lag * FRAME_MS))
-        scores.append((best[0], name, best[1]))
+        score, lag = _best_lag(heard, _reference_envelope(str(path), path.stat().st_mtime))
+        scores.append((score, name, lag))
     scores.sort(reverse=True)
     if not scores or scores[0][0] < MATCH_THRESHOLD:
         return None
@@ -303,6 +314,7 @@ class StreamingServer:
             for c in build.load_library(data_dir).values()
             if not _is_part(data_dir, c.name) and (data_dir / "audio" / f"{c.name}.mp3").is_file()
         }
+        self.candidates = {name: data_dir / "audio" / f"{name}.mp3" for name in self.library}
         self.tokens: dict[str, tuple[float, int | None]] = {}
         self.traffic: list[tuple[str, Any]] = []  # (sender, message) of every session, for tests
         self.violations: list[str] = []
@@ -317,6 +329,7 @@ class StreamingServer:
 
     def start(self) -> StreamingServer:
         asyncapi.warm_up()  # parse the specs now, not while the first client waits
+        threading.Thread(target=warm_up, args=(self.candidates,), daemon=True).start()
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
@@ -466,8 +479,7 @@ class StreamingServer:
         heard = len(session.pcm) / 2 / SAMPLE_RATE * 1000
         if heard < FINGERPRINT_MS:
             return
-        candidates = {name: self.data_dir / "audio" / f"{name}.mp3" for name in self.library}
-        found = recognise(bytes(session.pcm[: int(min(heard, FINGERPRINT_MAX_MS) * 32)]), candidates)
+        found = recognise(bytes(session.pcm[: int(min(heard, FINGERPRINT_MAX_MS) * 32)]), self.candidates)
         if found:
             name, offset = found
             session.conversation, session.offset_ms, session.pcm = self.library[name], offset, bytearray()
