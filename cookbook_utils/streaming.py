@@ -112,7 +112,7 @@ def dump_fixture(data: dict) -> str:
         if "events" not in exchange:
             lines.append(f"  {json.dumps(head)}" + ("," if number < len(data["exchanges"]) - 1 else ""))
             continue
-        lines.append(f"  {json.dumps(head)[:-1]}, \"events\": [")
+        lines.append(f'  {json.dumps(head)[:-1]}, "events": [')
         events = [f"   {json.dumps(event)}" for event in exchange["events"]]
         lines.append(",\n".join(events))
         lines.append("  ]}" + ("," if number < len(data["exchanges"]) - 1 else ""))
@@ -172,7 +172,13 @@ class _LoopServer:
         from websockets.asyncio.server import serve
 
         self._server = await serve(
-            self._session, "127.0.0.1", 0, process_request=self._http, max_size=2**22, ping_interval=None
+            self._session,
+            "127.0.0.1",
+            0,
+            process_request=self._http,
+            max_size=2**22,
+            max_queue=None,
+            ping_interval=None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -276,9 +282,13 @@ class RecordingProxy(_LoopServer):
         def stamp() -> float:
             return round(time.monotonic() - opened, 4)
 
-        headers = {"Authorization": request.headers.get("Authorization")} if request.headers.get("Authorization") else {}
+        headers = (
+            {"Authorization": request.headers.get("Authorization")} if request.headers.get("Authorization") else {}
+        )
         try:
-            upstream = await connect(f"{self.upstream}{request.path}", additional_headers=headers, max_size=2**22)
+            upstream = await connect(
+                f"{self.upstream}{request.path}", additional_headers=headers, max_size=2**22, max_queue=None
+            )
         except InvalidStatus as error:
             status = error.response.status_code
             events.append({"t": stamp(), "from": "server", "handshake_status": status})

@@ -84,7 +84,9 @@ def test_validator_accepts_a_turn_and_refuses_a_broken_one():
     }
     assert asyncapi.validate_message(turn, sender="server") == "Turn"
     with pytest.raises(SpecViolation, match="word_is_final"):
-        asyncapi.validate_message({**turn, "words": [{"text": "x", "start": 0, "end": 1, "confidence": 1}]}, sender="server")
+        asyncapi.validate_message(
+            {**turn, "words": [{"text": "x", "start": 0, "end": 1, "confidence": 1}]}, sender="server"
+        )
     with pytest.raises(SpecViolation, match="not in the"):
         asyncapi.validate_message({"type": "Turn"}, sender="client")
     with pytest.raises(SpecViolation):
@@ -140,8 +142,20 @@ def test_unknown_audio_is_refused(emulator):
         ("sample_rate=8000", [], {"Authorization": KEY}, 3006, "sample_rate=16000"),
         ("sample_rate=16000", ["{not json"], {"Authorization": KEY}, 3006, "Invalid JSON"),
         ("sample_rate=16000", ['{"type": "Dance"}'], {"Authorization": KEY}, 3006, "Invalid Message Type: Dance"),
-        ("sample_rate=16000", ['{"type": "UpdateConfiguration", "min_turn_silence": "x"}'], {"Authorization": KEY}, 3006, "Invalid Message"),
-        ("sample_rate=16000", ['{"type": "UpdateConfiguration", "vad_threshold": 0.5}'], {"Authorization": KEY}, 3006, "does not emulate updating"),
+        (
+            "sample_rate=16000",
+            ['{"type": "UpdateConfiguration", "min_turn_silence": "x"}'],
+            {"Authorization": KEY},
+            3006,
+            "Invalid Message",
+        ),
+        (
+            "sample_rate=16000",
+            ['{"type": "UpdateConfiguration", "vad_threshold": 0.5}'],
+            {"Authorization": KEY},
+            3006,
+            "does not emulate updating",
+        ),
     ],
 )
 def test_emulator_refuses_as_the_api_does(emulator, query, frames, headers, code, text):
@@ -156,7 +170,12 @@ def test_token_endpoint_and_one_use_tokens(emulator, pcm):
     import requests
 
     base = emulator.streaming_url.replace("ws://", "http://")
-    assert requests.get(f"{base}/v3/token", params={"expires_in_seconds": 60}, headers={"Authorization": "bad"}).status_code == 401
+    assert (
+        requests.get(
+            f"{base}/v3/token", params={"expires_in_seconds": 60}, headers={"Authorization": "bad"}
+        ).status_code
+        == 401
+    )
     for bad in ({"expires_in_seconds": 0}, {"expires_in_seconds": 601}, {}, {"expires_in_seconds": 60, "ttl": 1}):
         answer = requests.get(f"{base}/v3/token", params=bad, headers={"Authorization": KEY})
         assert answer.status_code == 400 and answer.json()["error"]
@@ -174,7 +193,9 @@ def test_expired_token_is_refused(emulator):
     import requests
 
     base = emulator.streaming_url.replace("ws://", "http://")
-    token = requests.get(f"{base}/v3/token", params={"expires_in_seconds": 1}, headers={"Authorization": KEY}).json()["token"]
+    token = requests.get(f"{base}/v3/token", params={"expires_in_seconds": 1}, headers={"Authorization": KEY}).json()[
+        "token"
+    ]
     time.sleep(1.2)
     received, code = _raw_session(f"{emulator.streaming_url}/v3/ws?sample_rate=16000&token={token}", [])
     assert code == 1008 and "Invalid or expired temporary token" in received[-1]["error"]
@@ -196,7 +217,10 @@ def recorded(emulator, pcm, tmp_path_factory) -> Path:
         base = proxy.url.replace("ws://", "http://")
         status, body = asyncio.run(_http_get(f"{base}/v3/token?expires_in_seconds=60", {"Authorization": KEY}))
         assert status == 200
-        frames = [pcm[i : i + 3200] for i in range(0, 32_000 * 3, 3200)] + ['{"type": "ForceEndpoint"}', '{"type": "Terminate"}']
+        frames = [pcm[i : i + 3200] for i in range(0, 32_000 * 3, 3200)] + [
+            '{"type": "ForceEndpoint"}',
+            '{"type": "Terminate"}',
+        ]
         received, code = _raw_session(f"{proxy.url}/v3/ws?sample_rate=16000&token={body['token']}", frames)
         assert code == 1000 and received[-1]["type"] == "Termination"
         deadline = time.monotonic() + 5
@@ -242,10 +266,14 @@ def test_replay_plays_the_session_back(recorded, pcm):
 
         token = requests.get(f"{server.url.replace('ws://', 'http://')}/v3/token?expires_in_seconds=60").json()["token"]
         assert token == "replay-token-1"
-        received, code = _raw_session(f"{server.url}/v3/ws?sample_rate=16000&token={token}", _frames_of(data["exchanges"][1], pcm))
+        received, code = _raw_session(
+            f"{server.url}/v3/ws?sample_rate=16000&token={token}", _frames_of(data["exchanges"][1], pcm)
+        )
     finally:
         server.stop()
-    recorded_messages = [e["message"] for e in data["exchanges"][1]["events"] if e["from"] == "server" and "message" in e]
+    recorded_messages = [
+        e["message"] for e in data["exchanges"][1]["events"] if e["from"] == "server" and "message" in e
+    ]
     assert received == recorded_messages and code == 1000 and not server.failures
 
 

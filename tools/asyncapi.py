@@ -28,8 +28,17 @@ from tools.spec import REFERENCE, SpecViolation
 STREAMING_SPECS = {"universal": "assemblyai-usm-streaming.yml", "u3-pro": "assemblyai-usm-streaming-u3-pro.yml"}
 TOKEN_SPEC = "assemblyai-streaming-token.yml"
 #: Messages each side sends, by the ``type`` field they carry.
-CLIENT_TYPES = {"UpdateConfiguration": "UpdateConfiguration", "ForceEndpoint": "ForceEndpoint", "Terminate": "SessionTermination"}
-SERVER_TYPES = {"Begin": "SessionBegins", "Turn": "Turn", "Termination": "Termination", "SpeechStarted": "SpeechStarted"}
+CLIENT_TYPES = {
+    "UpdateConfiguration": "UpdateConfiguration",
+    "ForceEndpoint": "ForceEndpoint",
+    "Terminate": "SessionTermination",
+}
+SERVER_TYPES = {
+    "Begin": "SessionBegins",
+    "Turn": "Turn",
+    "Termination": "Termination",
+    "SpeechStarted": "SpeechStarted",
+}
 ERROR_SCHEMA = {
     "type": "object",
     "properties": {"type": {"const": "Error"}, "error_code": {"type": "integer"}, "error": {"type": "string"}},

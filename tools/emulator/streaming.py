@@ -52,7 +52,9 @@ SAMPLE_RATE = 16_000
 FRAME_MS = 20
 #: Stream length (ms) before the first recognition attempt, the longest tried, and the largest offset.
 FINGERPRINT_MS, FINGERPRINT_MAX_MS, MAX_OFFSET_MS = 1_000, 6_000, 2_000
-MATCH_THRESHOLD, MATCH_MARGIN = 0.85, 0.05
+#: The correlation a match needs: near-exact within the first 3 s (the shipped PCM itself), then
+#: less (audio that went through a browser's resampling), always clear of the runner-up by a margin.
+EXACT_THRESHOLD, LOOSE_AFTER_MS, MATCH_THRESHOLD, MATCH_MARGIN = 0.99, 3_000, 0.9, 0.1
 DEFAULT_MODEL = "universal-streaming-english"
 #: Query parameters the emulator gives their documented effect; the spec's others it refuses.
 EMULATED = {
@@ -134,12 +136,13 @@ def warm_up(candidates: dict[str, Path]) -> None:
 def recognise(pcm: bytes, candidates: dict[str, Path]) -> tuple[str, int] | None:
     """The conversation (name, offset in ms) whose opening this stream is, or None if unsure."""
     heard = envelope(pcm)
+    threshold = EXACT_THRESHOLD if len(heard) * FRAME_MS < LOOSE_AFTER_MS else MATCH_THRESHOLD
     scores: list[tuple[float, str, int]] = []
     for name, path in candidates.items():
         score, lag = _best_lag(heard, _reference_envelope(str(path), path.stat().st_mtime))
         scores.append((score, name, lag))
     scores.sort(reverse=True)
-    if not scores or scores[0][0] < MATCH_THRESHOLD:
+    if not scores or scores[0][0] < threshold:
         return None
     if len(scores) > 1 and scores[0][0] - scores[1][0] < MATCH_MARGIN:
         return None
@@ -225,7 +228,9 @@ class Session:
         else:
             messages = [self.turn_message(end_of_turn=True, formatted=False, confidence=confidence, pending=None)]
             if formatted:
-                messages.append(self.turn_message(end_of_turn=True, formatted=True, confidence=confidence, pending=None))
+                messages.append(
+                    self.turn_message(end_of_turn=True, formatted=True, confidence=confidence, pending=None)
+                )
         self.turn = []
         self.turn_order += 1
         return messages
@@ -273,7 +278,9 @@ def parse_params(query: str) -> tuple[dict, str]:
     """The session's query parameters, checked against the spec of its ``speech_model``."""
     raw = dict(parse_qsl(query, keep_blank_values=True))
     model = raw.get("speech_model", DEFAULT_MODEL)
-    known_models = {m for which in asyncapi.STREAMING_SPECS for m in asyncapi.channel(which)["parameters"]["speech_model"]["enum"]}
+    known_models = {
+        m for which in asyncapi.STREAMING_SPECS for m in asyncapi.channel(which)["parameters"]["speech_model"]["enum"]
+    }
     if model not in known_models:
         raise Refusal(3006, f"Invalid Message: speech_model {model!r} is not one of {sorted(known_models)}")
     which = asyncapi.spec_for_model(model)
@@ -338,7 +345,13 @@ class StreamingServer:
         from websockets.asyncio.server import serve
 
         self._server = await serve(
-            self._session, "127.0.0.1", self.port, process_request=self._http, max_size=2**22, ping_interval=None
+            self._session,
+            "127.0.0.1",
+            self.port,
+            process_request=self._http,
+            max_size=2**22,
+            max_queue=None,
+            ping_interval=None,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
