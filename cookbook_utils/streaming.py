@@ -24,6 +24,7 @@ A notebook gets all this from :func:`endpoint` in its setup cell.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import json
 import math
@@ -480,6 +481,7 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
         source = "emulator" if stand_in else STREAMING_HOST
         secrets = [aai.settings.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
         _active = RecordingProxy(upstream, path, source, secrets).start()
+        atexit.register(_stop_active)  # let a session still closing reach the fixture
         return _active.url, 1.0, lambda event=None: time.monotonic()
     return stand_in or STREAMING_HOST, 1.0, lambda event=None: time.monotonic()
 

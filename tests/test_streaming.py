@@ -341,3 +341,24 @@ def test_shipped_fixture_validates_against_the_specs(path):
     assert data["provenance"]["notebook"] == path.stem
     assert (ROOT / "notebooks").glob(f"*/{path.stem}.ipynb"), "a fixture without its notebook"
     check_fixture(data)
+
+
+def test_replay_without_a_fixture_says_how_to_record():
+    from types import SimpleNamespace
+
+    from cookbook_utils.modes import Mode
+    from cookbook_utils.streaming import StreamReplayError, endpoint
+
+    with pytest.raises(StreamReplayError, match="make record-emulator NOTEBOOK=no-such-notebook"):
+        endpoint(SimpleNamespace(slug="no-such-notebook", mode=Mode.REPLAY))
+
+
+def test_live_mode_streams_to_the_real_host(monkeypatch):
+    from types import SimpleNamespace
+
+    from cookbook_utils.modes import Mode
+    from cookbook_utils.streaming import ENV_STREAMING_HOST, endpoint
+
+    monkeypatch.delenv(ENV_STREAMING_HOST, raising=False)
+    host, pace, clock = endpoint(SimpleNamespace(slug="streaming-transcription", mode=Mode.LIVE))
+    assert (host, pace) == ("streaming.assemblyai.com", 1.0) and clock() > 0

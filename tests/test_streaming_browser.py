@@ -53,7 +53,9 @@ def wav(tmp_path_factory) -> Path:
         pytest.skip("ffmpeg is needed to make the fake microphone's WAV")
     path = tmp_path_factory.mktemp("captions") / "support-call.wav"
     command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(ROOT / "data" / "audio" / "support-call.mp3")]
-    subprocess.run([*command, "-t", str(SECONDS), "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(path)], check=True)
+    subprocess.run(
+        [*command, "-t", str(SECONDS), "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", str(path)], check=True
+    )
     return path
 
 

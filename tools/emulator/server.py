@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebook", help="the notebook whose reference LLM answers to serve")
     args = parser.parse_args(argv)
     with Emulator(args.api_key, args.notebook, port=args.port) as emulator:
-        print(f"Emulating api.assemblyai.com and llm-gateway.assemblyai.com at {emulator.base_url} (Ctrl-C stops)")
+        print(f"Emulating api.assemblyai.com and llm-gateway.assemblyai.com at {emulator.base_url}")
+        print(f"Emulating streaming.assemblyai.com at {emulator.streaming_url} (Ctrl-C stops)")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
