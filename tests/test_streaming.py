@@ -362,3 +362,20 @@ def test_live_mode_streams_to_the_real_host(monkeypatch):
     monkeypatch.delenv(ENV_STREAMING_HOST, raising=False)
     host, pace, clock = endpoint(SimpleNamespace(slug="streaming-transcription", mode=Mode.LIVE))
     assert (host, pace) == ("streaming.assemblyai.com", 1.0) and clock() > 0
+
+
+def test_the_sdk_streams_with_a_temporary_token_in_its_header(emulator, pcm):
+    import requests
+    from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingEvents, StreamingParameters
+
+    base = emulator.streaming_url.replace("ws://", "http://")
+    token = requests.get(f"{base}/v3/token", params={"expires_in_seconds": 60}, headers={"Authorization": KEY})
+    seen: list = []
+    for _ in range(2):  # the second use of the same token is refused
+        client = StreamingClient(StreamingClientOptions(api_host=emulator.streaming_url, token=token.json()["token"]))
+        client.on(StreamingEvents.Begin, lambda c, e: seen.append("Begin"))
+        client.on(StreamingEvents.Error, lambda c, e: seen.append(e.code))
+        client.connect(StreamingParameters(sample_rate=16_000))
+        client.stream(pcm[:3200])
+        client.disconnect(terminate=True)
+    assert seen == ["Begin", 1008]

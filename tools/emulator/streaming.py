@@ -410,6 +410,8 @@ class StreamingServer:
     def _authorise(self, query: str, authorization: str | None) -> int | None:
         """The session's maximum duration if it may connect; raises Refusal(1008) if not."""
         token = dict(parse_qsl(query)).get("token")
+        if not token and authorization and authorization.startswith("emu-tmp-"):
+            token = authorization  # the SDK sends a temporary token as the Authorization header
         if token:
             expiry = self.tokens.pop(token, None)  # a temporary token is good for one session
             if expiry is None or time.monotonic() > expiry[0]:
