@@ -62,6 +62,9 @@ def _raw_session(url: str, frames: list, headers: dict | None = None) -> tuple[l
         try:
             for frame in frames:
                 websocket.send(frame)
+        except ConnectionClosed:
+            pass  # the server closed first; what it sent before is still to be read
+        try:
             while True:
                 received.append(json.loads(websocket.recv(timeout=10)))
         except ConnectionClosed:

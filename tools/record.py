@@ -83,7 +83,10 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_u
         with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
-        with _environment(**{ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}):
+        # The stored outputs come from a replay in the tests' environment (conftest.py sets MPLBACKEND=Agg,
+        # under which a figure is stored without its text/plain twin), so that nbval compares like with like.
+        replay = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
+        with _environment(**replay, MPLBACKEND=os.environ.get("MPLBACKEND", "Agg")):
             replayed = execute(notebook)
     except Exception:
         if cassette.exists() and backup.exists():
