@@ -382,3 +382,15 @@ def test_the_sdk_streams_with_a_temporary_token_in_its_header(emulator, pcm):
         client.stream(pcm[:3200])
         client.disconnect(terminate=True)
     assert seen == ["Begin", 1008]
+
+
+def test_u3_rt_pro_sessions_follow_their_own_spec(emulator, pcm):
+    frames = [pcm[i : i + 3200] for i in range(0, 32_000 * 6, 3200)] + ['{"type": "Terminate"}']
+    url = f"{emulator.streaming_url}/v3/ws?sample_rate=16000&speech_model=u3-rt-pro"
+    received, code = _raw_session(url, frames, {"Authorization": KEY})
+    turns = [m for m in received if m["type"] == "Turn"]
+    assert code == 1000 and turns and all(t["turn_is_formatted"] == t["end_of_turn"] for t in turns)
+    for message in received:
+        asyncapi.validate_message(message, sender="server", speech_model="u3-rt-pro")
+    refused, code = _raw_session(url + "&format_turns=true", [], {"Authorization": KEY})
+    assert code == 3006 and "'format_turns' is not a u3-pro streaming parameter" in refused[-1]["error"]
