@@ -145,7 +145,9 @@ class _Writer:
         with self.lock:
             self.data["exchanges"].append(self.scrub(exchange))
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(dump_fixture(self.data))
+            partial = self.path.with_name(f".{self.path.name}.partial")
+            partial.write_text(dump_fixture(self.data))
+            partial.replace(self.path)  # whole or not at all, for a reader at any moment
 
 
 # --- a loopback server in a thread of its own --------------------------------------------------
