@@ -45,6 +45,7 @@ from .recording import REDACTED, scrub_text
 
 STREAMING_HOST = "streaming.assemblyai.com"
 ENV_STREAMING_HOST = "COOKBOOK_STREAMING_HOST"  # a stand-in for the host (the emulator: ws://127.0.0.1:PORT)
+ENV_REPLAY_PACE = "COOKBOOK_REPLAY_PACE"  # 1 replays at the recorded pace; unset or 0, as fast as possible
 #: Close code and loudness tolerance of a replay that meets a message the fixture does not hold.
 MISMATCH_CODE = 4999
 RMS_TOLERANCE_DB = 1.5
@@ -462,8 +463,9 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
 
     ``host`` goes to ``StreamingClientOptions(api_host=...)``: ``streaming.assemblyai.com`` live,
     the loopback replay server in replay, the recording proxy in record mode. ``pace`` is 1.0
-    (stream audio in real time) or 0.0 in replay (as fast as possible). ``arrival(event)`` is
-    when an event arrived, in seconds: a clock live, the recorded time in replay.
+    (stream audio in real time) or, in replay, ``COOKBOOK_REPLAY_PACE`` (default 0.0: as fast as
+    possible). ``arrival(event)`` is when an event arrived, in seconds: a clock live, the recorded
+    time in replay.
     """
     global _active
     from .modes import Mode
@@ -472,8 +474,9 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     path = fixture_path(session.slug)
     stand_in = os.environ.get(ENV_STREAMING_HOST, "").rstrip("/")
     if session.mode is Mode.REPLAY:
-        _active = ReplayServer(read_fixture(path), name=f"data/streams/{path.name}").start()
-        return _active.url, 0.0, _active.arrival
+        pace = float(os.environ.get(ENV_REPLAY_PACE) or 0.0)
+        _active = ReplayServer(read_fixture(path), pace=pace, name=f"data/streams/{path.name}").start()
+        return _active.url, pace, _active.arrival
     if session.mode is Mode.RECORD:
         import assemblyai as aai
 
