@@ -27,7 +27,13 @@ SECRET_SHAPES = [
     re.compile(r"(?i)x-amz-security-token=(?!REDACTED)\w{16,}"),
     re.compile(r"[?&]Signature=(?!REDACTED)[A-Za-z0-9%+/=]{20,}"),  # S3 signature version 2
     re.compile(r"(?i)\bbearer\s+(?!REDACTED)[A-Za-z0-9._~+/=-]{16,}"),
+    # Streaming: a temporary token in a query or a token answer; the keys tools/record.py makes up.
+    re.compile(r"[?&]token=(?!REDACTED)[A-Za-z0-9._~+/=-]{24,}"),
+    re.compile(r"\"token\":\s*\"(?!REDACTED\")[A-Za-z0-9._~+/=-]{24,}\""),
+    re.compile(r"\bemulator-[0-9a-f]{32}\b"),
+    re.compile(r"\bemu-tmp-[0-9a-f]{8,}"),
 ]
+STREAMS = sorted((ROOT / "data" / "streams").glob("*.json"))
 
 
 def _tracked_files() -> list[Path]:
@@ -71,6 +77,22 @@ def test_recording_states_its_provenance(slug):
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(provenance.get("recorded_on")))
     for interaction in data["interactions"]:
         assert set(k.lower() for k in interaction["request"]["headers"]) <= {"content-type"}
+
+
+def test_the_streaming_shapes_catch_tokens():
+    assert find_secrets('{"token": "' + "eyJhbGci" * 3 + '"}')  # built here, so this file holds no token
+    assert find_secrets("wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&token=" + "abcdef" * 5)
+    assert not find_secrets('{"token": "REDACTED", "query": {"token": "REDACTED"}}')
+
+
+@pytest.mark.parametrize("path", STREAMS, ids=[p.stem for p in STREAMS])
+def test_no_streaming_fixture_holds_a_secret_or_a_token(path):
+    text = path.read_text()
+    assert not find_secrets(text), f"{path.name}: {find_secrets(text)[:3]}"
+    for exchange in json.loads(text)["exchanges"]:
+        assert exchange.get("query", {}).get("token") in (None, "REDACTED")
+        if exchange["kind"] == "token" and exchange["status"] == 200:
+            assert exchange["body"]["token"] == "REDACTED"
 
 
 def test_no_tracked_file_holds_a_secret():

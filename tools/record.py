@@ -28,6 +28,7 @@ from nbclient import NotebookClient
 
 from cookbook_utils import paths
 from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_MODE, ENV_RECORD
+from cookbook_utils.streaming import ENV_STREAMING_HOST
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
 CELL_TIMEOUT_S = 900
@@ -107,7 +108,7 @@ def coalesce_streams(nb: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
-def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
+def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_url: str | None = None) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
     cassette = paths.cassette_path(slug)
@@ -116,10 +117,14 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
         shutil.copy2(cassette, backup)
     started = time.perf_counter()
     try:
-        with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}):
+        recording = {ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}
+        with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
-        with _environment(**{ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None}):
+        # The stored outputs come from a replay in the tests' environment (conftest.py unsets MPLBACKEND, so
+        # figures are drawn by IPython's inline backend in both), so that nbval compares like with like.
+        replay = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
+        with _environment(**replay, MPLBACKEND=None):
             replayed = execute(notebook)
     except Exception:
         if cassette.exists() and backup.exists():
@@ -154,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         key = "emulator-" + secrets.token_hex(16)
         for slug in slugs:
             with Emulator(api_key=key, notebook=slug, **settings_from_env(slug)) as emulator:
-                record_one(slug, emulator_url=emulator.base_url, api_key=key)
+                record_one(slug, emulator_url=emulator.base_url, api_key=key, streaming_url=emulator.streaming_url)
         return 0
     key = os.environ.get(ENV_API_KEY)
     if not key:
