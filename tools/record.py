@@ -69,6 +69,30 @@ def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.Notebo
     return nb
 
 
+def merge_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Join consecutive stream outputs of the same name (stdout, stderr) in each cell into one.
+
+    How a kernel splits printed text into messages depends on timing, so the stored notebook would
+    otherwise differ from one recording to the next; joined, the same text is stored the same way.
+    """
+    for cell in nb.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (
+                output.get("output_type") == "stream"
+                and previous is not None
+                and previous.get("output_type") == "stream"
+                and previous.get("name") == output.get("name")
+            ):
+                previous["text"] = "".join(previous["text"]) + "".join(output["text"])
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
+    return nb
+
+
 def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
@@ -90,7 +114,7 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
-    nbformat.write(replayed, notebook)
+    nbformat.write(merge_streams(replayed), notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
         f"wrote {cassette.relative_to(paths.project_root())} and {notebook.relative_to(paths.project_root())}"

@@ -36,8 +36,10 @@ class State:
         self.sequence = 0
         self.lock = threading.Lock()
 
-    def next_id(self, *parts: object) -> str:
-        """Deterministic ids: the same requests in the same order give the same ids."""
+    def next_id(self, kind: str, *_details: object) -> str:
+        """Deterministic ids from the notebook, the kind of object and its place in the sequence
+        only: the same requests in the same order give the same ids on every run. Request details
+        (bodies) are accepted and ignored, as they may hold a loopback port or a date."""
         self.sequence += 1
-        digest = hashlib.sha256("|".join(map(str, (*parts, self.sequence))).encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.notebook}|{kind}|{self.sequence}".encode()).hexdigest()
         return str(uuid.UUID(digest[:32]))
