@@ -326,3 +326,18 @@ def test_loopback_ports_are_ignored_when_matching():
     assert normalise_url(local.format(port=1)) != normalise_url(local.format(port=1).replace("call", "other"))
     public = "https://example.com:{port}/a.mp3"
     assert normalise_url(public.format(port=8443)) != normalise_url(public.format(port=9443))
+
+
+def test_a_recording_stores_urls_without_run_stamps_or_loopback_ports():
+    """Two runs of the same notebook make presigned URLs on different ports at different times; the
+    recording stores them the same way (matching ignores both)."""
+    from cookbook_utils.recording.filters import stable_url
+
+    a = "http://127.0.0.1:40001/bucket/a.mp3?X-Amz-Date=20261125T101500Z&X-Amz-Expires=3600&X-Amz-Signature=abc"
+    b = "http://127.0.0.1:51234/bucket/a.mp3?X-Amz-Date=20261126T090000Z&X-Amz-Expires=3600&X-Amz-Signature=def"
+    assert stable_url(a) == stable_url(b)
+    assert stable_url(a) == (
+        "http://127.0.0.1/bucket/a.mp3?X-Amz-Date=REDACTED&X-Amz-Expires=3600&X-Amz-Signature=REDACTED"
+    )
+    assert stable_url("https://example.com:8443/a.mp3") == "https://example.com:8443/a.mp3"
+    assert scrub_text(f"see {a}.", stable=True) == f"see {stable_url(a)}."

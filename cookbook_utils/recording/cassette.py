@@ -55,11 +55,13 @@ def _strings(value) -> set[str]:
     return found
 
 
-def _execution_count() -> int | None:
-    """The number of the notebook cell running now (None outside IPython)."""
+def _running_cell() -> str | None:
+    """The source of the notebook cell running now (None outside IPython): IPython stores a cell's
+    input in its history before running it."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython else None
-    return getattr(shell, "execution_count", None)
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    return history[-1] if history else None
 
 
 def _heading_before(cells: list[dict], source: str) -> str | None:
@@ -76,20 +78,15 @@ def _heading_before(cells: list[dict], source: str) -> str | None:
     return None
 
 
-def steps_of(slug: str, execution_counts: list[int | None]) -> list[str | None]:
-    """The notebook step (its ``## `` heading) of the cell behind each execution count."""
+def steps_of(slug: str, sources: list[str | None]) -> list[str | None]:
+    """The notebook step (its ``## `` heading) of the cell behind each interaction."""
     from .. import paths
 
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython else None
     try:
-        history = shell.history_manager.input_hist_raw if shell else []
         cells = json.loads(paths.notebook_path(slug).read_text())["cells"]
-    except Exception:  # outside a notebook, or no notebook of that name: no steps to name
-        return [None] * len(execution_counts)
-    return [
-        _heading_before(cells, history[n]) if n is not None and n < len(history) else None for n in execution_counts
-    ]
+    except Exception:  # no notebook of that name (a cassette opened outside the cookbook)
+        return [None] * len(sources)
+    return [_heading_before(cells, source) if source is not None else None for source in sources]
 
 
 @functools.cache
@@ -103,7 +100,7 @@ def replay_cassette_class() -> type:
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            self.cells: list[int | None] = []  # while recording: the cell behind each interaction
+            self.cells: list[str | None] = []  # while recording: the cell behind each interaction
             self.creators: dict[str, int] = {}  # id or upload URL -> interaction that created it
             self.upload_aliases: dict[str, str] = {}  # recorded upload URL -> the hash of its bytes
 
@@ -112,7 +109,7 @@ def replay_cassette_class() -> type:
             before = len(self.data)
             super().append(request, response)
             if len(self.data) > before:
-                self.cells.append(_execution_count())
+                self.cells.append(_running_cell())
 
         # --- replay ---
         def _load(self):

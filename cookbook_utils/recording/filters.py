@@ -43,6 +43,9 @@ VOLATILE_QUERY_PARAMS = frozenset(
     {"x-amz-date", "x-amz-expires", "expires", "x-goog-date", "x-goog-expires", "st", "se"}
 )
 
+#: Query parameters that stamp a URL with the time it was made (a recording stores them blanked).
+STAMP_QUERY_PARAMS = frozenset({"x-amz-date", "x-goog-date", "expires", "st", "se"})
+
 #: How a loopback address (a local S3, a local media server) appears once normalised: its port
 #: is chosen afresh on every run, so matching ignores it.
 LOOPBACK_NETLOC = "127.0.0.1"
@@ -61,20 +64,32 @@ SECRET_PATTERNS = [
 UPLOAD_PLACEHOLDER = re.compile(rb"^sha256:[0-9a-f]{64} \(\d+ bytes\)$")
 
 
-def scrub_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Replace known secret values and anything shaped like a credential with ``REDACTED``."""
+def scrub_text(text: str, secrets: Iterable[str] = (), *, stable: bool = False) -> str:
+    """Replace known secret values and anything shaped like a credential with ``REDACTED``.
+
+    With ``stable``, URLs are also stored as :func:`stable_url` writes them (what a recording holds)."""
     for secret in sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     for pattern in SECRET_PATTERNS:
         text = pattern.sub(REDACTED, text)
-    return _scrub_urls_in_text(text)
+    return _URL_IN_TEXT.sub(lambda m: (stable_url if stable else scrub_url)(m.group(0)), text)
 
 
 _URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>\\]+")
 
 
-def _scrub_urls_in_text(text: str) -> str:
-    return _URL_IN_TEXT.sub(lambda m: scrub_url(m.group(0)), text)
+def stable_url(url: str) -> str:
+    """A URL as a recording stores it: credentials blanked, and what changes on every run blanked or
+    dropped (the time stamps of a presigned URL, the port of a loopback server), so that recording
+    the same requests twice stores the same bytes. Matching ignores both anyway."""
+    parts = urlsplit(scrub_url(url))
+    if is_loopback(parts.hostname):
+        parts = parts._replace(netloc=LOOPBACK_NETLOC)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(name.lower() in STAMP_QUERY_PARAMS for name, _ in pairs):
+        cleaned = [(n, REDACTED if n.lower() in STAMP_QUERY_PARAMS else v) for n, v in pairs]
+        parts = parts._replace(query=urlencode(cleaned, safe="/:"))
+    return urlunsplit(parts)
 
 
 def scrub_url(url: str) -> str:
@@ -160,9 +175,9 @@ def scrub_body(body: Any, content_type: str, path: str, secrets: Iterable[str]) 
         except ValueError:
             pass
         else:
-            scrubbed = map_json_strings(parsed, lambda s: scrub_text(s, secrets))
+            scrubbed = map_json_strings(parsed, lambda s: scrub_text(s, secrets, stable=True))
             return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode()
-    return scrub_text(text, secrets).encode()
+    return scrub_text(text, secrets, stable=True).encode()
 
 
 def _header(headers: dict, name: str) -> str:
@@ -205,7 +220,7 @@ class Scrubber:
             return None
         from vcr.request import Request
 
-        uri = scrub_url(self.real_uri(request.uri))
+        uri = stable_url(self.real_uri(request.uri))
         content_type = _header(request.headers, "content-type")
         headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
         body = scrub_body(request.body, content_type, urlsplit(uri).path, self.secrets)
@@ -223,5 +238,5 @@ class Scrubber:
             except UnicodeDecodeError:
                 pass  # media bytes (a downloaded file) hold no text secrets
             else:
-                response["body"]["string"] = scrub_text(text, self.secrets).encode()
+                response["body"]["string"] = scrub_text(text, self.secrets, stable=True).encode()
         return response
