@@ -1,4 +1,5 @@
-"""Test-wide settings: every notebook and test runs in replay mode, with no key in sight."""
+"""Test-wide settings: every notebook and test runs in replay mode, with no key in sight, and no
+connection leaves this machine (notebook kernels seal themselves the same way in replay)."""
 
 import os
 
@@ -10,3 +11,10 @@ os.environ.pop("COOKBOOK_API_BASE_URL", None)
 os.environ.pop("MPLBACKEND", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def pytest_configure(config):
+    """Block every non-loopback connection for the whole run, below every HTTP library."""
+    from cookbook_utils.network import block_network
+
+    block_network("the test suite")

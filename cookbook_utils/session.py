@@ -21,10 +21,15 @@ from .config import (
 )
 from .errors import CookbookError, MissingCassetteError
 from .modes import Mode, resolve_mode
+from .network import allow_network, block_network, is_loopback
 from .recording import Recording, Scrubber, read_provenance
 
 #: The key the SDK is given in replay: it must have one, and nothing ever sees it.
 REPLAY_KEY = "replay-mode-no-key"
+
+#: Seconds between status polls when the API is a server on this machine (the local emulator):
+#: recording against it then takes as long as the emulator does, not the SDK's live interval.
+LOCAL_POLLING_INTERVAL_S = 0.01
 
 #: Environment variables whose values are credentials; the recorder blanks them everywhere.
 SECRET_ENV_VARS = (
@@ -143,6 +148,15 @@ def install_error_display() -> bool:
     return True
 
 
+def _sdk_default_polling_interval() -> float:
+    """The polling interval the SDK itself starts with (what a live run keeps)."""
+    import assemblyai as aai
+
+    fields = getattr(type(aai.settings), "model_fields", None) or getattr(type(aai.settings), "__fields__", {})
+    default = getattr(fields.get("polling_interval"), "default", None)
+    return float(default) if isinstance(default, (int, float)) else 3.0
+
+
 def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
     import assemblyai as aai
 
@@ -151,8 +165,10 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
     aai.settings.llm_gateway_base_url = base_url if base_url != API_BASE_URL else LLM_GATEWAY_BASE_URL
     if replay:
         aai.settings.polling_interval = 0  # recorded responses come back at once
+    elif is_loopback(urlsplit(base_url).hostname):
+        aai.settings.polling_interval = LOCAL_POLLING_INTERVAL_S  # the emulator answers at once too
     else:
-        aai.settings.polling_interval = 3.0
+        aai.settings.polling_interval = _sdk_default_polling_interval()
 
 
 def setup(slug: str, *, quiet: bool = False) -> Session:
@@ -178,10 +194,12 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
                 f"`{RECORD_EMULATOR_COMMAND.format(slug=slug)}`."
             )
         source = read_provenance(cassette)
+        block_network("replay")  # below every HTTP library: only this machine can be reached
         _configure_sdk(REPLAY_KEY, API_BASE_URL, replay=True)
         _active = Recording(cassette, record=False, scrubber=Scrubber())
         line = replay_line(slug, source, llm=LLM_GATEWAY_HOST in cassette.read_text(encoding="utf-8"))
     else:
+        allow_network()  # a replay earlier in this kernel sealed it
         base_url = os.environ.get(ENV_API_BASE_URL, "").rstrip("/") or API_BASE_URL
         _configure_sdk(decision.api_key or "", base_url, replay=False)
         source = {}

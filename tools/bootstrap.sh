@@ -33,8 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. The virtual environment, rebuilt when pyproject.toml or this script changes.
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
-  echo "bootstrap: Python 3.10 or newer is needed (found $("$python" --version))" >&2; exit 1; }
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "bootstrap: Python 3.11 or newer is needed (found $("$python" --version))" >&2; exit 1; }
 stamp="$(cat "$root/pyproject.toml" "$root/tools/bootstrap.sh" | sha256sum | cut -c1-16)-$extras"
 if [ -f "$venv/.cookbook-stamp" ] && [ "$(cat "$venv/.cookbook-stamp")" = "$stamp" ]; then
   exit 0

@@ -53,21 +53,6 @@ def _environment(**changes: str | None):
                 os.environ[name] = value
 
 
-def merge_streams(nb: nbformat.NotebookNode) -> None:
-    """One stream output per cell and stream name: the pieces a kernel flushes separately (``print``
-    writes its text and its newline apart) joined, as nbval compares them."""
-    for cell in nb.cells:
-        merged: list = []
-        for output in cell.get("outputs", []):
-            if output.output_type == "stream" and merged and merged[-1].output_type == "stream":
-                if merged[-1].name == output.name:
-                    merged[-1].text += output.text
-                    continue
-            merged.append(output)
-        if "outputs" in cell:
-            cell.outputs = merged
-
-
 def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.NotebookNode:
     """Run a notebook top to bottom in a fresh kernel (in the environment as it is now)."""
     nb = nbformat.read(notebook, as_version=4)
@@ -108,6 +93,13 @@ def coalesce_streams(nb: nbformat.NotebookNode) -> None:
             cell.outputs = merged
 
 
+def merge_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """:func:`coalesce_streams` on ``nb``, returned: how a kernel splits printed text into messages
+    depends on timing, so joined, the same text is stored the same way on every recording."""
+    coalesce_streams(nb)
+    return nb
+
+
 def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_url: str | None = None) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
@@ -133,8 +125,7 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_u
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
-    coalesce_streams(replayed)
-    nbformat.write(replayed, notebook)
+    nbformat.write(merge_streams(replayed), notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
         f"wrote {cassette.relative_to(paths.project_root())} and {notebook.relative_to(paths.project_root())}"
