@@ -319,7 +319,9 @@ class StreamingServer:
         self.library = {
             c.name: c
             for c in build.load_library(data_dir).values()
-            if not _is_part(data_dir, c.name) and (data_dir / "audio" / f"{c.name}.mp3").is_file()
+            if not _is_part(data_dir, c.name)
+            and not c.channels  # a multichannel file: the same speech as its mono original, so ambiguous
+            and (data_dir / "audio" / f"{c.name}.mp3").is_file()
         }
         self.candidates = {name: data_dir / "audio" / f"{name}.mp3" for name in self.library}
         self.tokens: dict[str, tuple[float, int | None]] = {}
