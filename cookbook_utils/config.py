@@ -25,6 +25,9 @@ API_HOST = "api.assemblyai.com"
 LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
 API_BASE_URL = f"https://{API_HOST}"
 LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
+# The EU deployment (data residency): its own hosts for the API and the LLM Gateway.
+EU_API_HOST = "api.eu.assemblyai.com"
+EU_LLM_GATEWAY_HOST = "llm-gateway.eu.assemblyai.com"
 
 #: Where the cookbook is published: its one home. Colab installs the helpers and fetches the data
 #: from here, and every "Open in Colab" link points here. This clone had no git remote when it was
@@ -41,6 +44,7 @@ ENV_API_KEY = "ASSEMBLYAI_API_KEY"
 ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay
 ENV_RECORD = "COOKBOOK_RECORD"  # "1" rewrites the notebook's recording from real responses
 ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (the emulator)
+ENV_EU_API_BASE_URL = "COOKBOOK_EU_API_BASE_URL"  # where that server answers as the EU hosts
 ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
 ENV_S3_BUCKET = "COOKBOOK_S3_BUCKET"  # the reader's bucket for the S3 recipe in live mode
 ENV_VIDEO_URL = "COOKBOOK_VIDEO_URL"  # a video for the yt-dlp recipe in live mode

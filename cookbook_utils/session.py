@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import atexit
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import paths
 from .config import (
     API_BASE_URL,
+    API_HOST,
     ENV_API_BASE_URL,
     ENV_API_KEY,
+    ENV_EU_API_BASE_URL,
+    EU_API_HOST,
+    EU_LLM_GATEWAY_HOST,
     LLM_GATEWAY_BASE_URL,
     LLM_GATEWAY_HOST,
     RECORD_COMMAND,
@@ -52,6 +56,17 @@ class Session:
     speech_models: tuple[str, ...]
     cassette: Path
     provenance: dict
+    #: Real host -> the local emulator's base URL for it, while recording against the emulator.
+    stand_ins: dict = field(default_factory=dict)
+
+    def route(self, url: str) -> str:
+        """``url`` as written, except while the notebook is re-recorded against the local emulator,
+        which answers each region's hosts on a port of its own: then the emulator's address."""
+        parts = urlsplit(url)
+        base = self.stand_ins.get(parts.hostname or "")
+        if base is None:
+            return url
+        return base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
     @property
     def replaying(self) -> bool:
@@ -194,20 +209,28 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
                 f"`{RECORD_EMULATOR_COMMAND.format(slug=slug)}`."
             )
         source = read_provenance(cassette)
+        stand_ins: dict[str, str] = {}
         block_network("replay")  # below every HTTP library: only this machine can be reached
         _configure_sdk(REPLAY_KEY, API_BASE_URL, replay=True)
         _active = Recording(cassette, record=False, scrubber=Scrubber())
-        line = replay_line(slug, source, llm=LLM_GATEWAY_HOST in cassette.read_text(encoding="utf-8"))
+        line = replay_line(slug, source, llm="://llm-gateway." in cassette.read_text(encoding="utf-8"))
     else:
         allow_network()  # a replay earlier in this kernel sealed it
         base_url = os.environ.get(ENV_API_BASE_URL, "").rstrip("/") or API_BASE_URL
         _configure_sdk(decision.api_key or "", base_url, replay=False)
         source = {}
+        stand_ins = {}
+        eu_base_url = os.environ.get(ENV_EU_API_BASE_URL, "").rstrip("/")
+        if base_url != API_BASE_URL:  # a local stand-in (the emulator) answers for the real hosts
+            stand_ins = {API_HOST: base_url, LLM_GATEWAY_HOST: base_url}
+            if eu_base_url:
+                stand_ins.update({EU_API_HOST: eu_base_url, EU_LLM_GATEWAY_HOST: eu_base_url})
         if decision.mode is Mode.RECORD:
             stand_in = urlsplit(base_url).netloc if base_url != API_BASE_URL else None
+            eu_stand_in = urlsplit(eu_base_url).netloc if stand_in and eu_base_url else None
             origin = "emulator" if stand_in else urlsplit(API_BASE_URL).netloc
             secrets = [decision.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
-            _active = Recording(cassette, record=True, scrubber=Scrubber(secrets, stand_in), source=origin)
+            _active = Recording(cassette, record=True, scrubber=Scrubber(secrets, stand_in, eu_stand_in), source=origin)
             atexit.register(save_recording)
             source = {"source": origin}
             line = f"Mode: record ({decision.reason}). Rewriting data/cassettes/{cassette.name} from {base_url}."
@@ -215,4 +238,4 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
             line = f"Mode: live ({decision.reason}). Requests go to {base_url}."
     if not quiet:
         print(line)
-    return Session(slug, decision.mode, decision.reason, tuple(SPEECH_MODELS), cassette, source)
+    return Session(slug, decision.mode, decision.reason, tuple(SPEECH_MODELS), cassette, source, stand_ins)

@@ -27,7 +27,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from cookbook_utils import paths
-from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_MODE, ENV_RECORD
+from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE_URL, ENV_MODE, ENV_RECORD
 from cookbook_utils.streaming import ENV_STREAMING_HOST
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
@@ -100,7 +100,14 @@ def merge_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_url: str | None = None) -> None:
+def record_one(
+    slug: str,
+    *,
+    emulator_url: str | None,
+    api_key: str,
+    streaming_url: str | None = None,
+    eu_emulator_url: str | None = None,
+) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
     cassette = paths.cassette_path(slug)
@@ -110,12 +117,14 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_u
     started = time.perf_counter()
     try:
         recording = {ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}
+        recording[ENV_EU_API_BASE_URL] = eu_emulator_url
         with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
         # The stored outputs come from a replay in the tests' environment (conftest.py unsets MPLBACKEND, so
         # figures are drawn by IPython's inline backend in both), so that nbval compares like with like.
         replay = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
+        replay[ENV_EU_API_BASE_URL] = None
         with _environment(**replay, MPLBACKEND=None):
             replayed = execute(notebook)
     except Exception:
@@ -150,7 +159,13 @@ def main(argv: list[str] | None = None) -> int:
         key = "emulator-" + secrets.token_hex(16)
         for slug in slugs:
             with Emulator(api_key=key, notebook=slug, **settings_from_env(slug)) as emulator:
-                record_one(slug, emulator_url=emulator.base_url, api_key=key, streaming_url=emulator.streaming_url)
+                record_one(
+                    slug,
+                    emulator_url=emulator.base_url,
+                    api_key=key,
+                    streaming_url=emulator.streaming_url,
+                    eu_emulator_url=emulator.eu_base_url,
+                )
         return 0
     key = os.environ.get(ENV_API_KEY)
     if not key:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..config import API_HOST, LLM_GATEWAY_HOST
+from ..config import API_HOST, EU_API_HOST, EU_LLM_GATEWAY_HOST, LLM_GATEWAY_HOST
 from ..network import is_loopback
 
 REDACTED = "REDACTED"
@@ -192,26 +192,31 @@ class Scrubber:
     """Turns live requests and responses into what a recording may hold.
 
     ``secrets`` are literal values to blank wherever they appear (the API key, AWS keys...);
-    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API.
+    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API, and
+    ``eu_stand_in`` the one that answered for its EU hosts.
     """
 
     secrets: list[str] = field(default_factory=list)
     stand_in: str | None = None
+    eu_stand_in: str | None = None
 
     def is_recorded(self, request) -> bool:
         """Loopback traffic (a local S3, a local media server) runs for real and is not
         recorded; only the API's hosts, or the stand-in for them, are."""
         host = urlsplit(request.uri).netloc
-        if self.stand_in and host == self.stand_in:
+        if host and host in (self.stand_in, self.eu_stand_in):
             return True
         return not is_loopback(urlsplit(request.uri).hostname)
 
     def real_uri(self, uri: str) -> str:
         """The URI with the stand-in's address replaced by the real API host."""
         parts = urlsplit(uri)
-        if not self.stand_in or parts.netloc != self.stand_in:
+        if parts.netloc and parts.netloc == self.eu_stand_in:
+            host = EU_LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else EU_API_HOST
+        elif parts.netloc and parts.netloc == self.stand_in:
+            host = LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else API_HOST
+        else:
             return uri
-        host = LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else API_HOST
         return urlunsplit(parts._replace(scheme="https", netloc=host))
 
     def request(self, request):

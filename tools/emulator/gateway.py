@@ -223,12 +223,13 @@ def _tool_calls(answer: answers.Answer, body: dict, number: int) -> list[dict]:
     return calls
 
 
-def chat(state: State, body: dict) -> tuple[int, Any, str]:
+def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
     """``POST /v1/chat/completions``: (status, payload, content type)."""
     model = catalogue().get(body["model"])
-    if model is None:
+    if model is None or region not in model["available_regions"]:
+        where = "" if model is None else f" in the {region.upper()} region"
         raise EmulatorError(
-            400, f"Model '{body['model']}' is not supported. GET /v1/models lists the available models."
+            400, f"Model '{body['model']}' is not supported{where}. GET /v1/models lists the available models."
         )
     _check_parameters(body, model)
     messages = _messages(body)

@@ -36,6 +36,12 @@ from tools.emulator.streaming import StreamingServer
 
 ENV_PROCESSING = "COOKBOOK_EMULATOR_PROCESSING_SECONDS"
 GATEWAY_HOST = "llm-gateway.assemblyai.com"
+#: Each region's API and LLM Gateway hosts; the emulator answers each region on a port of its own,
+#: and a transcript made in one region does not exist in the other (as with the real deployments).
+REGION_HOSTS = {
+    "us": ("api.assemblyai.com", GATEWAY_HOST),
+    "eu": ("api.eu.assemblyai.com", "llm-gateway.eu.assemblyai.com"),
+}
 #: Which methods each path has (the specs' operations plus GET /v1/models).
 ROUTES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"/v2/upload"), ("POST",)),
@@ -56,7 +62,7 @@ class _BodyError(Exception):
 def _error_body(url: str, status: int, message: str) -> dict:
     """The error envelope of each API: REST v2 sends ``{"error": text}``; the gateway's spec gives
     ``{"error": {"code": status, "message": text}}``."""
-    if urlsplit(url).hostname == GATEWAY_HOST:
+    if (urlsplit(url).hostname or "").startswith("llm-gateway."):
         return {"error": {"code": status, "message": message}}
     return {"error": message}
 
@@ -215,7 +221,9 @@ class Handler(BaseHTTPRequestHandler):
         self.connection.close()
 
     def _real_url(self) -> str:
-        host = GATEWAY_HOST if self.path.startswith("/v1/") else "api.assemblyai.com"
+        """The URL as the client meant it: the host of the API (or gateway) of this port's region."""
+        api, gateway_host = REGION_HOSTS[self.server.region]
+        host = gateway_host if self.path.startswith("/v1/") else api
         return f"https://{host}{self.path}"
 
     # --- one request -----------------------------------------------------------------------------
@@ -346,18 +354,20 @@ class Handler(BaseHTTPRequestHandler):
                 raise EmulatorError(400, messages.text("empty_upload"))
             return 200, uploads.upload(state, raw), "application/json"
         if method == "POST" and path == "/v2/transcript":
-            return 200, transcripts.create(state, self._json(method, url, raw)), "application/json"
+            body = self._json(method, url, raw)
+            return 200, transcripts.create(state, body, region=self.server.region), "application/json"
         if method == "GET" and path == "/v2/transcript":
-            return 200, transcripts.listing(state, query), "application/json"
+            return 200, transcripts.listing(state, query, region=self.server.region), "application/json"
         match = transcripts.TRANSCRIPT_PATH.fullmatch(path)
         if match:
-            return transcripts.handle(state, method, match.group(1), match.group(2), query)
+            transcript_id, sub = match.group(1), match.group(2)
+            return transcripts.handle(state, method, transcript_id, sub, query, region=self.server.region)
         if method == "GET" and path == "/v1/models":
             return 200, gateway.models(), "application/json"
         if method == "POST" and path == "/v1/chat/completions":
             body = self._json(method, url, raw)
             with emulator.chat_lock:  # answers are numbered in order of arrival
-                return gateway.chat(state, body)
+                return gateway.chat(state, body, region=self.server.region)
         if method == "POST" and path == "/v1/understanding":
             return 200, understanding.understand(state, self._json(method, url, raw)), "application/json"
         raise EmulatorError(404, messages.text("unknown_path"))
@@ -389,8 +399,9 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 1024  # the listen backlog: hundreds of clients connecting at once
     emulator: Emulator
 
-    def __init__(self, *args: Any, **kwargs: Any):
+    def __init__(self, *args: Any, region: str = "us", **kwargs: Any):
         super().__init__(*args, **kwargs)
+        self.region = region  # which deployment this port answers as (REGION_HOSTS)
         self.validated: set[tuple] = set()  # answers already checked against the spec
 
 
@@ -441,12 +452,21 @@ class Emulator:
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # The EU deployment (api.eu / llm-gateway.eu) on a port of its own, sharing the state.
+        self._eu_server = _Server(("127.0.0.1", 0), Handler, region="eu")
+        self._eu_server.emulator = self
+        self._eu_thread = threading.Thread(target=self._eu_server.serve_forever, daemon=True)
         # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
         self.streaming = StreamingServer(api_key, self.state.data_dir)
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def eu_base_url(self) -> str:
+        """Where the emulator answers as ``api.eu.assemblyai.com`` and ``llm-gateway.eu.assemblyai.com``."""
+        return f"http://127.0.0.1:{self._eu_server.server_port}"
 
     @property
     def webhooks(self) -> list[dict]:
@@ -460,13 +480,15 @@ class Emulator:
 
     def __enter__(self) -> Emulator:
         self._thread.start()
+        self._eu_thread.start()
         self.streaming.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.streaming.stop()
-        self._server.shutdown()
-        self._server.server_close()
+        for server in (self._server, self._eu_server):
+            server.shutdown()
+            server.server_close()
         self.state.close()
 
 

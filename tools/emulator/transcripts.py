@@ -183,8 +183,8 @@ def _clock_text(sequence: int, after_seconds: float = 0.0) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def create(state: State, params: dict) -> dict:
-    """POST /v2/transcript: a queued transcript for an already validated body."""
+def create(state: State, params: dict, region: str = "us") -> dict:
+    """POST /v2/transcript: a queued transcript for an already validated body, kept in ``region``."""
     _check_models(params["speech_models"])
     _check_webhook(params)
     transcript_id = state.next_id("transcript", json.dumps(params, sort_keys=True))
@@ -202,6 +202,7 @@ def create(state: State, params: dict) -> dict:
         "deleted": False,
         "lock": threading.Lock(),
         "delivered": threading.Event(),  # set when no webhook delivery is under way
+        "region": region,  # a transcript exists only in the deployment that made it
     }
     record["delivered"].set()
     with state.lock:
@@ -343,11 +344,11 @@ def _list_item(record: dict) -> dict:
 LIST_URL = "https://api.assemblyai.com/v2/transcript"
 
 
-def listing(state: State, query: dict[str, Any]) -> dict:
+def listing(state: State, query: dict[str, Any], region: str = "us") -> dict:
     """GET /v2/transcript: newest first, ``limit`` per page, filtered by ``status`` and
     ``created_on``, paged with ``before_id`` (older) and ``after_id`` (newer)."""
     with state.lock:
-        records = list(state.transcripts.values())  # oldest first
+        records = [r for r in state.transcripts.values() if r["region"] == region]  # oldest first
     for record in records:
         _finish(state, record)  # time moves transcripts, listed or not
         with record["lock"]:
@@ -400,9 +401,13 @@ def listing(state: State, query: dict[str, Any]) -> dict:
 TRANSCRIPT_PATH = re.compile(r"/v2/transcript/([^/]+)(?:/([a-z-]+))?")
 
 
-def handle(state: State, method: str, transcript_id: str, sub: str | None, query: dict) -> tuple[int, Any, str]:
+def handle(
+    state: State, method: str, transcript_id: str, sub: str | None, query: dict, region: str = "us"
+) -> tuple[int, Any, str]:
     """GET or DELETE /v2/transcript/{id} and the GET endpoints below it (``query`` already
-    validated and typed by the server)."""
+    validated and typed by the server); a transcript of the other region is not found."""
+    if _record(state, transcript_id)["region"] != region:
+        raise EmulatorError(400, NOT_FOUND)
     if sub is None:
         record = _record(state, transcript_id)
         if method == "DELETE":
