@@ -284,7 +284,7 @@ def test_an_unknown_path_is_404(emulator):
 def test_an_unexpected_exception_is_a_json_500_and_a_violation(emulator, monkeypatch):
     from tools.emulator import transcripts
 
-    def broken(state, query):
+    def broken(state, query, **_region):
         raise KeyError("a bug")
 
     monkeypatch.setattr(transcripts, "listing", broken)

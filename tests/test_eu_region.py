@@ -82,13 +82,12 @@ def test_an_eu_recording_never_answers_a_request_for_the_us(monkeypatch, tmp_pat
     path = ROOT / "notebooks" / "speech-to-text" / "eu-data-residency.ipynb"
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        if cell.cell_type == "code" and 'EU_API = "https://api.eu.assemblyai.com"' in cell.source:
-            cell.source = cell.source.replace(
-                'EU_API = "https://api.eu.assemblyai.com"', 'EU_API = "https://api.assemblyai.com"'
-            )
+        old = 'EU_API = session.route("https://api.eu.assemblyai.com")'
+        if cell.cell_type == "code" and old in cell.source:
+            cell.source = cell.source.replace(old, 'EU_API = session.route("https://api.assemblyai.com")')
             break
     else:
-        pytest.fail("the EU notebook no longer sets EU_API in its setup cell; update this test")
+        pytest.fail("the EU notebook no longer sets EU_API in step 2; update this test")
     client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     with pytest.raises(CellExecutionError) as caught:
         client.execute()

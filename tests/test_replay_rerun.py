@@ -55,7 +55,8 @@ def test_a_cell_run_before_its_step_names_the_step(monkeypatch):
     with client.setup_kernel():
         for index in code:
             client.execute_cell(nb.cells[index], index)
-        client.execute_cell(nb.cells[code[0]], code[0])  # setup again: a fresh replay, nothing created yet
+        setup = next(i for i in code if "cu.setup(" in nb.cells[i].source)
+        client.execute_cell(nb.cells[setup], setup)  # setup again: a fresh replay, nothing created yet
         later = next(i for i in code if "result = wait_for(transcript_id)" in nb.cells[i].source)
         with pytest.raises(CellExecutionError) as caught:
             client.execute_cell(nb.cells[later], later)
