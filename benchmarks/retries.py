@@ -8,11 +8,16 @@ polled with ``_request`` from *retry-server-errors* (the code of the notebooks' 
 cells, loaded by ``tools.recipe_code``, with their policies unchanged). Every endpoint
 (``/v2/upload``, ``/v2/transcript``, ``/v2/transcript/*``) fails on purpose with seeded faults:
 20 % 5xx (500, 503 and 502 in turn), 5 % 429 with ``Retry-After: 1``, 2 % reset connections, and 2 %
-uploads cut off mid-body. The same run without faults gives the baseline.
+uploads cut off mid-body. On top, 2 % of submissions lose their answer: the server creates the
+transcript but answers after the client's timeout (``slow``, 1.5 s against a timeout of 1 s set in
+the recipe's ``POLICY`` for this run), the case where a naive retry creates a duplicate. The same
+run without faults gives the baseline.
 
 Reported: files completed, files reported failed (by the recipes' own reports or raised errors),
 files lost (neither: must be 0), duplicate transcripts (more than one transcript for one
 upload), requests per file, faults served, and wall time against the run without faults.
+``--no-guard`` retries submissions without looking for the transcript a lost answer created, to
+show what the guard saves.
 """
 
 from __future__ import annotations
@@ -42,7 +47,10 @@ AUDIO = sorted(p.name for p in (ROOT / "data" / "audio").glob("*.mp3") if "-ster
 def fault_plan(seed: int) -> FaultPlan:
     """Per endpoint, in order (the first that fires wins, each drawing from its own seeded
     generator): cut upload 2 % (uploads only), reset 2 %, 429 5 %, and 5xx 20 %."""
-    faults = [Fault("cut_upload", method="POST", path="/v2/upload", fraction=0.02, seed=seed)]
+    faults = [
+        Fault("cut_upload", method="POST", path="/v2/upload", fraction=0.02, seed=seed),
+        Fault("slow", method="POST", path="/v2/transcript", fraction=0.02, seed=seed + 1, delay=1.5),
+    ]
     for number, path in enumerate(ENDPOINTS):
         base = seed * 100 + number * 10
         faults += [
@@ -55,9 +63,12 @@ def fault_plan(seed: int) -> FaultPlan:
     return FaultPlan(faults)
 
 
-def run(files: int, workers: int, plan: FaultPlan | None, poll_s: float) -> dict:
+def run(files: int, workers: int, plan: FaultPlan | None, poll_s: float, guard: bool = True) -> dict:
     uploads = load("retry-upload-errors", "def upload_files")
     server = load("retry-server-errors", "def transcribe_with_retries")
+    server.POLICY["timeout"] = 1.0  # so that a "slow" answer is lost, as a longer one would be live
+    if not guard:  # for comparison: retry a submission without looking for the one already created
+        server._already_submitted = lambda *args: None
     outcomes: dict[int, str] = {}
 
     with Emulator(api_key=KEY, processing_seconds=0.3, faults=plan) as emulator:
@@ -72,7 +83,8 @@ def run(files: int, workers: int, plan: FaultPlan | None, poll_s: float) -> dict
             try:
                 transcript_id = server.submit(KEY, done[str(path)], MODELS, base)
                 while True:
-                    result = server._request(KEY, "GET", f"/v2/transcript/{transcript_id}", base, timeout=30)
+                    path = f"/v2/transcript/{transcript_id}"
+                    result = server._request(KEY, "GET", path, base, timeout=server.POLICY["timeout"])
                     if result["status"] in ("completed", "error"):
                         break
                     time.sleep(poll_s)
@@ -112,9 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--poll", type=float, default=0.2, help="seconds between polls")
+    parser.add_argument("--no-guard", action="store_true", help="retry submissions without the duplicate check")
     args = parser.parse_args(argv)
     baseline = run(args.files, args.workers, None, args.poll)
-    faulted = run(args.files, args.workers, fault_plan(args.seed), args.poll)
+    faulted = run(args.files, args.workers, fault_plan(args.seed), args.poll, guard=not args.no_guard)
     print(json.dumps({"without faults": baseline, "with faults": faulted}, indent=2))
     ratio = faulted["wall time (s)"] / max(baseline["wall time (s)"], 0.1)
     print(f"wall time with faults: {ratio:.1f}x the run without; files lost: {faulted['lost']}")
