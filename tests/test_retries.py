@@ -1,0 +1,148 @@
+"""The retry code of the operations recipes, run as the notebook holds it (tools.recipe_code)
+against the emulator with fault plans: transient failures are retried to completion, refused
+requests are not, Retry-After is honoured, a lost answer creates no second transcript, and a
+request that keeps failing is raised after the policy's attempts."""
+
+import pytest
+import requests
+import tenacity
+
+from tools import spec
+from tools.emulator.faults import Fault, FaultPlan
+from tools.recipe_code import load
+
+pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+KEY = "retries-test-key"
+AUDIO = "support-call.mp3"
+
+
+@pytest.fixture
+def recipe():
+    module = load("retry-server-errors", "def transcribe_with_retries")
+    module.POLICY.update(first_wait=0.01, jitter=0.01, max_wait=0.05)  # the same rules, shorter waits
+    return module
+
+
+@pytest.fixture
+def emulator():
+    from tools.emulator import Emulator
+
+    with Emulator(api_key=KEY) as running:
+        yield running
+        assert running.violations == [], "the emulator sent responses that break the spec"
+
+
+def _audio():
+    from cookbook_utils import paths
+
+    return paths.audio_file(AUDIO)
+
+
+def _transcripts(emulator) -> list[dict]:
+    answer = requests.get(f"{emulator.base_url}/v2/transcript", headers={"authorization": KEY}, timeout=10)
+    return answer.json()["transcripts"]
+
+
+def test_transient_failures_on_every_endpoint_are_retried_to_completion(recipe, emulator):
+    emulator.faults = FaultPlan(
+        [
+            Fault("503", method="POST", path="/v2/upload", nth=[1]),
+            Fault("429", method="POST", path="/v2/transcript", nth=[1], retry_after=1),
+            Fault("500", method="POST", path="/v2/transcript", nth=[2]),
+            Fault("502", method="GET", path="/v2/transcript/*", nth=[1]),
+            Fault("reset", method="GET", path="/v2/transcript/*", nth=[2]),
+        ]
+    )
+    result = recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert result["status"] == "completed" and "Thank you for calling" in result["text"]
+    assert [kind for kind, _, _ in emulator.faults.fired] == ["503", "429", "500", "502", "reset"]
+    assert len(_transcripts(emulator)) == 1
+
+
+def test_a_refused_request_is_sent_once(recipe, emulator):
+    with pytest.raises(requests.HTTPError) as raised:
+        recipe.transcribe_with_retries(_audio(), "a-wrong-key", emulator.base_url, poll_s=0)
+    assert raised.value.response.status_code == 401
+    assert emulator.requests_seen == [("POST", "/v2/upload")]
+
+
+def test_a_request_that_keeps_failing_is_raised_after_the_attempts(recipe, emulator):
+    emulator.faults = FaultPlan([Fault("500", method="POST", path="/v2/upload")])
+    with pytest.raises(requests.HTTPError) as raised:
+        recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert raised.value.response.status_code == 500
+    assert emulator.requests_seen.count(("POST", "/v2/upload")) == recipe.POLICY["attempts"] == 6
+
+
+def _state_after(error: BaseException) -> tenacity.RetryCallState:
+    state = tenacity.RetryCallState(retry_object=tenacity.Retrying(), fn=None, args=(), kwargs={})
+    state.set_exception((type(error), error, None))
+    return state
+
+
+def test_retry_after_is_honoured_and_capped(emulator):
+    module = load("retry-server-errors", "def transcribe_with_retries")
+    for seconds, expected in [(3, 3.0), (120, module.POLICY["max_wait"])]:
+        emulator.faults = FaultPlan([Fault("429", retry_after=seconds)])
+        answer = requests.post(f"{emulator.base_url}/v2/upload", headers={"authorization": KEY}, data=b"x", timeout=10)
+        assert answer.status_code == 429
+        assert module._wait(_state_after(requests.HTTPError(response=answer))) == expected
+    backoff = module._wait(_state_after(requests.ConnectionError("reset")))
+    assert module.POLICY["first_wait"] <= backoff <= module.POLICY["first_wait"] + module.POLICY["jitter"]
+
+
+def test_a_lost_submission_answer_creates_no_second_transcript(recipe, emulator):
+    # The server creates the transcript but answers after the client gave up waiting.
+    recipe.POLICY.update(timeout=0.3, first_wait=1.0, max_wait=1.0)
+    emulator.faults = FaultPlan([Fault("slow", method="POST", path="/v2/transcript", nth=[1], delay=0.6)])
+    result = recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert result["status"] == "completed"
+    assert [kind for kind, _, _ in emulator.faults.fired] == ["slow"]
+    assert emulator.requests_seen.count(("POST", "/v2/transcript")) == 1
+    assert len(_transcripts(emulator)) == 1
+
+
+@pytest.fixture
+def uploads():
+    module = load("retry-upload-errors", "def upload_files")
+    module.FIRST_WAIT_S, module.MAX_WAIT_S, module.TIMEOUT_S = 0.01, 0.05, (2, 0.5)
+    return module
+
+
+def _transcribe_upload(emulator, url: str) -> dict:
+    """What the emulator makes of an uploaded file: proof the bytes that arrived were whole."""
+    recipe = load("retry-server-errors", "def transcribe_with_retries")
+    transcript_id = recipe.submit(KEY, url, ["universal-2"], emulator.base_url)
+    return recipe._request(KEY, "GET", f"/v2/transcript/{transcript_id}", emulator.base_url, timeout=10)
+
+
+def test_an_upload_cut_off_reset_or_timed_out_is_sent_again_whole(uploads, emulator):
+    emulator.faults = FaultPlan(
+        [
+            Fault("cut_upload", method="POST", path="/v2/upload", nth=[1]),
+            Fault("reset", method="POST", path="/v2/upload", nth=[2]),
+            Fault("slow", method="POST", path="/v2/upload", nth=[3], delay=1.0),
+        ]
+    )
+    done, failed = uploads.upload_files([_audio()], KEY, emulator.base_url)
+    assert failed == []
+    assert [kind for kind, _, _ in emulator.faults.fired] == ["cut_upload", "reset", "slow"]
+    result = _transcribe_upload(emulator, done[str(_audio())])
+    assert result["status"] == "completed" and "Thank you for calling" in result["text"]
+
+
+def test_files_that_cannot_be_sent_or_keep_failing_are_reported(uploads, emulator, tmp_path):
+    empty, missing = tmp_path / "empty.mp3", tmp_path / "missing.mp3"
+    empty.write_bytes(b"")
+    emulator.faults = FaultPlan([Fault("503", method="POST", path="/v2/upload", nth=[2, 3, 4, 5])])
+    good, bad = _audio(), _audio().with_name("team-meeting.mp3")
+    done, failed = uploads.upload_files([good, empty, bad, missing], KEY, emulator.base_url)
+    assert list(done) == [str(good)]
+    assert [(f["file"], f["stage"]) for f in failed] == [
+        (str(empty), "check"),
+        (str(bad), "upload"),
+        (str(missing), "check"),
+    ]
+    assert failed[1]["reason"] == "HTTP 503 after retries"
+    assert emulator.requests_seen.count(("POST", "/v2/upload")) == 1 + uploads.ATTEMPTS
