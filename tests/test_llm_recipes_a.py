@@ -88,3 +88,33 @@ def test_cost_too_long_a_prompt_is_refused_before_sending(cost_nb):
 def test_cost_uses_the_price_per_million_and_no_region_means_no_price(cost_nb):
     assert cost_nb["cost"]("small", 1_000_000, 100_000) == pytest.approx(4.5)
     assert cost_nb["price"]("small", "eu") is None
+
+
+# follow-up-questions ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def chat_nb():
+    return notebook_functions("follow-up-questions")
+
+
+def test_follow_up_trim_keeps_the_system_message_and_the_newest_question(chat_nb):
+    system = {"role": "system", "content": "x" * 2000}
+    pairs = [{"role": r, "content": f"{r} {i} " + "y" * 400} for i in range(5) for r in ("user", "assistant")]
+    history = [system, *pairs, {"role": "user", "content": "newest"}]
+    trimmed = chat_nb["trim"](history, 800)
+    assert trimmed[0] is system and trimmed[-1]["content"] == "newest"
+    assert len(trimmed) < len(history) and trimmed[1]["role"] == "user"
+    assert chat_nb["rough_tokens"](trimmed) <= 800 or len(trimmed) == 2
+    assert chat_nb["trim"](history, 10**6) == history
+
+
+def test_follow_up_questions_fall_back_to_the_script_without_stdin(chat_nb, monkeypatch):
+    assert list(chat_nb["questions"](["a", "b"], False)) == ["a", "b"]
+
+    def no_stdin(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_stdin)
+    assert list(chat_nb["questions"](["a"], True)) == ["a"]
+    typed = iter(["typed one", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert list(chat_nb["questions"](["a"], True)) == ["typed one"]
