@@ -3,7 +3,7 @@ PY := .venv/bin/python
 NOTEBOOK ?=
 JOBS ?= 2
 
-.PHONY: setup lab test lint docs docs-serve registry record record-emulator record-all record-all-emulator
+.PHONY: setup lab test test-lowest lint docs docs-serve registry record record-emulator record-all record-all-emulator
 
 setup:
 	@tools/bootstrap.sh
@@ -13,6 +13,9 @@ lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API
 
 test: setup  ## every test: units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
+
+test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow: CI runs it)
+	tools/lowest_deps.sh
 
 docs: setup  ## build the documentation site into build/site/ from the notebooks' stored outputs (offline)
 	$(PY) -m tools.site

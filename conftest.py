@@ -1,10 +1,20 @@
-"""Test-wide settings: every notebook and test runs in replay mode, with no key in sight."""
+"""Test-wide settings: every notebook and test runs in replay mode, with no key in sight, and no
+connection leaves this machine (notebook kernels seal themselves the same way in replay)."""
 
 import os
 
 os.environ["COOKBOOK_MODE"] = "replay"
 os.environ.pop("COOKBOOK_RECORD", None)
 os.environ.pop("COOKBOOK_API_BASE_URL", None)
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Notebook kernels draw figures with IPython's inline backend, as when they were recorded: an inherited
+# MPLBACKEND=Agg would make plt.show() draw nothing. (Without a display, matplotlib picks Agg by itself.)
+os.environ.pop("MPLBACKEND", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def pytest_configure(config):
+    """Block every non-loopback connection for the whole run, below every HTTP library."""
+    from cookbook_utils.network import block_network
+
+    block_network("the test suite")

@@ -39,6 +39,21 @@ def github_repo() -> str:
     return path.removesuffix(".git")
 
 
+def github_url_of_origin(root: Path) -> str | None:
+    """``https://github.com/<owner>/<name>`` of the clone's ``origin`` remote, when it is on GitHub
+    (``git@github.com:owner/name.git`` or an https URL); ``None`` otherwise or without git."""
+    import re
+
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(root), "remote", "get-url", "origin"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        return None
+    found = re.match(r"^(?:https://|git@|ssh://git@)github\.com[:/]([\w.-]+)/([\w.-]+?)(?:\.git)?/?$", url)
+    return f"https://github.com/{found[1]}/{found[2]}" if found else None
+
+
 def requirement(extras: Sequence[str] = ()) -> str:
     """The pip requirement that installs this package (with ``extras``) from the repository."""
     extra = f"[{','.join(extras)}]" if extras else ""

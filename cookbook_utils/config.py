@@ -26,9 +26,11 @@ LLM_GATEWAY_HOST = "llm-gateway.assemblyai.com"
 API_BASE_URL = f"https://{API_HOST}"
 LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
 
-#: Where the cookbook is published. Colab installs the helpers and fetches the data from here, and
-#: the site's "Open in Colab" links point here: change it here, then run
-#: `python -m tools.registry --write` to rewrite the notebooks' setup cells and the README.
+#: Where the cookbook is published: its one home. Colab installs the helpers and fetches the data
+#: from here, and every "Open in Colab" link points here. This clone had no git remote when it was
+#: set, so it is a documented default: `python -m tools.registry` warns when the clone's `origin` is
+#: a GitHub repository other than this one. A fork changes this line to its own GitHub address and
+#: runs `make registry`, which rewrites the notebooks' Colab cells and the README's links.
 REPO_URL = "https://github.com/AssemblyAI/cookbook"
 REPO_BRANCH = "main"
 #: The helper package's name on pip (pyproject.toml's [project] name).
@@ -42,6 +44,8 @@ ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (t
 ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
 ENV_S3_BUCKET = "COOKBOOK_S3_BUCKET"  # the reader's bucket for the S3 recipe in live mode
 ENV_VIDEO_URL = "COOKBOOK_VIDEO_URL"  # a video for the yt-dlp recipe in live mode
+ENV_DRIVE_LINK = "COOKBOOK_DRIVE_LINK"  # a Drive share link for the Drive recipe in live mode
+ENV_GITHUB_LINK = "COOKBOOK_GITHUB_LINK"  # a GitHub file link for the GitHub recipe in live mode
 
 #: The bucket of the local S3 server that stands in for the reader's in replay.
 LOCAL_S3_BUCKET = "cookbook-audio"

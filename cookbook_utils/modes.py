@@ -12,7 +12,7 @@ from .config import ENV_API_KEY, ENV_MODE, ENV_RECORD
 from .errors import MissingKeyError
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     """How a notebook's HTTP calls are served."""
 
     REPLAY = "replay"  # from data/cassettes/<slug>.yaml; nothing reaches the network

@@ -8,7 +8,6 @@ notebooks on disk; the tests require that list to be empty.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +15,11 @@ from . import paths
 from .errors import CookbookError
 
 REGISTRY_FILE = "recipes.yml"
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RECIPE_FIELDS = {"slug", "title", "category", "description", "tags", "needs"}
-NEEDS_FIELDS = {"keys", "extras", "system"}
+SCHEMA_FILE = "recipes.schema.json"
 
 
 class RegistryError(CookbookError, ValueError):
-    """``recipes.yml`` is malformed: a missing field, a duplicate slug, an unknown category."""
+    """``recipes.yml`` is malformed: it breaks the schema, lists a slug twice, names an unknown category."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +50,7 @@ class Recipe:
     description: str
     tags: tuple[str, ...] = ()
     needs: Needs = field(default_factory=Needs)
+    related: tuple[str, ...] = ()
 
     @property
     def notebook(self) -> str:
@@ -84,66 +82,69 @@ class Registry:
         return [c for c in self.categories if c.slug in used]
 
 
-def _strings(value, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise RegistryError(f"{where} must be a list of non-empty strings, not {value!r}")
-    return tuple(value)
+def schema(root: Path | None = None) -> dict:
+    """The JSON Schema of ``recipes.yml`` (``recipes.schema.json`` beside it, else the cookbook's own)."""
+    path = (root or paths.project_root()) / SCHEMA_FILE
+    if not path.is_file():  # a project of its own (a test's, a fork's subset): the cookbook's schema
+        path = Path(__file__).resolve().parents[1] / SCHEMA_FILE
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _text(entry: dict, name: str, where: str) -> str:
-    value = entry.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise RegistryError(f"{where}: '{name}' must be a non-empty string")
-    return value.strip()
+def _where(error) -> str:
+    parts = [f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(error.absolute_path)]
+    return "".join(parts) or "the top level"
 
 
-def parse(data: dict) -> Registry:
-    """Build a :class:`Registry` from the parsed YAML, checking every field."""
-    if not isinstance(data, dict) or not isinstance(data.get("categories"), list):
-        raise RegistryError(f"{REGISTRY_FILE} needs a 'categories' list and a 'recipes' list")
-    categories = []
-    for i, entry in enumerate(data["categories"]):
-        where = f"{REGISTRY_FILE}: categories[{i}]"
-        slug = _text(entry, "slug", where)
-        categories.append(Category(slug, _text(entry, "title", where), _text(entry, "description", where)))
+def validate(data, root: Path | None = None) -> None:
+    """Check parsed YAML against the schema; :class:`RegistryError` names every place that breaks it."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(schema(root))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"- {_where(e)}: {e.message}" for e in errors]
+        raise RegistryError(
+            f"{REGISTRY_FILE} does not match {SCHEMA_FILE}:\n" + "\n".join(lines) + "\n(the format: docs/contracts.md)"
+        )
+
+
+def parse(data: dict, root: Path | None = None) -> Registry:
+    """Build a :class:`Registry` from the parsed YAML: the schema first, then what a schema cannot
+    say (unique slugs, known categories, ``related`` naming recipes that exist)."""
+    validate(data, root)
+    categories = tuple(Category(c["slug"], c["title"].strip(), c["description"].strip()) for c in data["categories"])
     known = [c.slug for c in categories]
     if len(set(known)) != len(known):
         raise RegistryError(f"{REGISTRY_FILE}: a category is listed twice: {known}")
     recipes = []
-    for i, entry in enumerate(data.get("recipes") or []):
-        where = f"{REGISTRY_FILE}: recipes[{i}]"
-        if not isinstance(entry, dict):
-            raise RegistryError(f"{where} must be a mapping")
-        unknown = set(entry) - RECIPE_FIELDS
-        if unknown:
-            raise RegistryError(f"{where}: unknown fields {sorted(unknown)}; the fields are {sorted(RECIPE_FIELDS)}")
-        slug = _text(entry, "slug", where)
-        where = f"{REGISTRY_FILE}: recipe {slug!r}"
-        if not SLUG.match(slug):
-            raise RegistryError(f"{where}: a slug is lower-case words joined by hyphens")
-        category = _text(entry, "category", where)
-        if category not in known:
-            raise RegistryError(f"{where}: category {category!r} is not one of {known}")
+    for entry in data["recipes"]:
+        where = f"{REGISTRY_FILE}: recipe {entry['slug']!r}"
+        if entry["category"] not in known:
+            raise RegistryError(f"{where}: category {entry['category']!r} is not one of {known}")
         needs = entry.get("needs") or {}
-        if not isinstance(needs, dict) or set(needs) - NEEDS_FIELDS:
-            raise RegistryError(f"{where}: 'needs' takes only {sorted(NEEDS_FIELDS)}")
         recipes.append(
             Recipe(
-                slug=slug,
-                title=_text(entry, "title", where),
-                category=category,
-                description=_text(entry, "description", where),
-                tags=_strings(entry.get("tags"), f"{where}: tags"),
-                needs=Needs(*(_strings(needs.get(n), f"{where}: needs.{n}") for n in ("keys", "extras", "system"))),
+                slug=entry["slug"],
+                title=entry["title"].strip(),
+                category=entry["category"],
+                description=entry["description"].strip(),
+                tags=tuple(entry.get("tags") or ()),
+                needs=Needs(*(tuple(needs.get(n) or ()) for n in ("keys", "extras", "system"))),
+                related=tuple(entry.get("related") or ()),
             )
         )
     slugs = [r.slug for r in recipes]
     twice = sorted({s for s in slugs if slugs.count(s) > 1})
     if twice:
         raise RegistryError(f"{REGISTRY_FILE}: recipes listed twice: {twice}")
-    return Registry(tuple(categories), tuple(recipes))
+    for recipe in recipes:
+        unknown = [s for s in recipe.related if s not in slugs or s == recipe.slug]
+        if unknown:
+            raise RegistryError(
+                f"{REGISTRY_FILE}: recipe {recipe.slug!r}: related {unknown} name no other recipe in the registry; "
+                f"use the slugs of recipes that exist"
+            )
+    return Registry(categories, tuple(recipes))
 
 
 def load(root: Path | None = None) -> Registry:
@@ -153,7 +154,7 @@ def load(root: Path | None = None) -> Registry:
     path = (root or paths.project_root()) / REGISTRY_FILE
     if not path.is_file():
         raise RegistryError(f"No {REGISTRY_FILE} in {path.parent}: the recipe registry is missing.")
-    return parse(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return parse(yaml.safe_load(path.read_text(encoding="utf-8")), path.parent)
 
 
 def notebook_title(notebook: Path) -> str | None:

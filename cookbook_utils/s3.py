@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .config import ENV_S3_BUCKET, LOCAL_S3_BUCKET
 from .errors import CookbookError
-from .recording import is_loopback
+from .network import is_loopback
 
 
 class S3SetupError(CookbookError):

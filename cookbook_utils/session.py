@@ -12,17 +12,24 @@ from . import paths
 from .config import (
     API_BASE_URL,
     ENV_API_BASE_URL,
+    ENV_API_KEY,
     LLM_GATEWAY_BASE_URL,
+    LLM_GATEWAY_HOST,
     RECORD_COMMAND,
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
 )
-from .errors import MissingCassetteError
+from .errors import CookbookError, MissingCassetteError
 from .modes import Mode, resolve_mode
+from .network import allow_network, block_network, is_loopback
 from .recording import Recording, Scrubber, read_provenance
 
 #: The key the SDK is given in replay: it must have one, and nothing ever sees it.
 REPLAY_KEY = "replay-mode-no-key"
+
+#: Seconds between status polls when the API is a server on this machine (the local emulator):
+#: recording against it then takes as long as the emulator does, not the SDK's live interval.
+LOCAL_POLLING_INTERVAL_S = 0.01
 
 #: Environment variables whose values are credentials; the recorder blanks them everywhere.
 SECRET_ENV_VARS = (
@@ -86,6 +93,70 @@ def _describe_source(source: dict) -> str:
     return f"recorded against {where}{when}"
 
 
+#: Printed lines stay within this many columns (the house style), so the site never scrolls them.
+LINE_WIDTH = 88
+
+
+def replay_line(slug: str, source: dict, *, llm: bool = False) -> str:
+    """What a reader sees in replay: where the answers come from and how to run live. It says the
+    same whether replay was forced (the tests) or chosen because no key was found."""
+    import textwrap
+
+    text = (
+        f"Mode: replay. No API key is in use, so the API calls are answered from the recording "
+        f"data/cassettes/{slug}.yaml, {_describe_source(source)}."
+    )
+    if source.get("source") == "emulator":
+        text += " The emulator answers from the script the audio was made from"
+        text += ", and its LLM answers are reference answers written for it." if llm else "."
+    text += f" Set {ENV_API_KEY} to run against the real API and see its own output."
+    return textwrap.fill(text, width=LINE_WIDTH)
+
+
+def _error_cell_line(tb) -> tuple[int, str] | None:
+    """``(line number, source line)`` of the innermost frame that is a notebook cell."""
+    import re
+    import traceback
+
+    cell = re.compile(r"(^<ipython-input-|^<cell|ipykernel_\d+[/\\])")
+    frames = [f for f in traceback.extract_tb(tb) if cell.search(f.filename)]
+    return (frames[-1].lineno or 0, (frames[-1].line or "").strip()) if frames else None
+
+
+def short_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython's handler for :class:`CookbookError`: the error's message and the notebook line that
+    raised it, instead of a long traceback through the HTTP and recording libraries."""
+    found = _error_cell_line(tb)
+    lines = [f"\x1b[0;31m{etype.__name__}\x1b[0m: {value}"]
+    if found:
+        lines.append(f"Raised in this cell, line {found[0]}: {found[1]}")
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
+def install_error_display() -> bool:
+    """In IPython or Jupyter, show a :class:`CookbookError` as :func:`short_traceback` does; other
+    errors keep their full traceback. Returns False outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.set_custom_exc((CookbookError,), short_traceback)
+    return True
+
+
+def _sdk_default_polling_interval() -> float:
+    """The polling interval the SDK itself starts with (what a live run keeps)."""
+    import assemblyai as aai
+
+    fields = getattr(type(aai.settings), "model_fields", None) or getattr(type(aai.settings), "__fields__", {})
+    default = getattr(fields.get("polling_interval"), "default", None)
+    return float(default) if isinstance(default, (int, float)) else 3.0
+
+
 def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
     import assemblyai as aai
 
@@ -94,8 +165,10 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
     aai.settings.llm_gateway_base_url = base_url if base_url != API_BASE_URL else LLM_GATEWAY_BASE_URL
     if replay:
         aai.settings.polling_interval = 0  # recorded responses come back at once
+    elif is_loopback(urlsplit(base_url).hostname):
+        aai.settings.polling_interval = LOCAL_POLLING_INTERVAL_S  # the emulator answers at once too
     else:
-        aai.settings.polling_interval = 3.0
+        aai.settings.polling_interval = _sdk_default_polling_interval()
 
 
 def setup(slug: str, *, quiet: bool = False) -> Session:
@@ -106,6 +179,7 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
     but the notebook has no recording.
     """
     global _active
+    install_error_display()
     paths.notebook_path(slug)  # an unknown slug fails here, with suggestions
     decision = resolve_mode()
     cassette = paths.cassette_path(slug)
@@ -120,10 +194,12 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
                 f"`{RECORD_EMULATOR_COMMAND.format(slug=slug)}`."
             )
         source = read_provenance(cassette)
+        block_network("replay")  # below every HTTP library: only this machine can be reached
         _configure_sdk(REPLAY_KEY, API_BASE_URL, replay=True)
         _active = Recording(cassette, record=False, scrubber=Scrubber())
-        line = f"Mode: replay ({decision.reason}). Serving data/cassettes/{cassette.name}, {_describe_source(source)}."
+        line = replay_line(slug, source, llm=LLM_GATEWAY_HOST in cassette.read_text(encoding="utf-8"))
     else:
+        allow_network()  # a replay earlier in this kernel sealed it
         base_url = os.environ.get(ENV_API_BASE_URL, "").rstrip("/") or API_BASE_URL
         _configure_sdk(decision.api_key or "", base_url, replay=False)
         source = {}

@@ -44,7 +44,8 @@ def commands(monkeypatch):
             target = Path(command[-1])
             target.mkdir(parents=True)
             (target / ".git").mkdir()
-            (target / "recipes.yml").write_bytes((ROOT / "recipes.yml").read_bytes())
+            for name in ("recipes.yml", "recipes.schema.json"):
+                (target / name).write_bytes((ROOT / name).read_bytes())
             for folder in colab.FETCHED_FOLDERS:
                 (target / folder).mkdir()
             for notebook in (ROOT / "notebooks").rglob("*.ipynb"):
@@ -107,8 +108,11 @@ def test_no_key_from_secrets_outside_colab(monkeypatch):
 
 def _colab_block(recipe) -> str:
     """The Colab block of a notebook's setup cell, as stored in the notebook."""
-    block, _ = tool.split_setup_cell(tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source)
-    assert block is not None, f"{recipe.slug}: the setup cell has no Colab block"
+    block, rest = tool.split_setup_cell(
+        tool.first_code_cell(nbformat.read(ROOT / recipe.notebook, as_version=4)).source
+    )
+    assert block is not None, f"{recipe.slug}: the first code cell is not the Colab block"
+    assert not rest.strip(), f"{recipe.slug}: the Colab block shares its cell with other code"
     return block
 
 
@@ -169,3 +173,34 @@ def test_prepare_installs_the_system_tools_the_registry_names(on_colab, commands
     monkeypatch.setattr(registry.Registry, "recipe", lambda self, slug: recipe)
     colab.prepare("speaker-labels", tmp_path / "cookbook")
     assert commands[-1] == ["apt-get", "install", "-y", "-qq", "espeak-ng"]
+
+
+def test_a_failed_install_says_what_to_do_instead_of_failing_inside_pip(on_colab, monkeypatch):
+    monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(command, 1))
+    recipe = REGISTRY.recipe("speaker-labels")
+    with pytest.raises(SystemExit, match="set REPO_URL in cookbook_utils/config.py") as raised:
+        exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})
+    assert colab.requirement() in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("origin", "expected"),
+    [
+        ("https://github.com/someone/cookbook-fork.git", "https://github.com/someone/cookbook-fork"),
+        ("git@github.com:someone/cookbook.git", "https://github.com/someone/cookbook"),
+        ("ssh://git@github.com/someone/cookbook", "https://github.com/someone/cookbook"),
+        ("https://gitlab.com/someone/cookbook.git", None),
+    ],
+)
+def test_the_github_address_of_a_clone_comes_from_its_origin(tmp_path, origin, expected):
+    import shutil as sh
+
+    if sh.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", origin], check=True)
+    assert colab.github_url_of_origin(tmp_path) == expected
+
+
+def test_no_origin_means_no_derived_address(tmp_path):
+    assert colab.github_url_of_origin(tmp_path) is None  # not a clone at all

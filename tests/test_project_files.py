@@ -27,7 +27,13 @@ SECRET_SHAPES = [
     re.compile(r"(?i)x-amz-security-token=(?!REDACTED)\w{16,}"),
     re.compile(r"[?&]Signature=(?!REDACTED)[A-Za-z0-9%+/=]{20,}"),  # S3 signature version 2
     re.compile(r"(?i)\bbearer\s+(?!REDACTED)[A-Za-z0-9._~+/=-]{16,}"),
+    # Streaming: a temporary token in a query or a token answer; the keys tools/record.py makes up.
+    re.compile(r"[?&]token=(?!REDACTED)[A-Za-z0-9._~+/=-]{24,}"),
+    re.compile(r"\"token\":\s*\"(?!REDACTED\")[A-Za-z0-9._~+/=-]{24,}\""),
+    re.compile(r"\bemulator-[0-9a-f]{32}\b"),
+    re.compile(r"\bemu-tmp-[0-9a-f]{8,}"),
 ]
+STREAMS = sorted((ROOT / "data" / "streams").glob("*.json"))
 
 
 def _tracked_files() -> list[Path]:
@@ -73,6 +79,22 @@ def test_recording_states_its_provenance(slug):
         assert set(k.lower() for k in interaction["request"]["headers"]) <= {"content-type"}
 
 
+def test_the_streaming_shapes_catch_tokens():
+    assert find_secrets('{"token": "' + "eyJhbGci" * 3 + '"}')  # built here, so this file holds no token
+    assert find_secrets("wss://streaming.assemblyai.com/v3/ws?sample_rate=16000&token=" + "abcdef" * 5)
+    assert not find_secrets('{"token": "REDACTED", "query": {"token": "REDACTED"}}')
+
+
+@pytest.mark.parametrize("path", STREAMS, ids=[p.stem for p in STREAMS])
+def test_no_streaming_fixture_holds_a_secret_or_a_token(path):
+    text = path.read_text()
+    assert not find_secrets(text), f"{path.name}: {find_secrets(text)[:3]}"
+    for exchange in json.loads(text)["exchanges"]:
+        assert exchange.get("query", {}).get("token") in (None, "REDACTED")
+        if exchange["kind"] == "token" and exchange["status"] == 200:
+            assert exchange["body"]["token"] == "REDACTED"
+
+
 def test_no_tracked_file_holds_a_secret():
     hits = []
     for path in _tracked_files():
@@ -94,6 +116,6 @@ def test_notebook_carries_the_outputs_of_a_run(slug):
     assert all(c.get("execution_count") for c in code), "code cells that were never executed"
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), "cells were not run once, top to bottom"
-    setup = "".join(code[0]["source"])
-    assert setup.startswith(COLAB_BLOCK_FIRST), "the setup cell must start with its Colab block (tools/registry.py)"
-    assert f'cu.setup("{slug}")' in setup, "the first code cell must call cu.setup with the notebook's slug"
+    assert "".join(code[0]["source"]).startswith(COLAB_BLOCK_FIRST), "the first code cell is the Colab block"
+    setup = "".join(code[1]["source"])
+    assert f'cu.setup("{slug}")' in setup, "the setup cell (the second code cell) must call cu.setup with the slug"

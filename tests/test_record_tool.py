@@ -46,7 +46,7 @@ def test_record_against_the_emulator_then_replay(project, monkeypatch):
 
     stored = nbformat.read(project / "notebooks" / "demo" / "tiny.ipynb", as_version=4)
     outputs = ["".join(o.get("text", "")) for c in stored.cells for o in c.outputs]
-    assert outputs[0].startswith("Mode: replay (COOKBOOK_MODE=replay is set)"), outputs
+    assert outputs[0].startswith("Mode: replay. No API key is in use"), outputs
     assert outputs[1] == "completed 19\n"
     assert [c.execution_count for c in stored.cells] == [1, 2]
     assert not any(
@@ -70,3 +70,56 @@ def test_a_failed_replay_keeps_the_previous_recording(project, monkeypatch):
         record.main(["--emulator", "tiny"])
     assert previous.read_text() == json.dumps({"interactions": [], "version": 1})
     assert (project / "data" / "cassettes" / "tiny.rejected.yaml").exists()
+
+
+def test_recording_twice_gives_identical_files(project, monkeypatch):
+    """Against the emulator, a second recording writes the same bytes: ids do not depend on ports or
+    dates, no port reaches an output, and printed text is stored as one output however it arrived."""
+    from tools import record
+
+    nb = nbformat.read(project / "notebooks" / "demo" / "tiny.ipynb", as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import sys\nfor n in range(3):\n    print('line', n, flush=True)\n    sys.stdout.flush()\n"
+            "print(transcript.id[:8] if transcript.id else None)"
+        )
+    )
+    nbformat.write(nb, project / "notebooks" / "demo" / "tiny.ipynb")
+    files = [project / "data" / "cassettes" / "tiny.yaml", project / "notebooks" / "demo" / "tiny.ipynb"]
+    recorded = []
+    for _ in range(2):
+        assert record.main(["--emulator", "tiny"]) == 0
+        recorded.append([f.read_bytes() for f in files])
+    assert recorded[0] == recorded[1]
+    stored = nbformat.read(files[1], as_version=4)
+    assert [o.output_type for o in stored.cells[2].outputs] == ["stream"]
+    assert "127.0.0.1" not in recorded[0][0].decode() and "127.0.0.1" not in recorded[0][1].decode()
+
+
+def test_merge_streams_joins_consecutive_outputs_of_one_name():
+    from tools.record import merge_streams
+
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="warn\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+    ]
+    merged = merge_streams(nbformat.v4.new_notebook(cells=[cell])).cells[0].outputs
+    assert [(o.name, o.text) for o in merged] == [("stdout", "a\nb\n"), ("stderr", "warn\n"), ("stdout", "c\n")]
+
+
+def test_recording_against_the_emulator_polls_fast_and_live_keeps_the_sdk_interval(monkeypatch):
+    import assemblyai as aai
+
+    from cookbook_utils import session
+
+    for name in ("api_key", "base_url", "llm_gateway_base_url", "polling_interval"):
+        monkeypatch.setattr(aai.settings, name, getattr(aai.settings, name))  # restored after the test
+    session._configure_sdk("k", "http://127.0.0.1:9999", replay=False)
+    assert aai.settings.polling_interval == session.LOCAL_POLLING_INTERVAL_S
+    session._configure_sdk("k", "https://api.assemblyai.com", replay=False)
+    assert aai.settings.polling_interval == session._sdk_default_polling_interval() >= 1
+    session._configure_sdk("k", "https://api.assemblyai.com", replay=True)
+    assert aai.settings.polling_interval == 0

@@ -18,6 +18,8 @@ from cookbook_utils.recording import (
     REDACTED,
     Recording,
     Scrubber,
+    StepOrderError,
+    distance,
     normalise_url,
     read_provenance,
     scrub_text,
@@ -138,7 +140,7 @@ def test_changed_request_raises_a_clear_error(tmp_path, stand_in):
     message = str(caught.value)
     assert "Notebook 'demo' sent a request that its recording does not hold" in message
     assert "POST https://api.assemblyai.com/v2/transcript" in message
-    assert "differs in match_body" in message
+    assert "differs in body: fields speaker_labels" in message
     assert "make record NOTEBOOK=demo" in message and "make record-emulator NOTEBOOK=demo" in message
 
 
@@ -152,21 +154,121 @@ def test_other_uploaded_bytes_do_not_match(tmp_path, stand_in):
         recording.close()
 
 
-def test_a_response_plays_once(tmp_path, stand_in):
-    cassette, _, _ = _record(tmp_path, stand_in)
+def test_a_repeated_request_gets_the_answer_it_got_before(tmp_path, stand_in):
+    """Run All twice in one kernel: every request is sent again, and replay answers as before."""
+    cassette, upload, created = _record(tmp_path, stand_in)
     recording = Recording(cassette, record=False, scrubber=Scrubber())
     try:
-        assert httpx.get("https://api.assemblyai.com/v2/transcript/t1").status_code == 200
-        with pytest.raises(CookbookError, match="already been played"):
-            httpx.get("https://api.assemblyai.com/v2/transcript/t1")
+        with httpx.Client(base_url="https://api.assemblyai.com") as client:
+            for _ in range(3):
+                assert client.post("/v2/upload", content=AUDIO).json() == upload
+                assert client.post("/v2/transcript", json=_transcript_body()).json()["id"] == created["id"]
+                assert client.get("/v2/transcript/t1").json()["status"] == "completed"
     finally:
         recording.close()
+
+
+class _Polled(_Echo):
+    """A transcript that is processing on the first two polls, then completed."""
+
+    polls = 0
+
+    def do_GET(self):
+        type(self).polls += 1
+        self._reply({"id": "t1", "status": "processing" if self.polls <= 2 else "completed"})
+
+
+@pytest.fixture
+def polled_stand_in():
+    _Polled.polls = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Polled)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_polls_play_in_order_then_a_finished_transcript_stays_finished(tmp_path, polled_stand_in):
+    cassette = tmp_path / "polls.yaml"
+    recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], polled_stand_in), source="emulator")
+    with httpx.Client(base_url=f"http://{polled_stand_in}") as client:
+        client.post("/v2/transcript", json=_transcript_body())
+        recorded = [client.get("/v2/transcript/t1").json()["status"] for _ in range(3)]
+    recording.close()
+    assert recorded == ["processing", "processing", "completed"]
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://api.assemblyai.com") as client:
+            client.post("/v2/transcript", json=_transcript_body())
+            replayed = [client.get("/v2/transcript/t1").json()["status"] for _ in range(5)]
+    finally:
+        recording.close()
+    assert replayed == ["processing", "processing", "completed", "completed", "completed"]
+
+
+def test_a_request_before_the_cell_that_creates_its_id_names_the_step(tmp_path, stand_in):
+    """A GET of a transcript this replay has not yet seen created: run the earlier step, no re-record."""
+    cassette, _, _ = _record(tmp_path, stand_in)
+    data = yaml.safe_load(cassette.read_text())
+    data["metadata"]["steps"] = [None, "Step 2: Transcribe with speaker labels", "Step 3: Read the transcript"]
+    cassette.write_text(yaml.safe_dump(data))
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://api.assemblyai.com") as client:
+            with pytest.raises(StepOrderError) as caught:
+                client.get("/v2/transcript/t1")
+            message = str(caught.value)
+            assert "Run 'Step 2: Transcribe with speaker labels' (the cell that sends POST /v2/transcript)" in message
+            assert "re-record" in message and "nothing needs re-recording" in message
+            assert "make record" not in message
+            # The step's request with an upload URL nobody has uploaded in this replay: the upload step first.
+            with pytest.raises(StepOrderError, match="the cell that sends POST /v2/upload"):
+                client.post(
+                    "/v2/transcript", json={**_transcript_body(), "audio_url": "https://cdn.assemblyai.com/upload/abc"}
+                )
+            client.post("/v2/transcript", json=_transcript_body())  # once created, it is served
+            assert client.get("/v2/transcript/t1").json()["status"] == "completed"
+    finally:
+        recording.close()
+
+
+def test_the_closest_recorded_request_is_the_one_that_differs_least(tmp_path, stand_in):
+    """Two recorded submissions: one with another audio URL, one that differs only in speakers_expected."""
+    cassette = tmp_path / "closest.yaml"
+    recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")
+    first = {**_transcript_body(), "audio_url": "https://example.com/first.mp3", "speakers_expected": 3}
+    second = {**_transcript_body(), "speakers_expected": 2}
+    with httpx.Client(base_url=f"http://{stand_in}") as client:
+        client.post("/v2/transcript", json=first)
+        client.post("/v2/transcript", json=second)
+    recording.close()
+    recording = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with pytest.raises(CookbookError) as caught:
+            httpx.post("https://api.assemblyai.com/v2/transcript", json={**second, "speakers_expected": 4})
+    finally:
+        recording.close()
+    message = str(caught.value)
+    closest = message.split("Closest recorded request:", 1)[1]
+    assert "differs in body: fields speakers_expected (2 vs 4)" in closest or "speakers_expected (4 vs 2)" in closest
+    assert "audio_url" not in closest.split("Recording:")[0]
+
+
+def test_distance_weighs_method_and_host_over_fields():
+    from vcr.request import Request
+
+    base = Request("POST", "https://api.assemblyai.com/v2/transcript", b'{"a": 1, "b": 2}', {})
+    one_field = Request("POST", "https://api.assemblyai.com/v2/transcript", b'{"a": 1, "b": 3}', {})
+    other_path = Request("POST", "https://api.assemblyai.com/v2/upload", b'{"a": 1, "b": 2}', {})
+    other_method = Request("GET", "https://api.assemblyai.com/v2/transcript", b'{"a": 1, "b": 2}', {})
+    assert distance(base, base) == 0
+    assert 0 < distance(base, one_field) < distance(base, other_path) < distance(base, other_method)
 
 
 def test_requests_library_is_replayed_too(tmp_path, stand_in):
     cassette, _, _ = _record(tmp_path, stand_in)
     recording = Recording(cassette, record=False, scrubber=Scrubber())
     try:
+        requests.post("https://api.assemblyai.com/v2/transcript", json=_transcript_body(), timeout=5)
         assert requests.get("https://api.assemblyai.com/v2/transcript/t1", timeout=5).json()["id"] == "t1"
         with pytest.raises(CookbookError, match="does not hold"):
             requests.get("https://api.assemblyai.com/v2/transcript/t2", timeout=5)
@@ -224,3 +326,18 @@ def test_loopback_ports_are_ignored_when_matching():
     assert normalise_url(local.format(port=1)) != normalise_url(local.format(port=1).replace("call", "other"))
     public = "https://example.com:{port}/a.mp3"
     assert normalise_url(public.format(port=8443)) != normalise_url(public.format(port=9443))
+
+
+def test_a_recording_stores_urls_without_run_stamps_or_loopback_ports():
+    """Two runs of the same notebook make presigned URLs on different ports at different times; the
+    recording stores them the same way (matching ignores both)."""
+    from cookbook_utils.recording.filters import stable_url
+
+    a = "http://127.0.0.1:40001/bucket/a.mp3?X-Amz-Date=20261125T101500Z&X-Amz-Expires=3600&X-Amz-Signature=abc"
+    b = "http://127.0.0.1:51234/bucket/a.mp3?X-Amz-Date=20261126T090000Z&X-Amz-Expires=3600&X-Amz-Signature=def"
+    assert stable_url(a) == stable_url(b)
+    assert stable_url(a) == (
+        "http://127.0.0.1/bucket/a.mp3?X-Amz-Date=REDACTED&X-Amz-Expires=3600&X-Amz-Signature=REDACTED"
+    )
+    assert stable_url("https://example.com:8443/a.mp3") == "https://example.com:8443/a.mp3"
+    assert scrub_text(f"see {a} now", stable=True) == f"see {stable_url(a)} now"

@@ -1,7 +1,7 @@
 """The documentation site: built once from the registry and the notebooks' stored outputs (nothing is run),
 served on loopback, and opened in headless Chromium (Debian's, driven by Playwright).
 
-Screenshots of the landing page and the pilot recipe are saved to build/test-artifacts/. Without Chromium
+Screenshots of the landing page and of every recipe page are saved to build/test-artifacts/. Without Chromium
 the browser tests skip, except in CI (``CI`` set), where they fail."""
 
 from __future__ import annotations
@@ -105,6 +105,24 @@ def test_recipe_pages_show_the_stored_outputs(site, recipe):
     missing = [line for line in lines if " ".join(line.split()) not in text]
     assert not missing, f"stored outputs not on the page: {missing[:3]}"
     assert "Mode: replay" in text
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_recipe_pages_say_when_and_against_what_they_were_last_recorded(site, recipe):
+    from cookbook_utils.recording import read_provenance
+
+    provenance = read_provenance(ROOT / "data" / "cassettes" / f"{recipe.slug}.yaml")
+    assert provenance.get("recorded_on") and provenance.get("source"), f"{recipe.slug}: a cassette without provenance"
+    text = _text((site / _page_of(recipe)).read_text())
+    where = "the cookbook's local emulator of the API" if provenance["source"] == "emulator" else provenance["source"]
+    assert f"Last recorded: {provenance['recorded_on']}, against {where}" in text
+
+
+def test_the_recording_line_names_the_source():
+    assert site_tool.recording_line({"source": "api.assemblyai.com", "recorded_on": "2026-01-02"}) == (
+        "2026-01-02, against the real API (api.assemblyai.com)"
+    )
+    assert site_tool.recording_line({}) == "not recorded yet"
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
@@ -279,15 +297,77 @@ def test_every_stored_image_is_shown_on_its_page(browser, server, recipe):
     assert all(w > 0 for w in widths), f"images that did not load: {widths}"
 
 
+def _tables_and_figures(page) -> dict:
+    """Tables and images in a page's cell outputs that are visible: laid out with a size."""
+    return page.evaluate(
+        """() => {
+          const shown = sel => [...document.querySelectorAll(sel)].filter(e => {
+            const r = e.getBoundingClientRect(); return r.width > 50 && r.height > 20; }).length;
+          return {images: shown(".cell_output img"), tables: shown(".cell_output table")};
+        }"""
+    )
+
+
+def test_at_least_five_recipes_show_a_figure_or_a_table_on_their_page(browser, server):
+    visit = Visit(browser, server)
+    showing = {}
+    for recipe in REGISTRY.recipes:
+        assert visit.open(server + _page_of(recipe)) == []
+        found = _tables_and_figures(visit.page)
+        if found["images"] or found["tables"]:
+            showing[recipe.slug] = found
+    visit.page.close()
+    assert len(showing) >= min(5, len(REGISTRY.recipes)), f"only these pages show a figure or a table: {showing}"
+
+
+def test_code_cells_have_a_copy_button_and_outputs_wrap(browser, server):
+    visit = Visit(browser, server)
+    assert visit.open(server + _page_of(REGISTRY.recipe(PILOT))) == []
+    page = visit.page
+    cells = page.locator(".cell_input").count()
+    buttons = page.locator(".cell_input button.copybtn").count()
+    assert cells > 3 and buttons == cells, f"{buttons} copy buttons for {cells} code cells"
+    wrapping = page.eval_on_selector_all(
+        ".cell_output pre", "els => els.map(e => [getComputedStyle(e).whiteSpace, e.scrollWidth <= e.clientWidth + 1])"
+    )
+    assert wrapping and all(ws == "pre-wrap" and fits for ws, fits in wrapping), wrapping
+    visit.page.close()
+
+
+def test_the_table_of_contents_shows_beside_the_text_at_1280_px(browser, server):
+    visit = Visit(browser, server)
+    assert visit.open(server + _page_of(REGISTRY.recipe(PILOT))) == []
+    box = visit.page.locator(".toc-drawer").bounding_box()
+    content = visit.page.locator(".content").bounding_box()
+    assert visit.page.locator(".toc-drawer .toc-tree a").count() > 3
+    assert box is not None and box["width"] > 150 and box["x"] + box["width"] <= 1281, box
+    assert content["x"] + content["width"] <= box["x"] + 1, "the text runs under the table of contents"
+    assert visit.page.locator(".toc-drawer").is_visible()
+    visit.page.close()
+
+
+def test_module_names_are_not_underlined_in_dark_mode(browser, server):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+    page.goto(server + _page_of(REGISTRY.recipe(PILOT)), wait_until="load")
+    decorations = page.eval_on_selector_all(
+        ".highlight .nn, code.literal", "els => els.map(e => getComputedStyle(e).textDecorationLine)"
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"site-{PILOT}-dark.png"))
+    page.close()
+    assert decorations and set(decorations) == {"none"}, set(decorations)
+
+
 def test_screenshots_of_the_landing_page_and_the_pilot(browser, server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     visit = Visit(browser, server)
     pilot = REGISTRY.recipe(PILOT)
-    shots = {"site-landing.png": "index.html", f"site-{PILOT}.png": _page_of(pilot)}
+    shots = {"site-landing.png": "index.html", **{f"site-{r.slug}.png": _page_of(r) for r in REGISTRY.recipes}}
     for name, path in shots.items():
         assert visit.open(server + path) == []
         (ARTIFACTS / name).unlink(missing_ok=True)
         visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    assert visit.open(server + _page_of(pilot)) == []
     assert visit.page.locator("a.colab-link").inner_text() == "Open in Colab"
     assert visit.page.locator("h1").first.inner_text().startswith(pilot.title)
     visit.page.close()
@@ -351,6 +431,7 @@ def test_a_stored_plot_is_shown_as_an_image_without_running_the_notebook(browser
 
 def test_the_build_refuses_a_registry_that_disagrees_with_the_notebooks(tmp_path):
     shutil.copy(ROOT / "recipes.yml", tmp_path)
+    shutil.copy(ROOT / "recipes.schema.json", tmp_path)
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
     (tmp_path / "data").mkdir()
     shutil.copy(tmp_path / REGISTRY.recipe(PILOT).notebook, tmp_path / "notebooks" / "speakers" / "extra.ipynb")

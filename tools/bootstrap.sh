@@ -18,6 +18,10 @@ missing=()
 for cmd in "${!needed[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${needed[$cmd]}")
 done
+# Fonts, checked with fontconfig rather than a command: DejaVu draws the captions the subtitle
+# recipes burn into video; a CJK font lets the site, its screenshots and matplotlib show Chinese.
+command -v fc-list >/dev/null 2>&1 && fc-list | grep -qi "DejaVuSans.ttf" || missing+=(fonts-dejavu-core)
+command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh)" ] || missing+=(fonts-wqy-zenhei)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "bootstrap: installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
@@ -29,8 +33,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # 2. The virtual environment, rebuilt when pyproject.toml or this script changes.
-"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' || {
-  echo "bootstrap: Python 3.10 or newer is needed (found $("$python" --version))" >&2; exit 1; }
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "bootstrap: Python 3.11 or newer is needed (found $("$python" --version))" >&2; exit 1; }
 stamp="$(cat "$root/pyproject.toml" "$root/tools/bootstrap.sh" | sha256sum | cut -c1-16)-$extras"
 if [ -f "$venv/.cookbook-stamp" ] && [ "$(cat "$venv/.cookbook-stamp")" = "$stamp" ]; then
   exit 0

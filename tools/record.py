@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -27,6 +28,7 @@ from nbclient import NotebookClient
 
 from cookbook_utils import paths
 from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_MODE, ENV_RECORD
+from cookbook_utils.streaming import ENV_STREAMING_HOST
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
 CELL_TIMEOUT_S = 900
@@ -66,10 +68,39 @@ def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.Notebo
     client.execute()
     if extra_cell:
         nb.cells.pop()
+    merge_streams(nb)
     return nb
 
 
-def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
+_CARRIAGE_RETURN = re.compile(r"^.*\r(?=[^\n])", re.MULTILINE)
+
+
+def coalesce_streams(nb: nbformat.NotebookNode) -> None:
+    """Store streams as a reader sees them: consecutive writes to one stream merged, and text that a
+    carriage return overwrote (a progress bar's earlier states) dropped. nbval compares the same way."""
+    for cell in nb.cells:
+        merged: list = []
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and merged and merged[-1].output_type == "stream":
+                if merged[-1].name == output.name:
+                    merged[-1].text += output.text
+                    continue
+            merged.append(output)
+        for output in merged:
+            if output.output_type == "stream":
+                output.text = _CARRIAGE_RETURN.sub("", output.text.replace("\r\n", "\n"))
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
+def merge_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """:func:`coalesce_streams` on ``nb``, returned: how a kernel splits printed text into messages
+    depends on timing, so joined, the same text is stored the same way on every recording."""
+    coalesce_streams(nb)
+    return nb
+
+
+def record_one(slug: str, *, emulator_url: str | None, api_key: str, streaming_url: str | None = None) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
     cassette = paths.cassette_path(slug)
@@ -78,10 +109,14 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
         shutil.copy2(cassette, backup)
     started = time.perf_counter()
     try:
-        with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}):
+        recording = {ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}
+        with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
-        with _environment(**{ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None}):
+        # The stored outputs come from a replay in the tests' environment (conftest.py unsets MPLBACKEND, so
+        # figures are drawn by IPython's inline backend in both), so that nbval compares like with like.
+        replay = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
+        with _environment(**replay, MPLBACKEND=None):
             replayed = execute(notebook)
     except Exception:
         if cassette.exists() and backup.exists():
@@ -90,7 +125,7 @@ def record_one(slug: str, *, emulator_url: str | None, api_key: str) -> None:
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
-    nbformat.write(replayed, notebook)
+    nbformat.write(merge_streams(replayed), notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
         f"wrote {cassette.relative_to(paths.project_root())} and {notebook.relative_to(paths.project_root())}"
@@ -115,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         key = "emulator-" + secrets.token_hex(16)
         for slug in slugs:
             with Emulator(api_key=key, notebook=slug, **settings_from_env(slug)) as emulator:
-                record_one(slug, emulator_url=emulator.base_url, api_key=key)
+                record_one(slug, emulator_url=emulator.base_url, api_key=key, streaming_url=emulator.streaming_url)
         return 0
     key = os.environ.get(ENV_API_KEY)
     if not key:

@@ -72,7 +72,12 @@ def colab_block(recipe: Recipe) -> str:
             "    import subprocess",
             "",
             f'    package = "{command[-1]}"',
-            f"    subprocess.run([{args}], check=True)",
+            f"    if subprocess.run([{args}]).returncode != 0:",
+            "        raise SystemExit(",
+            '            f"pip could not install {package}. If this notebook comes from a fork, set REPO_URL "',
+            '            "in cookbook_utils/config.py to the fork\'s GitHub address and run `make registry` "',
+            '            "(docs/contracts.md); otherwise check that the address opens in a browser."',
+            "        )",
             "    from cookbook_utils.colab import prepare",
             "",
             f'    prepare("{recipe.slug}")',
@@ -80,8 +85,29 @@ def colab_block(recipe: Recipe) -> str:
     )
 
 
+#: The comment above the literal speech-model list of every setup cell.
+SPEECH_MODELS_COMMENT = (
+    "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
+)
+#: The markdown cell put between the Colab cell and the setup cell when a notebook has none there.
+SETUP_INTRO = (
+    "The setup cell chooses the mode: with no API key it replays the notebook's recording, with one it "
+    "calls the API. It prints one line saying which, and where the recording came from."
+)
+#: First line of the generated markdown cell that ends *Going further* with links to related recipes.
+RELATED_FIRST = "**Related recipes in this cookbook** (from `related:` in recipes.yml, written by tools/registry.py)"
+_SETUP_LAST = re.compile(r'^session = cu\.setup\("(?P<slug>[^"]+)"\)$')
+
+
+def speech_models_block() -> str:
+    """The two lines every setup cell carries: the comment and ``SPEECH_MODELS = [...]``."""
+    from cookbook_utils.config import SPEECH_MODELS
+
+    return SPEECH_MODELS_COMMENT + "\nSPEECH_MODELS = [" + ", ".join(f'"{m}"' for m in SPEECH_MODELS) + "]"
+
+
 def split_setup_cell(source: str) -> tuple[str | None, str]:
-    """``(Colab block or None, the rest)`` of a setup cell's source."""
+    """``(Colab block or None, the rest)`` of a cell that may start with the Colab block."""
     if not source.startswith(COLAB_BLOCK_FIRST):
         return None, source
     end = _COLAB_BLOCK_LAST.search(source)
@@ -91,43 +117,106 @@ def split_setup_cell(source: str) -> tuple[str | None, str]:
 
 
 def setup_cell_source(source: str, recipe: Recipe) -> str:
-    """A setup cell's source with the Colab block written fresh at its top."""
-    _, rest = split_setup_cell(source)
-    return f"{colab_block(recipe)}\n\n{rest}"
+    """A setup cell's source with the ``SPEECH_MODELS`` lines written fresh just above its last line,
+    which must be ``session = cu.setup("<slug>")``."""
+    lines = [
+        line
+        for line in source.rstrip().split("\n")
+        if line != SPEECH_MODELS_COMMENT and not line.startswith("SPEECH_MODELS = ")
+    ]
+    expected = f'session = cu.setup("{recipe.slug}")'
+    if not lines or lines[-1] != expected:
+        raise registry.RegistryError(
+            f"{recipe.notebook}: the setup cell (the code cell after the Colab cell) must end with `{expected}`"
+        )
+    while len(lines) > 1 and lines[-2] == "":
+        del lines[-2]
+    return "\n".join([*lines[:-1], "", speech_models_block(), lines[-1]]).lstrip("\n")
+
+
+def related_cell_source(reg: Registry, recipe: Recipe) -> str:
+    """The markdown that ends a notebook: relative links to its ``related`` recipes, which work in
+    JupyterLab, on GitHub and on the site (the same folder layout)."""
+    lines = [RELATED_FIRST, ""]
+    for slug in recipe.related:
+        other = reg.recipe(slug)
+        href = f"../{other.category}/{other.slug}.ipynb"
+        lines.append(f"- [{other.title}]({href}): {other.description}")
+    return "\n".join(lines)
 
 
 def first_code_cell(nb):
-    """The setup cell: the notebook's first code cell."""
+    """The Colab cell: the notebook's first code cell."""
     return next(cell for cell in nb.cells if cell.cell_type == "code")
 
 
+def setup_cell(nb):
+    """The setup cell: the code cell after the Colab cell."""
+    return [cell for cell in nb.cells if cell.cell_type == "code"][1]
+
+
+def generated(nb, reg: Registry, recipe: Recipe) -> bool:
+    """Bring ``nb`` to the generated shape in place; True if anything changed. The Colab block gets
+    a cell of its own (an older notebook's combined cell is split, with a sentence between), the
+    setup cell its ``SPEECH_MODELS`` lines, and the notebook ends with its related-recipes cell."""
+    import nbformat
+
+    before = nbformat.writes(nb)
+    first = first_code_cell(nb)
+    block, rest = split_setup_cell(first.source)
+    index = nb.cells.index(first)
+    if block is None:  # no Colab block yet: it goes in a cell of its own before the setup cell
+        nb.cells.insert(index, nbformat.v4.new_code_cell(colab_block(recipe)))
+        nb.cells.insert(index + 1, nbformat.v4.new_markdown_cell(SETUP_INTRO))
+    elif rest.strip():  # the block and the setup code in one cell: split it
+        first.source, first.outputs, first.execution_count = colab_block(recipe), [], None
+        setup = nbformat.v4.new_code_cell(rest)
+        setup.outputs = first.get("outputs", [])
+        nb.cells[index + 1 : index + 1] = [nbformat.v4.new_markdown_cell(SETUP_INTRO), setup]
+    first = first_code_cell(nb)
+    first.source = colab_block(recipe)
+    setup = setup_cell(nb)
+    setup.source = setup_cell_source(setup.source, recipe)
+    last = nb.cells[-1]
+    if last.cell_type == "markdown" and last.source.startswith(RELATED_FIRST):
+        if recipe.related:
+            last.source = related_cell_source(reg, recipe)
+        else:
+            nb.cells.pop()
+    elif recipe.related:
+        nb.cells.append(nbformat.v4.new_markdown_cell(related_cell_source(reg, recipe)))
+    for cell in nb.cells:  # nbformat >= 5.1 wants an id on every cell
+        if "id" not in cell:
+            cell["id"] = nbformat.v4.new_markdown_cell().id
+    return nbformat.writes(nb) != before
+
+
 def write_setup_cells(root: Path, reg: Registry) -> list[Path]:
-    """Rewrite the Colab block of every registered notebook; returns the notebooks changed."""
+    """Write the generated parts of every registered notebook; returns the notebooks changed."""
     import nbformat
 
     changed = []
     for recipe in reg.recipes:
         path = root / recipe.notebook
         nb = nbformat.read(path, as_version=4)
-        cell = first_code_cell(nb)
-        new = setup_cell_source(cell.source, recipe)
-        if new != cell.source:
-            cell.source = new
+        if generated(nb, reg, recipe):
             nbformat.write(nb, path)
             changed.append(path)
     return changed
 
 
 def stale_setup_cells(root: Path, reg: Registry) -> list[str]:
-    """Slugs whose setup cell differs from what :func:`write_setup_cells` would write."""
+    """Slugs whose generated parts differ from what :func:`write_setup_cells` would write."""
     import nbformat
 
     stale = []
     for recipe in reg.recipes:
         path = root / recipe.notebook
         if path.is_file():
-            source = first_code_cell(nbformat.read(path, as_version=4)).source
-            if setup_cell_source(source, recipe) != source:
+            try:
+                if generated(nbformat.read(path, as_version=4), reg, recipe):
+                    stale.append(recipe.slug)
+            except registry.RegistryError:
                 stale.append(recipe.slug)
     return stale
 
@@ -156,9 +245,17 @@ def main(argv: list[str] | None = None) -> int:
         if render_readme(readme.read_text(encoding="utf-8"), reg) != readme.read_text(encoding="utf-8"):
             issues.append("README.md's recipe table is out of date: run `python -m tools.registry --write-readme`")
         issues += [
-            f"{slug}: setup cell out of date: run `python -m tools.registry --write-setup-cells`"
+            f"{slug}: the Colab cell, the SPEECH_MODELS lines of the setup cell or the related-recipes cell is out "
+            "of date: run `make registry` (python -m tools.registry --write-setup-cells)"
             for slug in stale_setup_cells(root, reg)
         ]
+    origin = colab.github_url_of_origin(root)
+    if origin and origin.lower() != colab.REPO_URL.lower().removesuffix(".git"):
+        print(
+            f"note: this clone's origin is {origin}, but REPO_URL in cookbook_utils/config.py is {colab.REPO_URL}; "
+            "if this is a fork, set REPO_URL to the fork's address and run `make registry`",
+            file=sys.stderr,
+        )
     for issue in issues:
         print(issue, file=sys.stderr)
     if not issues and not writing:

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from cookbook_utils import colab, paths, registry
+from cookbook_utils.recording import read_provenance
 from cookbook_utils.registry import Recipe, Registry
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "docs" / "site"
@@ -56,8 +57,18 @@ def _needs_line(recipe: Recipe) -> str:
     return "; ".join(parts) or "nothing beyond the cookbook's package"
 
 
-def recipe_header(recipe: Recipe, category_title: str) -> str:
-    """The lines put under a recipe's title: its links, then what it needs."""
+def recording_line(provenance: dict) -> str:
+    """When and against what the stored outputs were last recorded (the cassette's provenance)."""
+    if not provenance:
+        return "not recorded yet"
+    source = provenance.get("source", "an unknown source")
+    where = "the cookbook's local emulator of the API" if source == "emulator" else f"the real API ({source})"
+    when = provenance.get("recorded_on", "an unknown date")
+    return f"{when}, against {where}"
+
+
+def recipe_header(recipe: Recipe, category_title: str, provenance: dict | None = None) -> str:
+    """The lines put under a recipe's title: its links, what it needs, and its last recording."""
     colab_url = html.escape(colab.colab_url(recipe.notebook), quote=True)
     download = html.escape(f"{recipe.slug}.ipynb", quote=True)
     tags = " · ".join(recipe.tags)
@@ -69,11 +80,13 @@ def recipe_header(recipe: Recipe, category_title: str) -> str:
         f'<p class="recipe-facts">Section: <a href="index.html">{html.escape(category_title)}</a>'
         + (f" · Tags: {html.escape(tags)}" if tags else "")
         + "</p>\n\n"
-        f"**What it needs:** {_needs_line(recipe)}.\n"
+        f"**What it needs:** {_needs_line(recipe)}.\n\n"
+        f'<p class="recipe-recording">Last recorded: {html.escape(recording_line(provenance or {}))}. '
+        "The outputs below come from a replay of that recording.</p>\n"
     )
 
 
-def recipe_notebook(source: Path, recipe: Recipe, category_title: str) -> str:
+def recipe_notebook(source: Path, recipe: Recipe, category_title: str, provenance: dict | None = None) -> str:
     """The notebook as the site shows it: the header inserted under the title (outputs untouched)."""
     nb = json.loads(source.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
@@ -82,7 +95,7 @@ def recipe_notebook(source: Path, recipe: Recipe, category_title: str) -> str:
         lines = "".join(cell["source"]).split("\n")
         for i, line in enumerate(lines):
             if line.startswith("# "):
-                lines[i + 1 : i + 1] = ["", recipe_header(recipe, category_title)]
+                lines[i + 1 : i + 1] = ["", recipe_header(recipe, category_title, provenance)]
                 cell["source"] = "\n".join(lines)
                 return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
         break
@@ -125,7 +138,9 @@ def staged_files(root: Path, reg: Registry) -> dict[str, str | Path]:
         files[f"{category.slug}/index.md"] = category_page(reg, category.slug)
         for recipe in reg.in_category(category.slug):
             source = root / recipe.notebook
-            files[f"{category.slug}/{recipe.slug}.ipynb"] = recipe_notebook(source, recipe, category.title)
+            cassette = root / "data" / "cassettes" / f"{recipe.slug}.yaml"
+            provenance = read_provenance(cassette) if cassette.is_file() else {}
+            files[f"{category.slug}/{recipe.slug}.ipynb"] = recipe_notebook(source, recipe, category.title, provenance)
             files[f"_extra/{category.slug}/{recipe.slug}.ipynb"] = source  # the download, byte for byte
     return files
 

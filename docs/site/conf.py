@@ -8,7 +8,12 @@ project = "AssemblyAI cookbook"
 html_title = "AssemblyAI cookbook"
 copyright = "the cookbook's authors"
 
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx_copybutton"]
+
+# A copy button on code cells (sphinx-copybutton, shipped with its own script: nothing from a CDN);
+# outputs are not copied with the code.
+copybutton_selector = "div.cell_input div.highlight pre, div.highlight-python pre, div.highlight-bash pre"
+copybutton_exclude = ".linenos, .gp, .go"
 
 # Notebooks are shown with the outputs they carry (the replay run stored by tools/record.py); never run.
 nb_execution_mode = "off"

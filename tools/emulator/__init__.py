@@ -3,7 +3,8 @@
     python -m tools.emulator --port 8765 --api-key KEY [--notebook SLUG]
 
 It answers as ``api.assemblyai.com`` (``/v2/...``) and ``llm-gateway.assemblyai.com`` (``/v1/...``)
-on one loopback port, from the timing files of the synthesised conversations (``data/scripts``).
+on one loopback port, and as ``streaming.assemblyai.com`` (the ``/v3/ws`` WebSocket and ``GET /v3/token``,
+``streaming``) on a second one, from the timing files of the synthesised conversations (``data/scripts``).
 Every request it accepts and every response it sends is checked against the official specs
 (``tools/spec.py``); a response of its own that fails the check is answered as a 500 and kept in
 ``violations``, so tests see it. It refuses what the real API refuses: a bad key, a body the spec

@@ -93,12 +93,14 @@ class State:
         self.lock = threading.Lock()
         self.scheduler = Scheduler(self.problems)
 
-    def next_id(self, *parts: object) -> str:
-        """Deterministic ids: the same requests in the same order give the same ids."""
+    def next_id(self, kind: str, *_details: object) -> str:
+        """Deterministic ids from the notebook, the kind of object and its place in the sequence
+        only: the same requests in the same order give the same ids on every run. Request details
+        (bodies) are accepted and ignored, as they may hold a loopback port or a date."""
         with self.lock:
             self.sequence += 1
             sequence = self.sequence
-        digest = hashlib.sha256("|".join(map(str, (*parts, sequence))).encode()).hexdigest()
+        digest = hashlib.sha256(f"{self.notebook}|{kind}|{sequence}".encode()).hexdigest()
         return str(uuid.UUID(digest[:32]))
 
     def close(self) -> None:

@@ -32,6 +32,7 @@ from tools import spec
 from tools.emulator import gateway, messages, transcripts, understanding, uploads
 from tools.emulator.core import ROOT, UNAUTHORIZED, EmulatorError, State
 from tools.emulator.faults import Fault, FaultPlan
+from tools.emulator.streaming import StreamingServer
 
 ENV_PROCESSING = "COOKBOOK_EMULATOR_PROCESSING_SECONDS"
 GATEWAY_HOST = "llm-gateway.assemblyai.com"
@@ -440,6 +441,8 @@ class Emulator:
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
+        self.streaming = StreamingServer(api_key, self.state.data_dir)
 
     @property
     def base_url(self) -> str:
@@ -450,11 +453,18 @@ class Emulator:
         """Every webhook delivery made: transcript id, status, the receiver's HTTP status."""
         return self.state.webhooks
 
+    @property
+    def streaming_url(self) -> str:
+        """``ws://127.0.0.1:PORT``, for ``StreamingClientOptions(api_host=...)``."""
+        return self.streaming.url
+
     def __enter__(self) -> Emulator:
         self._thread.start()
+        self.streaming.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.streaming.stop()
         self._server.shutdown()
         self._server.server_close()
         self.state.close()
@@ -485,7 +495,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as error:
             parser.error(str(error))
     with Emulator(args.api_key, args.notebook, port=args.port, **settings) as emulator:
-        print(f"Emulating api.assemblyai.com and llm-gateway.assemblyai.com at {emulator.base_url} (Ctrl-C stops)")
+        print(f"Emulating api.assemblyai.com and llm-gateway.assemblyai.com at {emulator.base_url}")
+        print(f"Emulating streaming.assemblyai.com at {emulator.streaming_url} (Ctrl-C stops)")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

@@ -12,7 +12,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from cookbook_utils.recording import is_loopback
+from cookbook_utils.network import is_loopback
 from tools.emulator import analysis, features, messages, uploads
 from tools.emulator import conversations as build
 from tools.emulator.core import NOT_FOUND, EmulatorError, State

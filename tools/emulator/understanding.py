@@ -4,12 +4,15 @@ name in ``speech_understanding.request``.
 - ``speaker_identification``: answered from the scripts' speaker names and roles
   (``data/scripts/<name>.yaml``: ``name``, ``role`` and ``other_roles``), mapped onto the
   transcript's speaker labels.
+- ``translation``: answered turn by turn from reference translations written for the conversation
+  (``data/translations/<name>.<language>.yaml``, formal and informal registers).
 - ``custom_formatting``: refused; the scripts hold no dates, phone numbers or e-mail addresses in
   written forms to reformat, so the emulator cannot give it its documented effect.
 """
 
 from __future__ import annotations
 
+import bisect
 import copy
 import json
 from collections.abc import Callable
@@ -19,7 +22,7 @@ import yaml
 
 from tools.emulator import transcripts
 from tools.emulator.conversations import Conversation
-from tools.emulator.core import EmulatorError, State
+from tools.emulator.core import ROOT, EmulatorError, State
 
 BODY_KEYS = {"transcript_id", "speech_understanding"}
 CONFIG_KEYS = {"speaker_type", "known_values", "speakers"}
@@ -169,9 +172,72 @@ def speaker_identification(state: State, transcript_id: str, config: dict) -> di
     return identify_speakers(result, conversation, config, other_roles(state.data_dir, conversation))
 
 
+def _reference(state: State, conversation: str, language: str, register: str) -> list[str]:
+    """The reference translation of each turn of a conversation (data/translations/<name>.<lang>.yaml)."""
+    path = state.data_dir / "translations" / f"{conversation}.{language}.yaml"
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else Path(path.name)
+    if not path.is_file():
+        raise EmulatorError(
+            400,
+            f"translation.target_languages: the emulator does not emulate translation into '{language}' for this "
+            f"audio: it has no reference translation ({shown}). Use a language it has, or record live.",
+        )
+    turns = yaml.safe_load(path.read_text()).get(register)
+    if not turns:
+        raise EmulatorError(
+            400,
+            f"translation.formal: the emulator does not emulate formal={register == 'formal'} for '{language}': "
+            f"{shown} has no {register} translation. Use the other register, or record live.",
+        )
+    return turns
+
+
+def translation(state: State, transcript_id: str, options: dict) -> dict:
+    """Translate a completed transcript, turn by turn, from reference translations written for the
+    conversation (honest translations, not model output): ``translated_texts`` for the whole text,
+    and per utterance when ``match_original_utterance`` is set (which needs speaker labels)."""
+    result, conversation = _transcript(state, transcript_id)
+    if options.get("match_original_utterance") and not result.get("utterances"):
+        raise EmulatorError(
+            400,
+            "translation.match_original_utterance: the transcript has no utterances; the emulator translates "
+            "utterances only for a transcript made with speaker_labels=true.",
+        )
+    register = "formal" if options.get("formal", True) else "informal"
+    starts = [w["start"] for w in conversation.words]
+
+    def turn_of(word: dict) -> int:
+        """The script turn a transcript word belongs to, by time: its written form may differ from
+        the script's (digits, a misheard name split in two), its start does not move."""
+        index = max(0, bisect.bisect_right(starts, word["start"]) - 1)
+        return conversation.words[index]["turn"]
+
+    words = result["words"] or []
+    references = {lang: _reference(state, conversation.name, lang, register) for lang in options["target_languages"]}
+
+    def translate(span: list[dict]) -> dict[str, str]:
+        turns = list(dict.fromkeys(turn_of(w) for w in span))
+        return {lang: " ".join(turns_text[t] for t in turns) for lang, turns_text in references.items()}
+
+    answer = {
+        "id": result["id"],
+        "speech_understanding": {
+            "request": {"translation": options},
+            "response": {"translation": {"status": "completed"}},
+        },
+        "text": result["text"],
+        "translated_texts": translate(words),
+        "words": words,
+    }
+    if options.get("match_original_utterance"):
+        answer["utterances"] = [{**u, "translated_texts": translate(u["words"])} for u in result["utterances"]]
+    return answer
+
+
 #: Task name -> its handler (state, transcript id, the task's configuration) -> response body.
 HANDLERS: dict[str, Callable[[State, str, dict], dict]] = {
     "speaker_identification": speaker_identification,
+    "translation": translation,
 }
 
 

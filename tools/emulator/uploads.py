@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from cookbook_utils import audio
-from cookbook_utils.recording import is_loopback
+from cookbook_utils.network import is_loopback
 from tools.emulator import conversations as build
 from tools.emulator import messages
 from tools.emulator.core import EmulatorError, State

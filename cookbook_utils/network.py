@@ -1,0 +1,127 @@
+"""Which addresses stay on this machine, and a guard that lets only those be reached.
+
+Replay answers every API call from a recording, so nothing may leave the machine: the guard makes
+that true at the socket, below every HTTP library (those vcrpy patches and those it does not
+know). Loopback addresses (127.0.0.0/8, ::1, ``localhost``) and unix sockets stay allowed: the
+emulator, a local S3 and the kernel's own channels live there.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from typing import Any
+
+from .errors import CookbookError
+
+
+class NetworkBlockedError(CookbookError):
+    """Something tried to connect to a host off this machine while the network is sealed."""
+
+
+def is_loopback(hostname: str | None) -> bool:
+    """True for addresses that never leave this machine: 127.0.0.0/8, ::1 and ``localhost``."""
+    name = (hostname or "").strip().strip("[]").lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+_original: dict[str, Any] = {}
+_why = ""
+
+
+def _resolves_to_loopback(host: str) -> bool:
+    """A name (not an address literal) is allowed when every address it resolves to is loopback."""
+    try:
+        infos = _original.get("getaddrinfo", socket.getaddrinfo)(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(is_loopback(str(info[4][0])) for info in infos)
+
+
+def _allowed(address: Any, family: int | None = None) -> tuple[bool, str]:
+    """Whether connecting to ``address`` is allowed, and the ``host:port`` it names."""
+    if family is not None and family == getattr(socket, "AF_UNIX", object()):
+        return True, str(address)
+    if isinstance(address, (str, bytes)):  # a unix socket path
+        return True, str(address)
+    if not isinstance(address, tuple) or not address:
+        return False, repr(address)
+    host = address[0].decode() if isinstance(address[0], bytes) else str(address[0])
+    where = f"{host}:{address[1]}" if len(address) > 1 else host
+    if is_loopback(host):
+        return True, where
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:  # a name: allowed only if it is this machine's
+        return _resolves_to_loopback(host), where
+    return False, where
+
+
+def _refuse(where: str) -> NetworkBlockedError:
+    return NetworkBlockedError(
+        f"Blocked a connection to {where}: {_why} never reaches the network. Only this machine "
+        "(127.0.0.0/8, ::1, localhost, unix sockets) may be reached. Every API call must come from the "
+        "recording; if this one should, re-record the notebook, and if the code reaches another "
+        "service, serve it locally (as the local S3 and media servers are)."
+    )
+
+
+def _connect(self: socket.socket, address: Any) -> None:
+    ok, where = _allowed(address, self.family)
+    if not ok:
+        raise _refuse(where)
+    return _original["connect"](self, address)
+
+
+def _connect_ex(self: socket.socket, address: Any) -> int:
+    ok, where = _allowed(address, self.family)
+    if not ok:
+        raise _refuse(where)
+    return _original["connect_ex"](self, address)
+
+
+def _create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+    ok, where = _allowed(address)
+    if not ok:
+        raise _refuse(where)
+    return _original["create_connection"](address, *args, **kwargs)
+
+
+def block_network(why: str = "replay") -> None:
+    """Refuse every connection off this machine until :func:`allow_network`, with an error that names
+    the host. ``why`` completes the message: "<why> never reaches the network". Safe to call again."""
+    global _why
+    _why = why
+    if _original:
+        return
+    _original.update(
+        connect=socket.socket.connect,
+        connect_ex=socket.socket.connect_ex,
+        create_connection=socket.create_connection,
+        getaddrinfo=socket.getaddrinfo,
+    )
+    socket.socket.connect = _connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+    socket.create_connection = _create_connection
+
+
+def allow_network() -> None:
+    """Undo :func:`block_network`."""
+    if not _original:
+        return
+    socket.socket.connect = _original["connect"]  # type: ignore[method-assign]
+    socket.socket.connect_ex = _original["connect_ex"]  # type: ignore[method-assign]
+    socket.create_connection = _original["create_connection"]
+    _original.clear()
+
+
+def network_blocked() -> bool:
+    """True while :func:`block_network` is in force."""
+    return bool(_original)

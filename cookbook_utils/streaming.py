@@ -1,0 +1,518 @@
+"""Recording and replaying streaming (WebSocket) sessions, which vcrpy does not see.
+
+One fixture per notebook, ``data/streams/<slug>.json``: its provenance and, in order, every
+exchange with ``streaming.assemblyai.com`` — a temporary-token request (``GET /v3/token``) or a
+WebSocket session (``/v3/ws``): the session's query parameters, then each message with its time
+offset in seconds from the connection's opening: the client's audio chunks as
+``{"sha256", "bytes", "ms", "rms_db"}`` (never the audio itself), the client's and the server's JSON
+messages, and the close code. Keys and tokens are scrubbed before anything is written.
+
+- **Record** (``COOKBOOK_RECORD=1``): :class:`RecordingProxy` listens on loopback and forwards each
+  connection to the real host, or to the emulator's streaming server when
+  ``COOKBOOK_STREAMING_HOST`` names one (``tools/record.py --emulator`` sets it), logging both ways.
+- **Replay**: :class:`ReplayServer` answers as the host from the fixture. Server messages are sent in
+  their recorded order relative to the client's messages, at ``pace`` times the recorded delays
+  (0: as fast as possible). A client message the fixture does not hold next (another message type,
+  another chunk length, other audio) ends the session with an ``Error`` frame that says so and how
+  to re-record. Audio matches when its sha256 is the recorded one, or, since another ffmpeg build
+  may decode the same mp3 to slightly different samples, when its length is the same and its
+  loudness is within 1.5 dB of the recorded chunk's.
+
+A notebook gets all this from :func:`endpoint` in its setup cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import hashlib
+import json
+import math
+import os
+import ssl
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from . import paths
+from .errors import CookbookError
+from .recording import REDACTED, scrub_text
+
+STREAMING_HOST = "streaming.assemblyai.com"
+ENV_STREAMING_HOST = "COOKBOOK_STREAMING_HOST"  # a stand-in for the host (the emulator: ws://127.0.0.1:PORT)
+ENV_REPLAY_PACE = "COOKBOOK_REPLAY_PACE"  # 1 replays at the recorded pace; unset or 0, as fast as possible
+#: Close code and loudness tolerance of a replay that meets a message the fixture does not hold.
+MISMATCH_CODE = 4999
+RMS_TOLERANCE_DB = 1.5
+
+
+class StreamReplayError(CookbookError):
+    """A streaming fixture is missing, or the client did something it does not hold."""
+
+
+def fixture_path(slug: str) -> Path:
+    return paths.project_root() / "data" / "streams" / f"{slug}.json"
+
+
+# --- describing messages -----------------------------------------------------------------------
+
+
+def describe_audio(chunk: bytes) -> dict:
+    """What a fixture keeps of an audio chunk (16 kHz pcm_s16le): hash, size, length, loudness."""
+    import numpy as np
+
+    samples = np.frombuffer(chunk[: len(chunk) // 2 * 2], dtype="<i2").astype(np.float64) / 32768.0
+    rms = math.sqrt(float((samples**2).mean())) if len(samples) else 0.0
+    return {
+        "sha256": hashlib.sha256(chunk).hexdigest(),
+        "bytes": len(chunk),
+        "ms": round(len(chunk) / 32, 1),
+        "rms_db": round(20 * math.log10(rms + 1e-9), 1),
+    }
+
+
+def scrub_query(query: str) -> dict[str, str]:
+    """A session's query parameters with the temporary token blanked."""
+    return {k: (REDACTED if k == "token" else v) for k, v in parse_qsl(query, keep_blank_values=True)}
+
+
+def _message(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"raw": text}
+
+
+def _turn_key(message: dict) -> tuple:
+    """What identifies a server message for :meth:`ReplayServer.arrival`."""
+    keys = ("type", "turn_order", "end_of_turn", "turn_is_formatted", "transcript")
+    return tuple(message.get(k) for k in keys)
+
+
+# --- the fixture file --------------------------------------------------------------------------
+
+
+def read_fixture(path: Path) -> dict:
+    if not path.is_file():
+        raise StreamReplayError(
+            f"No streaming recording at {path}: record the notebook (`make record-emulator NOTEBOOK={path.stem}`, "
+            "or `make record` with a key) or set ASSEMBLYAI_API_KEY to run it live."
+        )
+    return json.loads(path.read_text())
+
+
+def dump_fixture(data: dict) -> str:
+    """A fixture as JSON with one event per line, so that a re-recording diffs line by line."""
+    lines = ["{", f' "provenance": {json.dumps(data["provenance"])},', ' "exchanges": [']
+    for number, exchange in enumerate(data["exchanges"]):
+        head = {k: v for k, v in exchange.items() if k != "events"}
+        if "events" not in exchange:
+            lines.append(f"  {json.dumps(head)}" + ("," if number < len(data["exchanges"]) - 1 else ""))
+            continue
+        lines.append(f'  {json.dumps(head)[:-1]}, "events": [')
+        events = [f"   {json.dumps(event)}" for event in exchange["events"]]
+        lines.append(",\n".join(events))
+        lines.append("  ]}" + ("," if number < len(data["exchanges"]) - 1 else ""))
+    lines += [" ]", "}"]
+    return "\n".join(lines) + "\n"
+
+
+class _Writer:
+    """Collects exchanges in record mode and rewrites the fixture after each one."""
+
+    def __init__(self, path: Path, source: str, secrets: list[str]):
+        from .recording import provenance
+
+        self.path = path
+        self.secrets = [s for s in secrets if s]
+        self.data = {"provenance": {**provenance(path.stem, source), "kind": "streaming"}, "exchanges": []}
+        self.lock = threading.Lock()
+
+    def scrub(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub_text(value, self.secrets)
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.scrub(v) for k, v in value.items()}
+        return value
+
+    def add(self, exchange: dict) -> None:
+        with self.lock:
+            self.data["exchanges"].append(self.scrub(exchange))
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.path.with_name(f".{self.path.name}.partial")
+            partial.write_text(dump_fixture(self.data))
+            partial.replace(self.path)  # whole or not at all, for a reader at any moment
+
+
+# --- a loopback server in a thread of its own --------------------------------------------------
+
+
+class _LoopServer:
+    """A websockets server on 127.0.0.1 with its own event loop thread."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self):
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    async def _start(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(
+            self._session,
+            "127.0.0.1",
+            0,
+            process_request=self._http,
+            max_size=2**22,
+            max_queue=None,
+            ping_interval=None,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+
+        if self._thread.is_alive():
+            try:
+                asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout=10)
+            except TimeoutError:
+                pass  # a session still closing: the loop stops under it, as a process exit would
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    async def _http(self, connection: Any, request: Any) -> Any:
+        raise NotImplementedError
+
+    async def _session(self, websocket: Any) -> None:
+        raise NotImplementedError
+
+
+def _response(status: int, body: Any) -> Any:
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    data = json.dumps(body).encode()
+    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return Response(status, "OK" if status == 200 else "Error", headers, data)
+
+
+async def _http_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
+    """A minimal HTTP/1.1 GET on asyncio streams (so vcrpy, which patches http.client, never sees
+    the token it carries)."""
+    parts = urlsplit(url)
+    secure = parts.scheme == "https"
+    port = parts.port or (443 if secure else 80)
+    context = ssl.create_default_context() if secure else None
+    reader, writer = await asyncio.open_connection(parts.hostname, port, ssl=context)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}", "Connection: close", "Accept: application/json"]
+    lines += [f"{k}: {v}" for k, v in headers.items() if v]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    raw = await reader.read()
+    writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    if b"transfer-encoding: chunked" in head.lower():
+        decoded, rest = b"", body
+        while rest:
+            size_line, _, rest = rest.partition(b"\r\n")
+            size = int(size_line.split(b";")[0] or b"0", 16)
+            if size == 0:
+                break
+            decoded, rest = decoded + rest[:size], rest[size + 2 :]
+        body = decoded
+    return status, _message(body.decode("utf-8", errors="replace"))
+
+
+# --- record ------------------------------------------------------------------------------------
+
+
+class RecordingProxy(_LoopServer):
+    """Forwards to ``upstream`` (``wss://streaming.assemblyai.com`` or ``ws://127.0.0.1:PORT``) and
+    writes every exchange to the fixture, scrubbed."""
+
+    def __init__(self, upstream: str, path: Path, source: str, secrets: list[str]):
+        super().__init__()
+        self.upstream = upstream.rstrip("/")
+        self.writer = _Writer(path, source, secrets)
+
+    async def _http(self, connection: Any, request: Any) -> Any:
+        parts = urlsplit(request.path)
+        if parts.path != "/v3/token":
+            return None
+        http = self.upstream.replace("wss://", "https://").replace("ws://", "http://")
+        status, body = await _http_get(f"{http}{request.path}", {"Authorization": request.headers.get("Authorization")})
+        if isinstance(body, dict) and isinstance(body.get("token"), str):
+            self.writer.secrets.append(body["token"])
+            recorded = {**body, "token": REDACTED}
+        else:
+            recorded = body
+        self.writer.add({"kind": "token", "query": scrub_query(parts.query), "status": status, "body": recorded})
+        return _response(status, body)
+
+    async def _session(self, websocket: Any) -> None:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+        request = websocket.request
+        parts = urlsplit(request.path)
+        token = dict(parse_qsl(parts.query)).get("token")
+        if token:
+            self.writer.secrets.append(token)
+        exchange: dict = {"kind": "session", "path": parts.path, "query": scrub_query(parts.query), "events": []}
+        events = exchange["events"]
+        opened = time.monotonic()
+
+        def stamp() -> float:
+            return round(time.monotonic() - opened, 4)
+
+        headers = (
+            {"Authorization": request.headers.get("Authorization")} if request.headers.get("Authorization") else {}
+        )
+        try:
+            upstream = await connect(
+                f"{self.upstream}{request.path}", additional_headers=headers, max_size=2**22, max_queue=None
+            )
+        except InvalidStatus as error:
+            status = error.response.status_code
+            events.append({"t": stamp(), "from": "server", "handshake_status": status})
+            await websocket.close(1008, f"handshake rejected (HTTP {status})")
+            self.writer.add(exchange)
+            return
+
+        async def client_to_upstream() -> None:
+            try:
+                async for frame in websocket:
+                    if isinstance(frame, bytes):
+                        events.append({"t": stamp(), "from": "client", "audio": describe_audio(frame)})
+                    else:
+                        events.append({"t": stamp(), "from": "client", "message": _message(frame)})
+                    await upstream.send(frame)
+            except ConnectionClosed:
+                pass
+            await upstream.close()
+
+        async def upstream_to_client() -> None:
+            try:
+                async for frame in upstream:
+                    text = frame if isinstance(frame, str) else frame.decode()
+                    events.append({"t": stamp(), "from": "server", "message": _message(text)})
+                    await websocket.send(text)
+            except ConnectionClosed:
+                pass
+            code, reason = upstream.close_code or 1000, upstream.close_reason or ""
+            events.append({"t": stamp(), "from": "server", "close": {"code": code, "reason": reason}})
+            await websocket.close(code, reason)
+
+        await asyncio.gather(client_to_upstream(), upstream_to_client())
+        self.writer.add(exchange)
+
+
+# --- replay ------------------------------------------------------------------------------------
+
+
+class ReplayServer(_LoopServer):
+    """Plays a fixture back to the SDK, in order, at ``pace`` times the recorded delays."""
+
+    def __init__(self, fixture: dict, *, pace: float = 0.0, name: str = "the recording"):
+        super().__init__()
+        self.exchanges = list(fixture["exchanges"])
+        self.name = name
+        self.pace = pace
+        self.failures: list[str] = []
+        self.tokens_issued = 0
+        self._arrivals: dict[tuple, deque] = {}
+        self._cursor = 0
+
+    def _next(self, kind: str, what: str) -> dict:
+        if self._cursor >= len(self.exchanges):
+            raise StreamReplayError(f"{self.name} holds no more exchanges, but the client made another: {what}")
+        exchange = self.exchanges[self._cursor]
+        if exchange["kind"] != kind:
+            raise StreamReplayError(f"{self.name} holds a {exchange['kind']} exchange next, but the client made {what}")
+        self._cursor += 1
+        return exchange
+
+    def _fail(self, message: str) -> str:
+        text = f"{message}. Re-record the notebook (make record-emulator NOTEBOOK=<slug>) if it changed."
+        self.failures.append(text)
+        print(f"Streaming replay mismatch: {text}", file=sys.stderr)
+        return text
+
+    async def _http(self, connection: Any, request: Any) -> Any:
+        parts = urlsplit(request.path)
+        if parts.path != "/v3/token":
+            return None
+        try:
+            exchange = self._next("token", f"GET /v3/token?{parts.query}")
+            if scrub_query(parts.query) != exchange["query"]:
+                raise StreamReplayError(f"token request {scrub_query(parts.query)} != recorded {exchange['query']}")
+        except StreamReplayError as error:
+            return _response(400, {"error": self._fail(str(error))})
+        body = exchange["body"]
+        if isinstance(body, dict) and body.get("token") == REDACTED:
+            self.tokens_issued += 1
+            body = {**body, "token": f"replay-token-{self.tokens_issued}"}
+        return _response(exchange["status"], body)
+
+    def arrival(self, event: Any) -> float:
+        """When ``event`` (an SDK event, or a message dict) arrived in the recording, in seconds
+        from its session's opening: replay's stand-in for reading a clock."""
+        message = event if isinstance(event, dict) else json.loads(event.model_dump_json(exclude_none=True))
+        times = self._arrivals.get(_turn_key(message))
+        if not times:
+            raise StreamReplayError(f"{self.name} has no record of receiving {message.get('type')} {message}")
+        return times.popleft()
+
+    async def _session(self, websocket: Any) -> None:
+        parts = urlsplit(websocket.request.path)
+        try:
+            exchange = self._next("session", f"a WebSocket session {parts.path}?{parts.query}")
+            query = scrub_query(parts.query)
+            if query != exchange["query"]:
+                raise StreamReplayError(f"session parameters {query} != recorded {exchange['query']}")
+            self._arrivals.clear()  # arrival times are per session, from its opening
+            await self._play(websocket, exchange["events"])
+        except StreamReplayError as error:
+            text = self._fail(str(error))
+            await websocket.send(json.dumps({"type": "Error", "error_code": MISMATCH_CODE, "error": text}))
+            await websocket.close(MISMATCH_CODE, "replay mismatch: see the Error message")
+
+    async def _play(self, websocket: Any, events: list[dict]) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        previous = 0.0
+        for index, event in enumerate(events):
+            if event["from"] == "client":
+                try:
+                    frame = await websocket.recv()
+                except ConnectionClosed as closed:
+                    raise StreamReplayError(f"the client closed the session before event {index}") from closed
+                self._check(index, event, frame)
+                previous = event["t"]
+                continue
+            if self.pace > 0:
+                await asyncio.sleep(max(0.0, event["t"] - previous) * self.pace)
+            previous = event["t"]
+            if "close" in event:
+                await websocket.close(event["close"]["code"], event["close"]["reason"])
+                return
+            if "handshake_status" in event:
+                await websocket.close(1008, f"handshake rejected (HTTP {event['handshake_status']})")
+                return
+            message = event["message"]
+            if isinstance(message, dict):
+                self._arrivals.setdefault(_turn_key(message), deque()).append(event["t"])
+            await websocket.send(json.dumps(message))
+        await websocket.close()
+
+    def _check(self, index: int, event: dict, frame: Any) -> None:
+        where = f"message {index} of session {self._cursor}"
+        if "audio" in event:
+            expected = event["audio"]
+            if not isinstance(frame, bytes):
+                raise StreamReplayError(f"{where}: the recording holds an audio chunk, the client sent {frame[:80]!r}")
+            got = describe_audio(frame)
+            if got["bytes"] != expected["bytes"]:
+                raise StreamReplayError(
+                    f"{where}: the client sent {got['ms']} ms of audio, the recording holds {expected['ms']} ms"
+                )
+            if got["sha256"] != expected["sha256"] and abs(got["rms_db"] - expected["rms_db"]) > RMS_TOLERANCE_DB:
+                raise StreamReplayError(f"{where}: the client sent other audio than the recording holds")
+            return
+        if isinstance(frame, bytes):
+            raise StreamReplayError(f"{where}: the recording holds {event['message']}, the client sent audio")
+        if _message(frame) != event["message"]:
+            raise StreamReplayError(f"{where}: the client sent {frame[:120]}, the recording holds {event['message']}")
+
+
+# --- what a notebook calls ---------------------------------------------------------------------
+
+_active: _LoopServer | None = None
+
+
+def _stop_active() -> None:
+    global _active
+    if _active is not None:
+        _active.stop()
+        _active = None
+
+
+def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
+    """``(host, pace, arrival)`` for a notebook's streaming code, by the session's mode.
+
+    ``host`` goes to ``StreamingClientOptions(api_host=...)``: ``streaming.assemblyai.com`` live,
+    the loopback replay server in replay, the recording proxy in record mode. ``pace`` is 1.0
+    (stream audio in real time) or, in replay, ``COOKBOOK_REPLAY_PACE`` (default 0.0: as fast as
+    possible). ``arrival(event)`` is when an event arrived, in seconds: a clock live, the recorded
+    time in replay.
+    """
+    global _active
+    from .modes import Mode
+
+    _stop_active()
+    path = fixture_path(session.slug)
+    stand_in = os.environ.get(ENV_STREAMING_HOST, "").rstrip("/")
+    if session.mode is Mode.REPLAY:
+        pace = float(os.environ.get(ENV_REPLAY_PACE) or 0.0)
+        _active = ReplayServer(read_fixture(path), pace=pace, name=f"data/streams/{path.name}").start()
+        return _active.url, pace, _active.arrival
+    if session.mode is Mode.RECORD:
+        import assemblyai as aai
+
+        from .session import SECRET_ENV_VARS
+
+        upstream = stand_in or f"wss://{STREAMING_HOST}"
+        source = "emulator" if stand_in else STREAMING_HOST
+        secrets = [aai.settings.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
+        _active = RecordingProxy(upstream, path, source, secrets).start()
+        atexit.register(_stop_active)  # let a session still closing reach the fixture
+        return _active.url, 1.0, lambda event=None: time.monotonic()
+    return stand_in or STREAMING_HOST, 1.0, lambda event=None: time.monotonic()
+
+
+def http_base(host: str) -> str:
+    """The HTTP origin of a streaming host (for ``GET /v3/token``)."""
+    if host.startswith("ws://"):
+        return "http://" + host.removeprefix("ws://")
+    return "https://" + host.removeprefix("wss://")
+
+
+def websocket_base(host: str) -> str:
+    """The WebSocket origin of a streaming host, as the SDK builds it."""
+    return host if host.startswith(("ws://", "wss://")) else f"wss://{host}"
+
+
+__all__ = [
+    "ENV_STREAMING_HOST",
+    "STREAMING_HOST",
+    "ReplayServer",
+    "RecordingProxy",
+    "StreamReplayError",
+    "describe_audio",
+    "endpoint",
+    "fixture_path",
+    "http_base",
+    "read_fixture",
+    "websocket_base",
+]

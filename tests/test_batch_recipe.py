@@ -1,0 +1,101 @@
+"""The batch-transcription recipe's own code (run from the notebook, see tools/notebook_code.py)
+against the local emulator: the ledger resumes a run without submitting anything twice, failures
+are kept with their error, and the webhook receiver gets the emulator's deliveries."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import threading
+import time
+from collections import Counter
+from http.server import ThreadingHTTPServer
+
+import pytest
+
+from cookbook_utils import paths
+from tools.notebook_code import load_definitions
+
+LESSON = ["run_batch", "transcribe_file", "open_ledger", "mark", "WebhookReceiver"]
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """The SDK pointed at an emulator (processing takes 0.4 s), and a count of transcript submissions."""
+    import assemblyai as aai
+    import httpx
+
+    from tools.emulator import Emulator
+
+    submissions: Counter = Counter()
+    original = httpx.Client.send
+
+    def send(self, request, **kwargs):
+        if request.method == "POST" and request.url.path == "/v2/transcript":
+            submissions["create"] += 1
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "send", send)
+    with Emulator(api_key="test-key-for-the-emulator", processing_seconds=0.4) as emulator:
+        monkeypatch.setattr(aai.settings, "api_key", "test-key-for-the-emulator")
+        monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
+        monkeypatch.setattr(aai.settings, "polling_interval", 0.1)
+        ns = load_definitions("batch-transcription", LESSON, ("LEDGER_TABLE", "LOCK", "CONFIG", "BAR"))
+        ns["emulator"], ns["submissions"] = emulator, submissions
+        yield ns
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in ("clip-es.mp3", "clip-fr.mp3", "clip-de.mp3"):
+        shutil.copy(paths.audio_file(name), folder / name)
+    (folder / "notes.txt").write_text("not audio\n")
+    return folder
+
+
+def test_an_interrupted_run_resumes_from_the_ledger_without_submitting_twice(live, inbox, tmp_path):
+    outbox = tmp_path / "out"
+    first = live["run_batch"](inbox, outbox, concurrency=2, max_files=2)
+    assert Counter(first["status"]) == {"completed": 2, "pending": 2}
+    # A crash after submission: clip-fr is submitted, its id in the ledger, but never read.
+    db = sqlite3.connect(outbox / "ledger.sqlite", isolation_level=None)
+    import assemblyai as aai
+
+    transcript_id = aai.Transcriber(config=live["CONFIG"]).submit(str(inbox / "clip-fr.mp3")).id
+    db.execute("UPDATE files SET status = 'submitted', transcript_id = ? WHERE name = 'clip-fr.mp3'", (transcript_id,))
+    before = live["submissions"]["create"]
+
+    second = live["run_batch"](inbox, outbox, concurrency=2)
+    assert live["submissions"]["create"] - before == 1  # only notes.txt: clip-fr was read by its id
+    assert second.loc["clip-fr.mp3", "status"] == "completed"
+    assert second.loc["notes.txt", "status"] == "error"
+    assert "does not appear to contain audio" in second.loc["notes.txt", "error"]
+    assert sorted(p.name for p in outbox.glob("*.txt")) == ["clip-de.txt", "clip-es.txt", "clip-fr.txt"]
+    assert (outbox / "clip-fr.txt").read_text().strip()
+
+    third = live["run_batch"](inbox, outbox, concurrency=2)  # nothing left to do
+    assert live["submissions"]["create"] - before == 1
+    assert third.equals(second)
+
+
+def test_the_webhook_receiver_hears_each_finished_transcript(live, inbox):
+    import assemblyai as aai
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), live["WebhookReceiver"])
+    receiver.finished = {}
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        config = aai.TranscriptionConfig(speech_models=live["SPEECH_MODELS"], language_detection=True)
+        config.set_webhook(f"http://127.0.0.1:{receiver.server_port}/assemblyai-webhook")
+        ids = {
+            name: aai.Transcriber(config=config).submit(str(inbox / name)).id for name in ("clip-es.mp3", "notes.txt")
+        }
+        deadline = time.monotonic() + 20
+        while len(receiver.finished) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        receiver.shutdown()
+    assert receiver.finished == {ids["clip-es.mp3"]: "completed", ids["notes.txt"]: "error"}
+    assert {d["code"] for d in live["emulator"].webhooks} == {200}

@@ -1,0 +1,549 @@
+"""The streaming API (``streaming.assemblyai.com``): ``GET /v3/token`` and the ``/v3/ws`` WebSocket.
+
+It runs as its own loopback server (``ws://127.0.0.1:PORT``, plain HTTP for the token), started
+and stopped by :class:`tools.emulator.Emulator`; the SDK reaches it with
+``StreamingClientOptions(api_host="ws://127.0.0.1:PORT")``.
+
+How it transcribes: the client streams real 16 kHz ``pcm_s16le`` audio. The emulator recognises
+which shipped conversation it is hearing by an **energy fingerprint**: the log-RMS envelope of the
+first seconds of the stream (20 ms frames) is correlated with the envelope of every conversation in
+``data/audio`` (decoded with ffmpeg), at offsets up to 2 s (a browser starts capturing late). Exact
+hashes would break on another ffmpeg build or on the browser's resampling; the envelope does not.
+Once recognised, the script's word timings drive the session as audio time passes: a partial
+``Turn`` when new words have been heard, a final ``Turn`` when the silence after a turn's last word
+reaches ``min_turn_silence`` (when the end-of-turn confidence, high after sentence-final punctuation,
+reaches ``end_of_turn_confidence_threshold``) or ``max_turn_silence`` (otherwise); with
+``format_turns`` a formatted copy follows each final turn. ``ForceEndpoint`` ends the turn at once;
+``Terminate`` ends it, answers ``Termination`` and closes with 1000.
+
+It refuses, with the ``Error`` frame and close code AssemblyAI documents ("Common session errors
+and closures"): a bad key or a bad or expired temporary token (1008), a chunk outside 50-1000 ms
+(3007), bad JSON, an unknown message type or a message its schema rejects, an unknown
+``speech_model`` and any query parameter the spec does not list (3006), a parameter the emulator
+does not emulate (3006, naming it), audio it cannot recognise (3005). It does not throttle clients
+that stream faster than real time (the API's 3007 "Audio Transmission Rate Exceeded"): tests
+stream as fast as they can. Every message it accepts or sends is checked against the AsyncAPI specs
+(``tools/asyncapi.py``); one of its own that fails is replaced by a 3005 error and kept in
+``violations``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tools import asyncapi
+from tools.emulator import conversations as build
+from tools.emulator.core import UNAUTHORIZED
+from tools.spec import SpecViolation
+
+SAMPLE_RATE = 16_000
+FRAME_MS = 20
+#: Stream length (ms) before the first recognition attempt, the longest tried, and the largest offset.
+FINGERPRINT_MS, FINGERPRINT_MAX_MS, MAX_OFFSET_MS = 1_000, 6_000, 2_000
+#: The correlation a match needs: near-exact within the first 3 s (the shipped PCM itself), then
+#: less (audio that went through a browser's resampling), always clear of the runner-up by a margin.
+EXACT_THRESHOLD, LOOSE_AFTER_MS, MATCH_THRESHOLD, MATCH_MARGIN = 0.99, 3_000, 0.9, 0.1
+DEFAULT_MODEL = "universal-streaming-english"
+#: Query parameters the emulator gives their documented effect; the spec's others it refuses.
+EMULATED = {
+    "sample_rate",
+    "encoding",
+    "speech_model",
+    "format_turns",
+    "min_turn_silence",
+    "max_turn_silence",
+    "end_of_turn_confidence_threshold",
+    "speaker_labels",
+    "token",
+}
+DEFAULTS = {
+    "universal": {"min_turn_silence": 400, "max_turn_silence": 1280, "end_of_turn_confidence_threshold": 0.4},
+    "u3-pro": {"min_turn_silence": 100, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": 0.5},
+}
+SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
+#: End-of-turn confidence after a word that ends a sentence, and after any other word.
+CONFIDENT, UNSURE = 0.92, 0.31
+
+
+class Refusal(Exception):
+    """A session the emulator ends with an ``Error`` frame and this close code."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+# --- recognising the audio ---------------------------------------------------------------------
+
+
+def envelope(pcm: bytes) -> Any:
+    """Log-RMS energy of 20 ms frames of 16 kHz ``pcm_s16le``."""
+    import numpy as np
+
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
+    per_frame = SAMPLE_RATE * FRAME_MS // 1000
+    frames = samples[: len(samples) // per_frame * per_frame].reshape(-1, per_frame)
+    return np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-4)
+
+
+@functools.cache
+def _reference_envelope(path: str, mtime: float) -> Any:
+    """The envelope of a conversation's opening, decoded with ffmpeg (cached per file version)."""
+    import subprocess
+
+    seconds = (FINGERPRINT_MAX_MS + MAX_OFFSET_MS) / 1000 + 1
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-t", str(seconds), "-i", path]
+    result = subprocess.run([*command, "-f", "s16le", "-ac", "1", "-ar", str(SAMPLE_RATE), "-"], capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"ffmpeg could not decode {path}: {result.stderr.decode(errors='replace')}")
+    return envelope(result.stdout)
+
+
+def _best_lag(heard: Any, reference: Any) -> tuple[float, int]:
+    """The highest Pearson correlation of ``heard`` with a window of ``reference``, and its lag (ms)."""
+    import numpy as np
+
+    lags = min(MAX_OFFSET_MS // FRAME_MS + 1, len(reference) - len(heard) + 1)
+    if lags < 1 or heard.std() < 1e-6:
+        return -1.0, 0
+    windows = np.lib.stride_tricks.sliding_window_view(reference, len(heard))[:lags]
+    a = heard - heard.mean()
+    b = windows - windows.mean(axis=1, keepdims=True)
+    norms = np.sqrt((b**2).sum(axis=1)) * np.sqrt((a**2).sum())
+    scores = np.where(norms > 1e-9, (b @ a) / np.maximum(norms, 1e-9), -1.0)
+    best = int(scores.argmax())
+    return float(scores[best]), best * FRAME_MS
+
+
+def warm_up(candidates: dict[str, Path]) -> None:
+    """Decode every conversation's opening now, so that the first session does not wait for it."""
+    for path in candidates.values():
+        _reference_envelope(str(path), path.stat().st_mtime)
+
+
+def recognise(pcm: bytes, candidates: dict[str, Path]) -> tuple[str, int] | None:
+    """The conversation (name, offset in ms) whose opening this stream is, or None if unsure."""
+    heard = envelope(pcm)
+    threshold = EXACT_THRESHOLD if len(heard) * FRAME_MS < LOOSE_AFTER_MS else MATCH_THRESHOLD
+    scores: list[tuple[float, str, int]] = []
+    for name, path in candidates.items():
+        score, lag = _best_lag(heard, _reference_envelope(str(path), path.stat().st_mtime))
+        scores.append((score, name, lag))
+    scores.sort(reverse=True)
+    if not scores or scores[0][0] < threshold:
+        return None
+    if len(scores) > 1 and scores[0][0] - scores[1][0] < MATCH_MARGIN:
+        return None
+    return scores[0][1], scores[0][2]
+
+
+# --- one session -------------------------------------------------------------------------------
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[^\w']+", "", text.lower())
+
+
+@dataclass
+class Session:
+    """The state of one WebSocket session."""
+
+    params: dict
+    spec: str
+    conversation: build.Conversation | None = None
+    offset_ms: int = 0
+    pcm: bytearray = field(default_factory=bytearray)
+    heard_ms: float = 0.0
+    next_word: int = 0
+    turn: list[dict] = field(default_factory=list)
+    turn_order: int = 0
+    started: float = field(default_factory=time.monotonic)
+    max_duration_s: int | None = None
+
+    def words(self) -> list[dict]:
+        """The script's words on the stream's clock (shifted by the offset the stream started at)."""
+        assert self.conversation is not None
+        shifted = []
+        for index, word in enumerate(self.conversation.words):
+            if word["start"] >= self.offset_ms:
+                start, end = word["start"] - self.offset_ms, word["end"] - self.offset_ms
+                shifted.append({**word, "start": start, "end": end, "index": index})
+        return shifted
+
+    def silence_needed(self, word: dict) -> tuple[int, float]:
+        confidence = CONFIDENT if SENTENCE_END.search(word["text"]) else UNSURE
+        threshold = self.params["end_of_turn_confidence_threshold"]
+        silence = self.params["min_turn_silence"] if confidence >= threshold else self.params["max_turn_silence"]
+        return silence, confidence
+
+    def _word(self, word: dict, formatted: bool, final: bool = True) -> dict:
+        assert self.conversation is not None
+        entry = {
+            "text": word["text"] if formatted else _bare(word["text"]),
+            "start": word["start"],
+            "end": word["end"],
+            "confidence": build.confidence(self.conversation.name, word["index"], word["text"]),
+            "word_is_final": final,
+        }
+        return entry
+
+    def turn_message(self, *, end_of_turn: bool, formatted: bool, confidence: float, pending: dict | None) -> dict:
+        words = [self._word(w, formatted) for w in self.turn]
+        if pending is not None:
+            words.append(self._word(pending, formatted, final=False))
+        message = {
+            "type": "Turn",
+            "turn_order": self.turn_order,
+            "turn_is_formatted": formatted,
+            "end_of_turn": end_of_turn,
+            "transcript": " ".join(w["text"] for w in words if w["word_is_final"]),
+            "end_of_turn_confidence": confidence,
+            "words": words,
+        }
+        if self.spec == "universal":
+            message["utterance"] = message["transcript"] if end_of_turn else ""
+        if self.params.get("speaker_labels") and self.turn:
+            message["speaker_label"] = self.turn[0]["speaker"]
+        return message
+
+    def finish_turn(self, confidence: float) -> list[dict]:
+        """The final Turn message(s) for the words heard in this turn, and a fresh turn."""
+        if not self.turn:
+            return []
+        formatted = self.spec == "u3-pro" or bool(self.params.get("format_turns"))
+        if self.spec == "u3-pro":
+            messages = [self.turn_message(end_of_turn=True, formatted=True, confidence=1.0, pending=None)]
+        else:
+            messages = [self.turn_message(end_of_turn=True, formatted=False, confidence=confidence, pending=None)]
+            if formatted:
+                messages.append(
+                    self.turn_message(end_of_turn=True, formatted=True, confidence=confidence, pending=None)
+                )
+        self.turn = []
+        self.turn_order += 1
+        return messages
+
+    def advance(self) -> list[dict]:
+        """Messages due now that ``heard_ms`` of audio have arrived."""
+        if self.conversation is None:
+            return []
+        words, out, added = self.words(), [], False
+        while self.next_word < len(words) and words[self.next_word]["end"] <= self.heard_ms:
+            word = words[self.next_word]
+            if self.turn:
+                last = self.turn[-1]
+                silence, confidence = self.silence_needed(last)
+                new_speaker = self.params.get("speaker_labels") and word["speaker"] != last["speaker"]
+                if word["start"] - last["end"] >= silence or new_speaker:
+                    out += self.finish_turn(confidence)
+                    added = False
+            self.turn.append(word)
+            self.next_word += 1
+            added = True
+        if self.turn:
+            last = self.turn[-1]
+            silence, confidence = self.silence_needed(last)
+            following = words[self.next_word]["start"] if self.next_word < len(words) else float("inf")
+            if self.heard_ms >= last["end"] + silence and following >= last["end"] + silence:
+                return out + self.finish_turn(confidence)
+        if added:
+            pending = words[self.next_word] if self.next_word < len(words) else None
+            pending = pending if pending and pending["start"] < self.heard_ms else None
+            out.append(self.turn_message(end_of_turn=False, formatted=False, confidence=0.05, pending=pending))
+        return out
+
+
+# --- the server --------------------------------------------------------------------------------
+
+
+def _flag(value: str, name: str) -> bool:
+    if value.lower() not in {"true", "false"}:
+        raise Refusal(3006, f"Invalid Message: {name} must be true or false, not {value!r}")
+    return value.lower() == "true"
+
+
+def parse_params(query: str) -> tuple[dict, str]:
+    """The session's query parameters, checked against the spec of its ``speech_model``."""
+    raw = dict(parse_qsl(query, keep_blank_values=True))
+    model = raw.get("speech_model", DEFAULT_MODEL)
+    known_models = {
+        m for which in asyncapi.STREAMING_SPECS for m in asyncapi.channel(which)["parameters"]["speech_model"]["enum"]
+    }
+    if model not in known_models:
+        raise Refusal(3006, f"Invalid Message: speech_model {model!r} is not one of {sorted(known_models)}")
+    which = asyncapi.spec_for_model(model)
+    spec_params = asyncapi.channel(which)["parameters"]
+    params: dict[str, Any] = {**DEFAULTS[which], "speech_model": model}
+    for name, value in raw.items():
+        if name not in spec_params and name != "token":
+            raise Refusal(3006, f"Invalid Message: query parameter {name!r} is not a {which} streaming parameter")
+        if name not in EMULATED:
+            raise Refusal(3006, f"Invalid Message: the emulator does not emulate the {name!r} parameter; remove it")
+        if name in {"format_turns", "speaker_labels"}:
+            params[name] = _flag(value, name)
+        elif name in {"sample_rate", "min_turn_silence", "max_turn_silence"}:
+            if not value.isdigit():
+                raise Refusal(3006, f"Invalid Message: {name} must be an integer, not {value!r}")
+            params[name] = int(value)
+        elif name == "end_of_turn_confidence_threshold":
+            try:
+                params[name] = float(value)
+            except ValueError:
+                raise Refusal(3006, f"Invalid Message: {name} must be a number, not {value!r}") from None
+        elif name == "encoding" and value != "pcm_s16le":
+            raise Refusal(3006, f"Invalid Message: the emulator only emulates pcm_s16le audio, not {value!r}")
+    if params.get("sample_rate", SAMPLE_RATE) != SAMPLE_RATE:
+        raise Refusal(3006, f"Invalid Message: the emulator only emulates sample_rate={SAMPLE_RATE}")
+    return params, which
+
+
+class StreamingServer:
+    """``streaming.assemblyai.com`` on a loopback port, in a thread of its own."""
+
+    def __init__(self, api_key: str, data_dir: Path, port: int = 0):
+        self.api_key = api_key
+        self.data_dir = data_dir
+        self.port = port
+        self.library = {
+            c.name: c
+            for c in build.load_library(data_dir).values()
+            if not _is_part(data_dir, c.name) and (data_dir / "audio" / f"{c.name}.mp3").is_file()
+        }
+        self.candidates = {name: data_dir / "audio" / f"{name}.mp3" for name in self.library}
+        self.tokens: dict[str, tuple[float, int | None]] = {}
+        self.traffic: list[tuple[str, Any]] = []  # (sender, message) of every session, for tests
+        self.violations: list[str] = []
+        self.sessions = 0
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> StreamingServer:
+        asyncapi.warm_up()  # parse the specs now, not while the first client waits
+        threading.Thread(target=warm_up, args=(self.candidates,), daemon=True).start()
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    async def _start(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(
+            self._session,
+            "127.0.0.1",
+            self.port,
+            process_request=self._http,
+            max_size=2**22,
+            max_queue=None,
+            ping_interval=None,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout=10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    # -- the token endpoint (plain HTTP on the same port) --
+
+    def _http(self, connection: Any, request: Any) -> Any:
+        parts = urlsplit(request.path)
+        if parts.path == "/v3/ws":
+            return None  # the WebSocket handshake goes on
+        if parts.path != "/v3/token":
+            return _response(404, {"error": "Not found"})
+        status, body = self.token(parts.query, request.headers.get("Authorization"))
+        try:
+            asyncapi.validate_token_response(status, body)
+        except SpecViolation as violation:
+            self.violations.append(f"GET /v3/token: {violation}")
+            status, body = 500, {"error": f"emulator bug: {violation}"}
+        return _response(status, body)
+
+    def token(self, query: str, authorization: str | None) -> tuple[int, dict]:
+        """``GET /v3/token``: a one-use temporary token for a browser."""
+        if authorization != self.api_key:
+            return 401, {"error": UNAUTHORIZED}
+        raw = dict(parse_qsl(query, keep_blank_values=True))
+        schema = asyncapi.token_query_schema()
+        unknown = set(raw) - set(schema)
+        if unknown:
+            return 400, {"error": f"Unknown query parameter(s): {', '.join(sorted(unknown))}"}
+        values: dict[str, int] = {}
+        for name, rule in schema.items():
+            if name not in raw:
+                if rule["required"]:
+                    return 400, {"error": f"{name} is required"}
+                continue
+            low, high = rule["schema"]["minimum"], rule["schema"]["maximum"]
+            if not raw[name].isdigit() or not low <= int(raw[name]) <= high:
+                return 400, {"error": f"{name} must be an integer between {low} and {high}"}
+            values[name] = int(raw[name])
+        token = "emu-tmp-" + secrets.token_hex(20)
+        expires = values["expires_in_seconds"]
+        self.tokens[token] = (time.monotonic() + expires, values.get("max_session_duration_seconds"))
+        return 200, {"token": token, "expires_in_seconds": expires}
+
+    # -- the WebSocket --
+
+    def _authorise(self, query: str, authorization: str | None) -> int | None:
+        """The session's maximum duration if it may connect; raises Refusal(1008) if not."""
+        token = dict(parse_qsl(query)).get("token")
+        if not token and authorization and authorization.startswith("emu-tmp-"):
+            token = authorization  # the SDK sends a temporary token as the Authorization header
+        if token:
+            expiry = self.tokens.pop(token, None)  # a temporary token is good for one session
+            if expiry is None or time.monotonic() > expiry[0]:
+                raise Refusal(1008, "Unauthorized Connection: Invalid or expired temporary token")
+            return expiry[1]
+        if not authorization:
+            raise Refusal(1008, "Unauthorized Connection: Missing Authorization header")
+        if authorization != self.api_key:
+            raise Refusal(1008, "Unauthorized Connection: Invalid API key")
+        return None
+
+    async def _send(self, websocket: Any, message: dict, model: str | None) -> None:
+        try:
+            asyncapi.validate_message(message, sender="server", speech_model=model)
+        except SpecViolation as violation:
+            self.violations.append(str(violation))
+            message = {"type": "Error", "error_code": 3005, "error": f"Session Cancelled: emulator bug: {violation}"}
+        self.traffic.append(("server", message))
+        await websocket.send(json.dumps(message))
+
+    async def _session(self, websocket: Any) -> None:
+        self.sessions += 1
+        parts = urlsplit(websocket.request.path)
+        model: str | None = None
+        try:
+            max_duration = self._authorise(parts.query, websocket.request.headers.get("Authorization"))
+            params, which = parse_params(parts.query)
+            model = params["speech_model"]
+            session = Session(params, which, max_duration_s=max_duration)
+            digest = hashlib.sha256(f"{parts.query}|{self.sessions}".encode()).hexdigest()
+            begin = {"type": "Begin", "id": str(uuid.UUID(digest[:32])), "expires_at": int(time.time()) + 10_800}
+            await self._send(websocket, begin, model)
+            await self._converse(websocket, session)
+        except Refusal as refusal:
+            await self._send(websocket, {"type": "Error", "error_code": refusal.code, "error": str(refusal)}, model)
+            reason = str(refusal) if len(str(refusal).encode()) <= 123 else "See Error message for details"
+            await websocket.close(refusal.code, reason)
+        except Exception as error:  # a closed socket ends the session; anything else is a bug, reported
+            from websockets.exceptions import ConnectionClosed
+
+            if not isinstance(error, ConnectionClosed):
+                self.violations.append(f"emulator error: {error!r}")
+                raise
+
+    async def _converse(self, websocket: Any, session: Session) -> None:
+        model = session.params["speech_model"]
+        async for frame in websocket:
+            if session.max_duration_s and time.monotonic() - session.started > session.max_duration_s:
+                raise Refusal(3008, "Session Expired: Maximum session duration exceeded")
+            if isinstance(frame, bytes):
+                out = self._audio(session, frame)
+            else:
+                out, done = self._control(session, frame)
+                if done:
+                    for message in out:
+                        await self._send(websocket, message, model)
+                    termination = {
+                        "type": "Termination",
+                        "audio_duration_seconds": round(session.heard_ms / 1000),
+                        "session_duration_seconds": round(time.monotonic() - session.started),
+                    }
+                    await self._send(websocket, termination, model)
+                    await websocket.close(1000, "")
+                    return
+            for message in out:
+                await self._send(websocket, message, model)
+
+    def _audio(self, session: Session, chunk: bytes) -> list[dict]:
+        duration = len(chunk) / 2 / SAMPLE_RATE * 1000
+        self.traffic.append(("client", {"audio_ms": duration}))
+        if not 50 <= duration <= 1000:
+            raise Refusal(3007, f"Input duration violation: {duration:.0f} ms. Expected between 50 and 1000 ms")
+        session.heard_ms += duration
+        if session.conversation is None:
+            session.pcm += chunk
+            self._recognise(session)
+        return session.advance()
+
+    def _recognise(self, session: Session) -> None:
+        heard = len(session.pcm) / 2 / SAMPLE_RATE * 1000
+        if heard < FINGERPRINT_MS:
+            return
+        found = recognise(bytes(session.pcm[: int(min(heard, FINGERPRINT_MAX_MS) * 32)]), self.candidates)
+        if found:
+            name, offset = found
+            session.conversation, session.offset_ms, session.pcm = self.library[name], offset, bytearray()
+        elif heard >= FINGERPRINT_MAX_MS:
+            raise Refusal(
+                3005,
+                "Session Cancelled: the emulator does not recognise this audio; it transcribes only the "
+                "conversations in data/audio, streamed from their start as 16 kHz pcm_s16le",
+            )
+
+    def _control(self, session: Session, text: str) -> tuple[list[dict], bool]:
+        model = session.params["speech_model"]
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            raise Refusal(3006, f"Invalid JSON: {text[:80]}") from None
+        if not isinstance(payload, dict):
+            raise Refusal(3006, f"Invalid Message: {text[:80]}")
+        self.traffic.append(("client", payload))
+        kind = payload.get("type")
+        if kind not in asyncapi.CLIENT_TYPES:
+            raise Refusal(3006, f"Invalid Message Type: {kind}")
+        try:
+            asyncapi.validate_message(payload, sender="client", speech_model=model)
+        except SpecViolation as violation:
+            raise Refusal(3006, f"Invalid Message: {violation}") from None
+        if kind == "Terminate":
+            return session.finish_turn(UNSURE), True
+        if kind == "ForceEndpoint":
+            return session.finish_turn(1.0), False
+        for name, value in payload.items():
+            if name == "type" or value is None:
+                continue
+            if name not in {"min_turn_silence", "max_turn_silence", "end_of_turn_confidence_threshold"}:
+                raise Refusal(3006, f"Invalid Message: the emulator does not emulate updating {name!r}")
+            session.params[name] = value
+        return session.advance(), False
+
+
+def _is_part(data_dir: Path, name: str) -> bool:
+    timing = data_dir / "scripts" / f"{name}.timing.json"
+    return timing.is_file() and "part_of" in json.loads(timing.read_text())
+
+
+def _response(status: int, body: dict) -> Any:
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    data = json.dumps(body).encode()
+    reasons = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
+    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    return Response(status, reasons.get(status, "Error"), headers, data)
