@@ -66,7 +66,7 @@ def test_the_cron_expression_is_one_minute_in_utc():
     cron_for = _notebook_function("cron_for")
     new_york = dt.timezone(dt.timedelta(hours=-5))
     assert cron_for(dt.datetime(2026, 11, 26, 9, 30, tzinfo=new_york)) == "30 14 26 11 * 2026"
-    assert cron_for(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.timezone.utc)) == "59 23 31 12 * 2026"
+    assert cron_for(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC)) == "59 23 31 12 * 2026"
 
 
 def test_a_stored_deletion_survives_a_new_scheduler(tmp_path):
