@@ -1,7 +1,8 @@
 """The documentation site: built once from the registry and the notebooks' stored outputs (nothing is run),
 served on loopback, and opened in headless Chromium (Debian's, driven by Playwright).
 
-Screenshots of the landing page and of every recipe page are saved to build/test-artifacts/. Without Chromium
+Screenshots of the landing page and the pilot recipe (of every recipe page with COOKBOOK_SCREENSHOTS=all, as
+`make screenshots` sets) are saved to build/test-artifacts/. Without Chromium
 the browser tests skip, except in CI (``CI`` set), where they fail."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
@@ -239,62 +241,17 @@ class Visit:
             route.abort()
 
     def open(self, url: str):
+        """Open a page and wait for its load event (every stylesheet, script and image has arrived:
+        the pages are static files, so nothing loads later)."""
         before = len(self.errors)
         response = self.page.goto(url, wait_until="load")
         assert response is not None and response.status == 200, f"{url}: {response and response.status}"
-        self.page.wait_for_load_state("networkidle")
         return [f"{url}: {e}" for e in self.errors[before:]]
-
-
-def test_every_page_loads_without_errors_and_every_internal_link_resolves(browser, server):
-    visit = Visit(browser, server)
-    queue, seen_pages, errors, statuses = [server + "index.html"], set(), [], {}
-    anchors: list[tuple[str, str, str]] = []  # (page linking, page linked, fragment)
-    ids: dict[str, set[str]] = {}
-    while queue and len(seen_pages) < 200:
-        url = queue.pop(0)
-        if url in seen_pages:
-            continue
-        seen_pages.add(url)
-        errors += visit.open(url)
-        ids[url] = set(visit.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
-        for href in visit.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
-            target, fragment = urldefrag(href)
-            if not target.startswith(server):
-                continue
-            if target not in statuses:
-                statuses[target] = _status(target)
-            if fragment:
-                anchors.append((url, target, fragment))
-            if statuses[target] == 200 and target.endswith((".html", "/")) and target not in seen_pages:
-                queue.append(target if target.endswith(".html") else urljoin(target, "index.html"))
-    visit.page.close()
-
-    expected = {server + "index.html"}
-    expected |= {f"{server}{c.slug}/index.html" for c in REGISTRY.used_categories()}
-    expected |= {server + _page_of(r) for r in REGISTRY.recipes}
-    assert expected <= seen_pages, f"pages not reached by links: {sorted(expected - seen_pages)}"
-    assert not errors, "errors in the browser:\n" + "\n".join(errors)
-    assert not visit.external, f"requests off the site: {visit.external}"
-    broken = {url: status for url, status in statuses.items() if status != 200}
-    assert not broken, f"internal links that do not resolve: {broken}"
-    unanchored = [f"{page} -> {target}#{frag}" for page, target, frag in anchors if frag not in ids.get(target, ())]
-    assert not unanchored, "links to anchors that do not exist:\n" + "\n".join(unanchored)
 
 
 def _shown_images(page) -> list[int]:
     """The natural widths of the images in a page's cell outputs (0 for an image that did not load)."""
     return page.eval_on_selector_all(".cell_output img", "els => els.map(e => e.complete ? e.naturalWidth : 0)")
-
-
-@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
-def test_every_stored_image_is_shown_on_its_page(browser, server, recipe):
-    visit = Visit(browser, server)
-    assert visit.open(server + _page_of(recipe)) == []
-    widths = _shown_images(visit.page)
-    visit.page.close()
-    assert len(widths) == _image_outputs(ROOT / recipe.notebook)
-    assert all(w > 0 for w in widths), f"images that did not load: {widths}"
 
 
 def _tables_and_figures(page) -> dict:
@@ -308,16 +265,99 @@ def _tables_and_figures(page) -> dict:
     )
 
 
-def test_at_least_five_recipes_show_a_figure_or_a_table_on_their_page(browser, server):
-    visit = Visit(browser, server)
+def _screenshot_recipes() -> list[registry.Recipe]:
+    """The pilot's page, or every recipe's with COOKBOOK_SCREENSHOTS=all (`make screenshots`): a full-page
+    screenshot costs about a second, so the suite takes two and a reviewer asks for the rest."""
+    if os.environ.get("COOKBOOK_SCREENSHOTS") == "all":
+        return list(REGISTRY.recipes)
+    return [REGISTRY.recipe(PILOT)]
+
+
+@dataclass
+class Tour:
+    """Every page of the site reached by following links from the landing page, each opened once."""
+
+    errors: list[str] = field(default_factory=list)  # console errors, failed loads, HTTP errors
+    external: list[str] = field(default_factory=list)  # requests off the site (aborted)
+    statuses: dict[str, int] = field(default_factory=dict)  # every internal link target -> HTTP status
+    anchors: list[tuple[str, str, str]] = field(default_factory=list)  # (page linking, page linked, fragment)
+    ids: dict[str, set[str]] = field(default_factory=dict)  # page -> the ids in it
+    images: dict[str, list[int]] = field(default_factory=dict)  # page -> natural widths of output images
+    shown: dict[str, dict] = field(default_factory=dict)  # page -> visible tables and figures
+
+
+@pytest.fixture(scope="module")
+def tour(browser, server) -> Tour:
+    """Open every page once (a breadth-first walk of the internal links), record what each shows, and
+    screenshot the landing page and every recipe page into build/test-artifacts/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shots = {server + "index.html": "site-landing.png"}
+    shots |= {server + _page_of(r): f"site-{r.slug}.png" for r in _screenshot_recipes()}
+    visit, found, queue = Visit(browser, server), Tour(), [server + "index.html"]
+    while queue and len(found.ids) < 200:
+        url = queue.pop(0)
+        if url in found.ids:
+            continue
+        found.errors += visit.open(url)
+        page = visit.page
+        found.ids[url] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+        found.images[url] = _shown_images(page)
+        found.shown[url] = _tables_and_figures(page)
+        if url in shots:
+            (ARTIFACTS / shots[url]).unlink(missing_ok=True)
+            page.screenshot(path=str(ARTIFACTS / shots[url]), full_page=True)
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
+            target, fragment = urldefrag(href)
+            if not target.startswith(server):
+                continue
+            if target not in found.statuses:
+                found.statuses[target] = _status(target)
+            if fragment:
+                found.anchors.append((url, target, fragment))
+            if found.statuses[target] == 200 and target.endswith((".html", "/")) and target not in found.ids:
+                queue.append(target if target.endswith(".html") else urljoin(target, "index.html"))
+    found.external = visit.external
+    visit.page.close()
+    return found
+
+
+def test_every_page_loads_without_errors_and_every_internal_link_resolves(tour, server):
+    expected = {server + "index.html"}
+    expected |= {f"{server}{c.slug}/index.html" for c in REGISTRY.used_categories()}
+    expected |= {server + _page_of(r) for r in REGISTRY.recipes}
+    assert expected <= set(tour.ids), f"pages not reached by links: {sorted(expected - set(tour.ids))}"
+    assert not tour.errors, "errors in the browser:\n" + "\n".join(tour.errors)
+    assert not tour.external, f"requests off the site: {tour.external}"
+    broken = {url: status for url, status in tour.statuses.items() if status != 200}
+    assert not broken, f"internal links that do not resolve: {broken}"
+    unanchored = [
+        f"{page} -> {target}#{frag}" for page, target, frag in tour.anchors if frag not in tour.ids.get(target, ())
+    ]
+    assert not unanchored, "links to anchors that do not exist:\n" + "\n".join(unanchored)
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_every_stored_image_is_shown_on_its_page(tour, server, recipe):
+    widths = tour.images[server + _page_of(recipe)]
+    assert len(widths) == _image_outputs(ROOT / recipe.notebook)
+    assert all(w > 0 for w in widths), f"images that did not load: {widths}"
+
+
+def test_at_least_five_recipes_show_a_figure_or_a_table_on_their_page(tour, server):
     showing = {}
     for recipe in REGISTRY.recipes:
-        assert visit.open(server + _page_of(recipe)) == []
-        found = _tables_and_figures(visit.page)
+        found = tour.shown[server + _page_of(recipe)]
         if found["images"] or found["tables"]:
             showing[recipe.slug] = found
-    visit.page.close()
     assert len(showing) >= min(5, len(REGISTRY.recipes)), f"only these pages show a figure or a table: {showing}"
+
+
+def test_screenshots_of_the_landing_page_and_the_pilot(tour):
+    names = ["site-landing.png", *(f"site-{r.slug}.png" for r in _screenshot_recipes())]
+    assert f"site-{PILOT}.png" in names
+    for name in names:
+        assert (ARTIFACTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert (ARTIFACTS / name).stat().st_size > 10_000, name
 
 
 def test_code_cells_have_a_copy_button_and_outputs_wrap(browser, server):
@@ -358,22 +398,13 @@ def test_module_names_are_not_underlined_in_dark_mode(browser, server):
     assert decorations and set(decorations) == {"none"}, set(decorations)
 
 
-def test_screenshots_of_the_landing_page_and_the_pilot(browser, server):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def test_the_pilot_page_opens_in_colab_under_its_title(browser, server):
     visit = Visit(browser, server)
     pilot = REGISTRY.recipe(PILOT)
-    shots = {"site-landing.png": "index.html", **{f"site-{r.slug}.png": _page_of(r) for r in REGISTRY.recipes}}
-    for name, path in shots.items():
-        assert visit.open(server + path) == []
-        (ARTIFACTS / name).unlink(missing_ok=True)
-        visit.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
     assert visit.open(server + _page_of(pilot)) == []
     assert visit.page.locator("a.colab-link").inner_text() == "Open in Colab"
     assert visit.page.locator("h1").first.inner_text().startswith(pilot.title)
     visit.page.close()
-    for name in shots:
-        assert (ARTIFACTS / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        assert (ARTIFACTS / name).stat().st_size > 10_000
 
 
 # --- a plot in a stored output, on a throwaway project ------------------------------------------
