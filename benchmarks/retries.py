@@ -5,7 +5,7 @@
 200 files (the shipped conversations, cycled) go through the emulator: each is checked and
 uploaded with ``upload_files`` from *retry-upload-errors*, then submitted with ``submit`` and
 polled with ``_request`` from *retry-server-errors* (the code of the notebooks' whole-recipe
-cells, loaded by ``tools.recipe_code``, with their policies unchanged). Every endpoint
+cells, loaded by ``tools.notebook_code``, with their policies unchanged). Every endpoint
 (``/v2/upload``, ``/v2/transcript``, ``/v2/transcript/*``) fails on purpose with seeded faults:
 20 % 5xx (500, 503 and 502 in turn), 5 % 429 with ``Retry-After: 1``, 2 % reset connections, and 2 %
 uploads cut off mid-body. On top, 2 % of submissions lose their answer: the server creates the
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from cookbook_utils import paths  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
 from tools.emulator.faults import Fault, FaultPlan  # noqa: E402
-from tools.recipe_code import load  # noqa: E402
+from tools.notebook_code import load_cell  # noqa: E402
 
 KEY = "benchmark-retries-key"
 MODELS = ["universal-3-5-pro", "universal-2"]
@@ -64,8 +64,8 @@ def fault_plan(seed: int) -> FaultPlan:
 
 
 def run(files: int, workers: int, plan: FaultPlan | None, poll_s: float, guard: bool = True) -> dict:
-    uploads = load("retry-upload-errors", "def upload_files")
-    server = load("retry-server-errors", "def transcribe_with_retries")
+    uploads = load_cell("retry-upload-errors", "def upload_files")
+    server = load_cell("retry-server-errors", "def transcribe_with_retries")
     server.POLICY["timeout"] = 1.0  # so that a "slow" answer is lost, as a longer one would be live
     if not guard:  # for comparison: retry a submission without looking for the one already created
         server._already_submitted = lambda *args: None

@@ -35,8 +35,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 from . import paths
@@ -154,11 +155,14 @@ class _Writer:
 # --- a loopback server in a thread of its own --------------------------------------------------
 
 
-class _LoopServer:
-    """A websockets server on 127.0.0.1 with its own event loop thread."""
+class LoopbackServer:
+    """A websockets server on 127.0.0.1 (``port``, 0 for any free one) with its own event loop
+    thread. A subclass answers plain HTTP in ``_http``, sync or async (``None`` lets the WebSocket
+    handshake go on), and serves each WebSocket in ``_session``. The emulator's streaming server
+    (``tools/emulator/streaming.py``) is one too."""
 
-    def __init__(self) -> None:
-        self.port = 0
+    def __init__(self, port: int = 0) -> None:
+        self.port = port
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: Any = None
@@ -167,7 +171,7 @@ class _LoopServer:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self) -> Self:
         self._thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
         return self
@@ -178,7 +182,7 @@ class _LoopServer:
         self._server = await serve(
             self._session,
             "127.0.0.1",
-            0,
+            self.port,
             process_request=self._http,
             max_size=2**22,
             max_queue=None,
@@ -206,13 +210,18 @@ class _LoopServer:
         raise NotImplementedError
 
 
-def _response(status: int, body: Any) -> Any:
+def json_response(status: int, body: Any) -> Any:
+    """A plain HTTP answer with a JSON body, for a :class:`LoopbackServer`'s ``_http``."""
     from websockets.datastructures import Headers
     from websockets.http11 import Response
 
     data = json.dumps(body).encode()
     headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return Response(status, "OK" if status == 200 else "Error", headers, data)
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    return Response(status, reason, headers, data)
 
 
 async def _http_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
@@ -247,7 +256,7 @@ async def _http_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
 # --- record ------------------------------------------------------------------------------------
 
 
-class RecordingProxy(_LoopServer):
+class RecordingProxy(LoopbackServer):
     """Forwards to ``upstream`` (``wss://streaming.assemblyai.com`` or ``ws://127.0.0.1:PORT``) and
     writes every exchange to the fixture, scrubbed."""
 
@@ -268,7 +277,7 @@ class RecordingProxy(_LoopServer):
         else:
             recorded = body
         self.writer.add({"kind": "token", "query": scrub_query(parts.query), "status": status, "body": recorded})
-        return _response(status, body)
+        return json_response(status, body)
 
     async def _session(self, websocket: Any) -> None:
         from websockets.asyncio.client import connect
@@ -331,7 +340,7 @@ class RecordingProxy(_LoopServer):
 # --- replay ------------------------------------------------------------------------------------
 
 
-class ReplayServer(_LoopServer):
+class ReplayServer(LoopbackServer):
     """Plays a fixture back to the SDK, in order, at ``pace`` times the recorded delays."""
 
     def __init__(self, fixture: dict, *, pace: float = 0.0, name: str = "the recording"):
@@ -368,12 +377,12 @@ class ReplayServer(_LoopServer):
             if scrub_query(parts.query) != exchange["query"]:
                 raise StreamReplayError(f"token request {scrub_query(parts.query)} != recorded {exchange['query']}")
         except StreamReplayError as error:
-            return _response(400, {"error": self._fail(str(error))})
+            return json_response(400, {"error": self._fail(str(error))})
         body = exchange["body"]
         if isinstance(body, dict) and body.get("token") == REDACTED:
             self.tokens_issued += 1
             body = {**body, "token": f"replay-token-{self.tokens_issued}"}
-        return _response(exchange["status"], body)
+        return json_response(exchange["status"], body)
 
     def arrival(self, event: Any) -> float:
         """When ``event`` (an SDK event, or a message dict) arrived in the recording, in seconds
@@ -448,7 +457,7 @@ class ReplayServer(_LoopServer):
 
 # --- what a notebook calls ---------------------------------------------------------------------
 
-_active: _LoopServer | None = None
+_active: LoopbackServer | None = None
 
 
 def _stop_active() -> None:

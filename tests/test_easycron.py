@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from cookbook_utils.easycron import easycron
-from tools.recipe_code import load
+from tools.notebook_code import load_cell, load_definitions
 
 
 @pytest.fixture
@@ -54,23 +54,15 @@ def test_a_wrong_key_is_refused(cron):
     assert _post(cron, {"url": "https://x", "cron_expression": "* * * * *"}, key="wrong").status_code == 401
 
 
-def _notebook_function(name: str):
-    from tools.recipe_code import cell_source
-
-    namespace: dict = {"__name__": "recipe", "dt": dt}  # the setup cell imports datetime as dt
-    exec(cell_source("schedule-delete", f"def {name}"), namespace)  # noqa: S102
-    return namespace[name]
-
-
 def test_the_cron_expression_is_one_minute_in_utc():
-    cron_for = _notebook_function("cron_for")
+    cron_for = load_definitions("schedule-delete", ["cron_for"])["cron_for"]
     new_york = dt.timezone(dt.timedelta(hours=-5))
     assert cron_for(dt.datetime(2026, 11, 26, 9, 30, tzinfo=new_york)) == "30 14 26 11 * 2026"
     assert cron_for(dt.datetime(2026, 12, 31, 23, 59, tzinfo=dt.UTC)) == "59 23 31 12 * 2026"
 
 
 def test_a_stored_deletion_survives_a_new_scheduler(tmp_path):
-    recipe = load("schedule-delete", "def schedule_deletion")
+    recipe = load_cell("schedule-delete", "def schedule_deletion")
     url = f"sqlite:///{tmp_path / 'jobs.sqlite'}"
     when = recipe.schedule_deletion("transcript-1", dt.timedelta(hours=24), url)
     runner = recipe.run_deletions(url)

@@ -13,6 +13,7 @@ import pytest
 import requests
 import yaml
 
+from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -25,8 +26,7 @@ MODELS = ["universal-3-5-pro", "universal-2"]
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     """The shipped timing files plus a reference answer for notebook 'demo'."""
-    folder = tmp_path_factory.mktemp("data")
-    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
+    folder = scripts_folder(tmp_path_factory)
     (folder / "answers" / "demo").mkdir(parents=True)
     (folder / "answers" / "demo" / "1.md").write_text("A reference answer.")
     (folder / "answers" / "demo" / "answers.yaml").write_text("1: {transcripts: []}\n")
@@ -35,19 +35,13 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture
 def emulator(data_dir):
-    from tools.emulator import Emulator
-
-    with Emulator(api_key=KEY, notebook="demo", data_dir=data_dir) as running:
+    with checked_emulator(KEY, notebook="demo", data_dir=data_dir) as running:
         yield running
-        assert running.violations == [], "the emulator sent responses that break the spec"
 
 
 @pytest.fixture
 def sdk(emulator, monkeypatch):
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
-    monkeypatch.setattr(aai.settings, "llm_gateway_base_url", emulator.base_url)
-    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    point_sdk(monkeypatch, emulator, KEY)
     return emulator
 
 

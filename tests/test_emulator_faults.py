@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.emulator_fixtures import checked_emulator, point_sdk
 from tools import spec
 from tools.emulator.faults import Fault, FaultPlan
 
@@ -20,11 +21,8 @@ BODY = {"audio_url": "https://example.com/media/support-call.mp3", "speech_model
 
 @pytest.fixture
 def emulator():
-    from tools.emulator import Emulator
-
-    with Emulator(api_key=KEY) as running:
+    with checked_emulator(KEY) as running:
         yield running
-        assert running.violations == [], "the emulator sent responses that break the spec"
 
 
 def _post(emulator, path, **kwargs):
@@ -124,9 +122,7 @@ def test_the_sdk_sees_a_fault_as_the_api_would_show_it(emulator, monkeypatch):
     """A retry recipe's view: the SDK raises on the 503 and succeeds when called again."""
     import assemblyai as aai
 
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
-    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    point_sdk(monkeypatch, emulator, KEY)
     emulator.faults = FaultPlan([Fault("503", method="POST", path="/v2/transcript", nth=[1])])
     transcriber = aai.Transcriber(config=aai.TranscriptionConfig(speech_models=MODELS))
     with pytest.raises(aai.types.TranscriptError):

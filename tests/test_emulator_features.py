@@ -12,6 +12,7 @@ import pytest
 import requests
 import yaml
 
+from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import features
 
@@ -30,25 +31,18 @@ def _timing(name):
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
-    return folder
+    return scripts_folder(tmp_path_factory)
 
 
 @pytest.fixture
 def emulator(data_dir):
-    from tools.emulator import Emulator
-
-    with Emulator(api_key=KEY, data_dir=data_dir) as running:
+    with checked_emulator(KEY, data_dir=data_dir) as running:
         yield running
-        assert running.violations == [], "the emulator sent responses that break the spec"
 
 
 @pytest.fixture
 def sdk(emulator, monkeypatch):
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
-    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    point_sdk(monkeypatch, emulator, KEY)
     return emulator
 
 

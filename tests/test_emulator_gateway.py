@@ -3,7 +3,6 @@ by content or by call number, the check that a prompt still holds its transcript
 calls, max_tokens and context length, and every other parameter refused by name."""
 
 import json
-import shutil
 from pathlib import Path
 
 import assemblyai as aai
@@ -11,6 +10,7 @@ import pytest
 import requests
 import yaml
 
+from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -49,8 +49,7 @@ def _transcript_text(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
+    folder = scripts_folder(tmp_path_factory)
     answers = folder / "answers" / "gw"
     answers.mkdir(parents=True)
     (answers / "hello.md").write_text("Hello! " * 3)
@@ -67,17 +66,13 @@ def data_dir(tmp_path_factory):
 
 @pytest.fixture
 def emulator(data_dir):
-    from tools.emulator import Emulator
-
-    with Emulator(api_key=KEY, notebook="gw", data_dir=data_dir) as running:
+    with checked_emulator(KEY, notebook="gw", data_dir=data_dir) as running:
         yield running
-        assert running.violations == [], "the emulator sent responses that break the spec"
 
 
 @pytest.fixture
 def sdk(emulator, monkeypatch):
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "llm_gateway_base_url", emulator.base_url)
+    point_sdk(monkeypatch, emulator, KEY)
     return aai.LLMGateway()
 
 

@@ -3,6 +3,7 @@ moves transcripts and calls webhooks, HTTP is strict (query parameters, bodies, 
 paginates as the spec says, a deleted transcript stays deleted, retired models are refused with
 the API's words, and one hanging download delays no other request."""
 
+import contextlib
 import http.server
 import json
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.emulator_fixtures import checked_emulator, point_sdk
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -26,19 +28,8 @@ AUDIO_URL = "https://example.com/media/support-call.mp3"
 @pytest.fixture
 def make_emulator():
     """Start emulators with any settings; each is checked for spec violations and stopped."""
-    from tools.emulator import Emulator
-
-    started = []
-
-    def start(**settings):
-        emulator = Emulator(api_key=KEY, **settings).__enter__()
-        started.append(emulator)
-        return emulator
-
-    yield start
-    for emulator in started:
-        emulator.__exit__(None, None, None)
-        assert emulator.violations == [], "the emulator sent responses that break the spec"
+    with contextlib.ExitStack() as started:
+        yield lambda **settings: started.enter_context(checked_emulator(KEY, **settings))
 
 
 @pytest.fixture
@@ -356,9 +347,7 @@ def test_the_sdk_takes_the_documented_fallback_on_a_low_language_confidence(make
     import assemblyai as aai
 
     emulator = make_emulator()
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
-    monkeypatch.setattr(aai.settings, "polling_interval", 0.01)
+    point_sdk(monkeypatch, emulator, KEY)
     config = aai.TranscriptionConfig(speech_models=MODELS, language_detection=True, language_confidence_threshold=0.999)
     transcript = aai.Transcriber(config=config).transcribe("https://example.com/clip-fr.mp3")
     assert transcript.status == aai.TranscriptStatus.error
@@ -488,8 +477,7 @@ def test_the_sdks_submit_then_webhook_flow(make_emulator, receiver, monkeypatch)
     import assemblyai as aai
 
     emulator = make_emulator(processing_seconds=0.5)
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "base_url", emulator.base_url)
+    point_sdk(monkeypatch, emulator, KEY)
     config = aai.TranscriptionConfig(speech_models=MODELS).set_webhook(receiver.url, "X-Secret", "value")
     submitted = aai.Transcriber(config=config).submit(AUDIO_URL)
     assert submitted.status == aai.TranscriptStatus.queued

@@ -2,13 +2,13 @@
 conversation scripts mapped onto the transcript's speaker labels, through plain requests and the
 SDK, every response checked against the gateway spec; what it cannot answer refused clearly."""
 
-import shutil
 from pathlib import Path
 
 import assemblyai as aai
 import pytest
 import requests
 
+from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -21,18 +21,13 @@ URL = "https://llm-gateway.assemblyai.com/v1/understanding"
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("data")
-    shutil.copytree(ROOT / "data" / "scripts", folder / "scripts")
-    return folder
+    return scripts_folder(tmp_path_factory)
 
 
 @pytest.fixture
 def emulator(data_dir):
-    from tools.emulator import Emulator
-
-    with Emulator(api_key=KEY, data_dir=data_dir) as running:
+    with checked_emulator(KEY, data_dir=data_dir) as running:
         yield running
-        assert running.violations == [], "the emulator sent responses that break the spec"
 
 
 def _transcribe(emulator, name: str, speaker_labels: bool = True, poll: bool = True) -> str:
@@ -80,8 +75,7 @@ def test_roles_from_the_script_replace_the_labels(emulator):
 
 
 def test_names_with_speaker_descriptions_through_the_sdk(emulator, monkeypatch):
-    monkeypatch.setattr(aai.settings, "api_key", KEY)
-    monkeypatch.setattr(aai.settings, "llm_gateway_base_url", emulator.base_url)
+    point_sdk(monkeypatch, emulator, KEY)
     transcript_id = _transcribe(emulator, "podcast-clip")
     speakers = [
         {"name": "Priya", "description": "Hosts the show and asks the questions"},

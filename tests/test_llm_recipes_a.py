@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.notebook_code import notebook_functions
+from tools.notebook_code import load_definitions
 
 ANSWERS = Path(__file__).resolve().parents[1] / "data" / "answers"
 
@@ -20,7 +20,7 @@ def answer(slug: str, name: str) -> str:
 # action-items ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def actions_nb():
-    return notebook_functions("action-items")
+    return load_definitions("action-items", ["parse_actions", "check_assignees"])
 
 
 def test_action_items_reference_answer_validates_and_its_assignees_spoke(actions_nb):
@@ -66,7 +66,9 @@ def test_action_items_assignee_or_label_not_in_the_meeting_is_rejected(actions_n
 # llm-cost-estimate -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cost_nb():
-    namespace = notebook_functions("llm-cost-estimate")
+    namespace = load_definitions(
+        "llm-cost-estimate", ["count_tokens", "check_fits", "cost", "price"], ("ENCODING", "TOKENS_PER_REPLY")
+    )
     pricing = SimpleNamespace(global_=SimpleNamespace(prompt=3.0, completions=15.0), us=None, eu=None)
     namespace["catalogue"] = {"small": SimpleNamespace(context_length=1000, pricing=pricing)}
     return namespace
@@ -93,7 +95,7 @@ def test_cost_uses_the_price_per_million_and_no_region_means_no_price(cost_nb):
 # follow-up-questions ------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def chat_nb():
-    return notebook_functions("follow-up-questions")
+    return load_definitions("follow-up-questions", ["trim", "rough_tokens", "questions"])
 
 
 def test_follow_up_trim_keeps_the_system_message_and_the_newest_question(chat_nb):
@@ -123,7 +125,7 @@ def test_follow_up_questions_fall_back_to_the_script_without_stdin(chat_nb, monk
 # ai-coach -------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def coach_nb():
-    return notebook_functions("ai-coach")
+    return load_definitions("ai-coach", ["parse_coaching"])
 
 
 def test_coach_reference_answer_covers_every_speaker(coach_nb):
@@ -152,7 +154,7 @@ def test_coach_bad_feedback_is_rejected(coach_nb, mutate, labels, message):
 # soap-notes --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def soap_nb():
-    return notebook_functions("soap-notes")
+    return load_definitions("soap-notes", ["leaks", "parse_note"])
 
 
 PRIVATE = {"Jonas Whitfield", "ninth of March nineteen eighty one", "twenty third"}
@@ -186,7 +188,7 @@ def test_soap_incomplete_malformed_or_leaking_notes_are_rejected(soap_nb, mutate
 # sales-playbook ----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sales_nb():
-    return notebook_functions("sales-playbook")
+    return load_definitions("sales-playbook", ["build_schema", "build_prompt", "parse_grades"], ("PLAYBOOK",))
 
 
 def test_sales_prompt_and_schema_come_from_the_playbook(sales_nb):

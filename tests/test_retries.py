@@ -1,4 +1,4 @@
-"""The retry code of the operations recipes, run as the notebook holds it (tools.recipe_code)
+"""The retry code of the operations recipes, run as the notebook holds it (tools.notebook_code)
 against the emulator with fault plans: transient failures are retried to completion, refused
 requests are not, Retry-After is honoured, a lost answer creates no second transcript, and a
 request that keeps failing is raised after the policy's attempts."""
@@ -9,7 +9,7 @@ import tenacity
 
 from tools import spec
 from tools.emulator.faults import Fault, FaultPlan
-from tools.recipe_code import load
+from tools.notebook_code import load_cell
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
@@ -19,7 +19,7 @@ AUDIO = "support-call.mp3"
 
 @pytest.fixture
 def recipe():
-    module = load("retry-server-errors", "def transcribe_with_retries")
+    module = load_cell("retry-server-errors", "def transcribe_with_retries")
     module.POLICY.update(first_wait=0.01, jitter=0.01, max_wait=0.05)  # the same rules, shorter waits
     return module
 
@@ -82,7 +82,7 @@ def _state_after(error: BaseException) -> tenacity.RetryCallState:
 
 
 def test_retry_after_is_honoured_and_capped(emulator):
-    module = load("retry-server-errors", "def transcribe_with_retries")
+    module = load_cell("retry-server-errors", "def transcribe_with_retries")
     for seconds, expected in [(3, 3.0), (120, module.POLICY["max_wait"])]:
         emulator.faults = FaultPlan([Fault("429", retry_after=seconds)])
         answer = requests.post(f"{emulator.base_url}/v2/upload", headers={"authorization": KEY}, data=b"x", timeout=10)
@@ -105,14 +105,14 @@ def test_a_lost_submission_answer_creates_no_second_transcript(recipe, emulator)
 
 @pytest.fixture
 def uploads():
-    module = load("retry-upload-errors", "def upload_files")
+    module = load_cell("retry-upload-errors", "def upload_files")
     module.FIRST_WAIT_S, module.MAX_WAIT_S, module.TIMEOUT_S = 0.01, 0.05, (2, 0.5)
     return module
 
 
 def _transcribe_upload(emulator, url: str) -> dict:
     """What the emulator makes of an uploaded file: proof the bytes that arrived were whole."""
-    recipe = load("retry-server-errors", "def transcribe_with_retries")
+    recipe = load_cell("retry-server-errors", "def transcribe_with_retries")
     transcript_id = recipe.submit(KEY, url, ["universal-2"], emulator.base_url)
     return recipe._request(KEY, "GET", f"/v2/transcript/{transcript_id}", emulator.base_url, timeout=10)
 

@@ -1,25 +1,58 @@
-"""Run a notebook's own lesson code outside the notebook (a benchmark, a test), so that what is
-measured or tested is what the reader sees, never a copy that could drift from it.
+"""Run a notebook's own lesson code outside the notebook (a test, a benchmark), so that what is
+tested or measured is what the reader sees, never a copy that could drift from it.
+
+Two ways in, both giving a fresh module registered in ``sys.modules`` under ``notebook_<slug>``
+(so pydantic models and dataclasses resolve their annotations as in the notebook):
 
     ns = load_definitions("batch-transcription", ["run_batch", "WebhookReceiver"], ("CONFIG",))
+    recipe = load_cell("retry-server-errors", "def transcribe_with_retries")
 
-The setup cell's imports run (not its Colab block nor ``cu.setup``); then, from every later code
-cell in notebook order, only the definitions: imports, functions, classes, assignments without a
-call (type aliases, literals; skipped when they name demonstration data) and the assignments to the
-names asked for as ``constants``. The demonstration lines around them (transcriptions, prints,
-plots) are left out.
+``load_definitions`` runs the setup cell's imports (not its Colab block nor ``cu.setup``); then,
+from every later code cell in notebook order, only the definitions: imports, functions, classes,
+assignments without a call (type aliases, literals; skipped when they name demonstration data)
+and the assignments to the names asked for as ``constants``. The demonstration lines around them
+(transcriptions, prints, plots) are left out. It returns the module's namespace.
+
+``load_cell`` runs the one code cell that contains ``marker`` whole (a whole-recipe cell); the
+module's ``__name__`` is not ``"__main__"``, so the cell's ``if __name__ == "__main__":``
+demonstration does not run.
+
+IPython's ``%magics`` and ``!shell`` lines are left out of both.
 """
 
 from __future__ import annotations
 
 import ast
+import sys
+import types
+from collections.abc import Sequence
 
 import nbformat
 
 from cookbook_utils import paths
 from tools.registry import split_setup_cell
 
+__all__ = ["load_cell", "load_definitions"]
+
 _DEFINITIONS = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
+
+
+def _code_cells(slug: str) -> list[str]:
+    """The notebook's code cells, in order, with IPython's magics and shell lines blanked out
+    (blanked, not removed, so line numbers in a traceback are the cell's)."""
+    nb = nbformat.read(paths.notebook_path(slug), as_version=4)
+    return [
+        "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
+        for cell in nb.cells
+        if cell.cell_type == "code"
+    ]
+
+
+def _module(slug: str) -> types.ModuleType:
+    """A fresh, empty module for the notebook's code, registered in ``sys.modules``."""
+    module = types.ModuleType(f"notebook_{slug.replace('-', '_')}")
+    sys.modules[module.__name__] = module
+    return module
 
 
 def _kept(node: ast.stmt, constants: set[str]) -> bool:
@@ -34,27 +67,22 @@ def _kept(node: ast.stmt, constants: set[str]) -> bool:
     return False
 
 
-def _source(cell: str) -> str:
-    """A cell's Python, with IPython's magics (``%matplotlib inline``) left out."""
-    return "\n".join(line for line in cell.splitlines() if not line.lstrip().startswith("%"))
-
-
-def load_definitions(slug: str, names: list[str], constants: tuple[str, ...] = ()) -> dict:
-    """A namespace with the setup cell's imports and the notebook's definitions; ``names`` must be among them."""
-    nb = nbformat.read(paths.notebook_path(slug), as_version=4)
-    cells = [_source(cell.source) for cell in nb.cells if cell.cell_type == "code"]
-    _, setup = split_setup_cell(nb.cells[[c.cell_type for c in nb.cells].index("code")].source)
-    setup_tree = ast.parse(_source(setup))
+def load_definitions(slug: str, names: Sequence[str], constants: Sequence[str] = ()) -> dict:
+    """The namespace of the setup cell's imports and the notebook's definitions; each of ``names``
+    and ``constants`` must be among them (``LookupError`` otherwise)."""
+    setup, *cells = _code_cells(slug)
+    _, setup = split_setup_cell(setup)
+    setup_tree = ast.parse(setup)
     setup_tree.body = [n for n in setup_tree.body if _kept(n, {"SPEECH_MODELS"}) or isinstance(n, ast.With)]
-    namespace: dict = {"__name__": f"notebook_{slug.replace('-', '_')}"}
-    exec(compile(setup_tree, f"{slug}.ipynb:setup", "exec"), namespace)
-    for number, source in enumerate(cells[1:], start=1):
+    namespace = _module(slug).__dict__
+    exec(compile(setup_tree, f"{slug}.ipynb:setup", "exec"), namespace)  # noqa: S102
+    for number, source in enumerate(cells, start=1):
         for node in ast.parse(source).body:
             if not _kept(node, set(constants)):
                 continue
             code = compile(ast.Module(body=[node], type_ignores=[]), f"{slug}.ipynb:cell{number}", "exec")
             try:
-                exec(code, namespace)
+                exec(code, namespace)  # noqa: S102
             except NameError:  # an alias of demonstration data (a list of results): not a definition
                 if isinstance(node, _DEFINITIONS):
                     raise
@@ -62,3 +90,14 @@ def load_definitions(slug: str, names: list[str], constants: tuple[str, ...] = (
     if missing:
         raise LookupError(f"notebook {slug!r} defines no {missing}")
     return namespace
+
+
+def load_cell(slug: str, marker: str) -> types.ModuleType:
+    """The one code cell of notebook ``slug`` that contains ``marker``, run whole as a module
+    (``ValueError`` when no cell or more than one contains it)."""
+    found = [source for source in _code_cells(slug) if marker in source]
+    if len(found) != 1:
+        raise ValueError(f"{slug}: {len(found)} code cells contain {marker!r}; expected exactly one")
+    module = _module(slug)
+    exec(compile(found[0], f"{slug}.ipynb", "exec"), module.__dict__)  # noqa: S102
+    return module

@@ -29,7 +29,6 @@ stream as fast as they can. Every message it accepts or sends is checked against
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import hashlib
 import json
@@ -40,9 +39,10 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from cookbook_utils.streaming import LoopbackServer, json_response
 from tools import asyncapi
 from tools.emulator import conversations as build
 from tools.emulator.core import UNAUTHORIZED
@@ -309,13 +309,13 @@ def parse_params(query: str) -> tuple[dict, str]:
     return params, which
 
 
-class StreamingServer:
+class StreamingServer(LoopbackServer):
     """``streaming.assemblyai.com`` on a loopback port, in a thread of its own."""
 
     def __init__(self, api_key: str, data_dir: Path, port: int = 0):
+        super().__init__(port)
         self.api_key = api_key
         self.data_dir = data_dir
-        self.port = port
         self.library = {
             c.name: c
             for c in build.load_library(data_dir).values()
@@ -328,44 +328,11 @@ class StreamingServer:
         self.traffic: list[tuple[str, Any]] = []  # (sender, message) of every session, for tests
         self.violations: list[str] = []
         self.sessions = 0
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: Any = None
 
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> StreamingServer:
+    def start(self) -> Self:
         asyncapi.warm_up()  # parse the specs now, not while the first client waits
         threading.Thread(target=warm_up, args=(self.candidates,), daemon=True).start()
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    async def _start(self) -> None:
-        from websockets.asyncio.server import serve
-
-        self._server = await serve(
-            self._session,
-            "127.0.0.1",
-            self.port,
-            process_request=self._http,
-            max_size=2**22,
-            max_queue=None,
-            ping_interval=None,
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def stop(self) -> None:
-        async def _stop() -> None:
-            self._server.close()
-            await self._server.wait_closed()
-
-        if self._thread.is_alive():
-            asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout=10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+        return super().start()
 
     # -- the token endpoint (plain HTTP on the same port) --
 
@@ -374,14 +341,14 @@ class StreamingServer:
         if parts.path == "/v3/ws":
             return None  # the WebSocket handshake goes on
         if parts.path != "/v3/token":
-            return _response(404, {"error": "Not found"})
+            return json_response(404, {"error": "Not found"})
         status, body = self.token(parts.query, request.headers.get("Authorization"))
         try:
             asyncapi.validate_token_response(status, body)
         except SpecViolation as violation:
             self.violations.append(f"GET /v3/token: {violation}")
             status, body = 500, {"error": f"emulator bug: {violation}"}
-        return _response(status, body)
+        return json_response(status, body)
 
     def token(self, query: str, authorization: str | None) -> tuple[int, dict]:
         """``GET /v3/token``: a one-use temporary token for a browser."""
@@ -539,13 +506,3 @@ class StreamingServer:
 def _is_part(data_dir: Path, name: str) -> bool:
     timing = data_dir / "scripts" / f"{name}.timing.json"
     return timing.is_file() and "part_of" in json.loads(timing.read_text())
-
-
-def _response(status: int, body: dict) -> Any:
-    from websockets.datastructures import Headers
-    from websockets.http11 import Response
-
-    data = json.dumps(body).encode()
-    reasons = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
-    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    return Response(status, reasons.get(status, "Error"), headers, data)
