@@ -19,3 +19,12 @@ def pytest_configure(config):
     from cookbook_utils.network import block_network
 
     block_network("the test suite")
+
+
+def pytest_runtest_teardown(item):
+    """Seal the network again after any test that unsealed it (a live-mode ``setup()`` does, as in a
+    kernel that moves from replay to live), so no later test runs with the network open."""
+    from cookbook_utils.network import block_network, network_blocked
+
+    if not network_blocked():
+        block_network("the test suite")

@@ -17,6 +17,7 @@ import nbformat
 import pytest
 
 from cookbook_utils import paths
+from cookbook_utils.network import block_network
 from tests.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 LAUNCH = "demo.launch("
@@ -72,6 +73,7 @@ def app(tmp_path_factory) -> Iterator[object]:
                 else:
                     os.environ[name] = value
             aai.settings.api_key, aai.settings.base_url, aai.settings.polling_interval = saved_settings
+            block_network("the test suite")  # the notebook's live setup() unsealed it
 
 
 @pytest.fixture(scope="module")
