@@ -14,7 +14,7 @@ lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API
 test: setup  ## every test: units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
-test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow; not in CI for now: see README)
+test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow; .ci/run runs it after `make test`)
 	tools/lowest_deps.sh
 
 docs: setup  ## build the documentation site into build/site/ from the notebooks' stored outputs (offline)

@@ -5,6 +5,7 @@ API refuses."""
 import io
 import json
 import shutil
+import time
 import wave
 from pathlib import Path
 
@@ -53,12 +54,21 @@ def _get(emulator, path, key=KEY):
     return requests.get(f"{emulator.base_url}{path}", headers={"authorization": key}, timeout=10)
 
 
-def _wait(emulator, transcript_id):
-    for _ in range(5):
+def _wait(emulator, transcript_id, seconds=30.0):
+    """Poll as a client does until the transcript finishes.
+
+    With ``processing_seconds=0`` a transcript finishes as soon as its audio is known, but a loopback
+    ``audio_url`` is downloaded on a thread: on a loaded machine that can outlast a few back-to-back
+    polls, so poll against a deadline (a download that hangs still fails here).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
         result = _get(emulator, f"/v2/transcript/{transcript_id}").json()
         if result["status"] in {"completed", "error"}:
             return result
-    raise AssertionError("the transcript never finished")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the transcript never finished in {seconds:.0f} s: {result['status']}")
+        time.sleep(0.02)
 
 
 def _script(name):
