@@ -65,11 +65,13 @@ def _at_least_kth(scores: Any, k: int) -> Any:
 class CosineIndex:
     """Exact top-k by dot product over unit rows (cosine similarity), brute force or pruned.
 
-    ``vectors`` are normalised (rows of zeros score 0). :meth:`search` returns, per query, the
-    ``min(k, rows)`` best rows and their scores; equal scores come in row order. Scores are the
-    ``float64`` dot product of the ``float32`` rows rounded to ``float32``, so equal rows score
-    exactly the same. ``splits`` are where the rotated coordinates are cut into the blocks scanned
-    one after the other (the first block for every row, the next ones for the rows left).
+    ``vectors`` are normalised (rows of zeros score 0) and kept as ``float32`` (``float64`` if they
+    come as ``float64``). :meth:`search` returns, per query, the ``min(k, rows)`` best rows and
+    their scores; equal scores come in row order. Scores are the ``float64`` dot product of the rows,
+    rounded to ``float32`` for ``float32`` rows, so equal rows score exactly the same.
+
+    ``splits`` are where the rotated coordinates are cut into the blocks scanned one after the
+    other (the first block for every row, the next ones for the rows left).
     """
 
     def __init__(
@@ -81,18 +83,23 @@ class CosineIndex:
     ):
         import numpy as np
 
-        array = np.asarray(vectors, dtype=np.float32)
+        array = np.asarray(vectors)
+        self.dtype = np.float64 if array.dtype == np.float64 else np.float32
+        array = array.astype(self.dtype, copy=False)
         if array.ndim != 2 or not array.shape[0] or not array.shape[1]:
             raise ValueError(f"an index needs a 2-D array of at least one row, got shape {array.shape}")
         norms = np.linalg.norm(array, axis=1)
         if not np.all(np.abs(norms[norms > 0] - 1) < 1e-5):
-            array = unit_rows(array)
+            array = unit_rows(array, self.dtype)
         self.vectors = np.ascontiguousarray(array)
         rows, dims = self.vectors.shape
         if list(splits) != sorted(set(splits)) or not splits or splits[0] < 1:
             raise ValueError(f"splits must be increasing positive numbers, got {splits}")
         self.splits = tuple(s for s in splits if s < dims)
         self.pruned = rows >= brute_force_below and bool(self.splits)
+        #: For the last pruned query: all rows, the rows left after each block's bound, and the
+        #: rows finally scored in float64 (what the bounds saved).
+        self.last_alive: tuple[int, ...] = ()
         if self.pruned:
             self._build()
 
@@ -137,14 +144,14 @@ class CosineIndex:
 
         if k < 1:
             raise ValueError("k must be at least 1")
-        matrix = np.asarray(queries, dtype=np.float32)
+        matrix = np.asarray(queries, dtype=self.dtype)
         if matrix.ndim == 1:
             matrix = matrix[None, :]
         if matrix.ndim != 2 or matrix.shape[1] != self.vectors.shape[1]:
             raise ValueError(f"queries must have {self.vectors.shape[1]} columns, got shape {matrix.shape}")
-        matrix = unit_rows(matrix)
+        matrix = unit_rows(matrix, self.dtype)
         k = min(k, len(self))
-        scores = np.empty((len(matrix), k), np.float32)
+        scores = np.empty((len(matrix), k), self.dtype)
         rows = np.empty((len(matrix), k), np.int64)
         for first in range(0, len(matrix), 64):
             chunk = matrix[first : first + 64]
@@ -166,10 +173,10 @@ class CosineIndex:
         return scores, rows
 
     def _exact(self, query: Any, rows: Any) -> Any:
-        """Scores of ``rows``: the ``float64`` dot product rounded to ``float32``."""
+        """Scores of ``rows``: the ``float64`` dot product (rounded to ``float32`` for ``float32`` rows)."""
         import numpy as np
 
-        return (self.vectors[rows].astype(np.float64) @ query.astype(np.float64)).astype(np.float32)
+        return (self.vectors[rows].astype(np.float64) @ query.astype(np.float64)).astype(self.dtype)
 
     def _best(self, query: Any, candidates: Any, k: int) -> tuple[Any, Any]:
         """The ``k`` best of ``candidates`` (a superset of the top k), ties in row order."""
@@ -191,6 +198,7 @@ class CosineIndex:
         tau = self._lower_bound(query, head_scores, k) - MARGIN
         alive = np.flatnonzero(head_scores + rest[0] * self.tails[0] >= tau)
         partial = head_scores[alive]
+        counts = [total, len(alive)]
         for number in range(1, len(self.blocks)):
             if len(alive) <= few:
                 break
@@ -201,9 +209,11 @@ class CosineIndex:
                 partial += self.blocks[number][alive] @ part
             keep = partial + rest[number] * self.tails[number][alive] >= tau
             alive, partial = alive[keep], partial[keep]
+            counts.append(len(alive))
         if len(alive) > few:  # scored in float32 first: the float64 scores are for the few
             exact = (self.vectors @ query)[alive] if len(alive) > total // 4 else self.vectors[alive] @ query
             alive = alive[_at_least_kth(exact, k)]
+        self.last_alive = (*counts, len(alive))
         return alive
 
     def _lower_bound(self, query: Any, head_scores: Any, k: int) -> float:
