@@ -200,15 +200,14 @@ class CosineIndex:
         partial = head_scores[alive]
         counts = [total, len(alive)]
         for number in range(1, len(self.blocks)):
-            if len(alive) <= few:
-                break
-            part = rotated[edges[number - 1] : edges[number]]
-            if len(alive) > total // 4:  # most rows left: a scan of the block beats gathering rows
-                partial += (self.blocks[number] @ part)[alive]
-            else:
-                partial += self.blocks[number][alive] @ part
-            keep = partial + rest[number] * self.tails[number][alive] >= tau
-            alive, partial = alive[keep], partial[keep]
+            if len(alive) > few:
+                part = rotated[edges[number - 1] : edges[number]]
+                if len(alive) > total // 4:  # most rows left: a scan of the block beats gathering rows
+                    partial += (self.blocks[number] @ part)[alive]
+                else:
+                    partial += self.blocks[number][alive] @ part
+                keep = partial + rest[number] * self.tails[number][alive] >= tau
+                alive, partial = alive[keep], partial[keep]
             counts.append(len(alive))
         if len(alive) > few:  # scored in float32 first: the float64 scores are for the few
             exact = (self.vectors @ query)[alive] if len(alive) > total // 4 else self.vectors[alive] @ query
