@@ -166,17 +166,35 @@ class CosineIndex:
                     candidates = self._pruned(query, rotated[i], head_scores[i], k)
                     scores[first + i], rows[first + i] = self._best(query, candidates, k)
             else:
-                chunk_scores = chunk @ self.vectors.T
-                for i, query in enumerate(chunk):
-                    candidates = _at_least_kth(chunk_scores[i], k)
-                    scores[first + i], rows[first + i] = self._best(query, candidates, k)
+                scores[first : first + 64], rows[first : first + 64] = self._scanned(chunk, k)
         return scores, rows
+
+    def _scanned(self, queries: Any, k: int) -> tuple[Any, Any]:
+        """The top ``k`` of each query by a scan of every row, without a loop over the queries."""
+        import numpy as np
+
+        scanned = queries @ self.vectors.T
+        total = scanned.shape[1]
+        if k < total:
+            kth = np.partition(scanned, total - k, axis=1)[:, total - k]
+            near = scanned >= (kth - MARGIN)[:, None]
+        else:
+            near = np.ones(scanned.shape, bool)
+        which, candidates = np.nonzero(near)  # grouped by query, a superset of each one's top k
+        exact = np.einsum(
+            "ij,ij->i", self.vectors[candidates].astype(np.float64), queries[which].astype(np.float64)
+        ).astype(self.dtype)
+        order = np.lexsort((candidates, -exact, which))
+        starts = np.searchsorted(which[order], np.arange(len(queries)))
+        picked = order[starts[:, None] + np.arange(k)]
+        return exact[picked], candidates[picked]
 
     def _exact(self, query: Any, rows: Any) -> Any:
         """Scores of ``rows``: the ``float64`` dot product (rounded to ``float32`` for ``float32`` rows)."""
         import numpy as np
 
-        return (self.vectors[rows].astype(np.float64) @ query.astype(np.float64)).astype(self.dtype)
+        subset = self.vectors[rows].astype(np.float64)
+        return np.einsum("ij,ij->i", subset, np.broadcast_to(query.astype(np.float64), subset.shape)).astype(self.dtype)
 
     def _best(self, query: Any, candidates: Any, k: int) -> tuple[Any, Any]:
         """The ``k`` best of ``candidates`` (a superset of the top k), ties in row order."""
