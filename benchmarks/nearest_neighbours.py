@@ -31,7 +31,8 @@ make any pruning look worse or better than it is):
 3. *Queries*: the 176 real texts a recipe searches with (the 20 questions of
    ``data/retrieval/interview-questions.yaml`` and every sentence of the reference LLM answers in
    ``data/answers/*/*.json``: claims to cite), embedded the same way; on the grown sets, plus grown
-   rows made the same way but not in the index, up to 300 single queries and ``--batch`` batch ones.
+   rows made the same way but not in the index, up to 300 single queries and ``--batch`` batch ones
+   (on the purely real set, the batch is the real queries and mixtures of real texts with noise 0.1).
    Real queries score lower against the corpus (top-10 about 0.6) than corpus-like ones (about 0.9),
    and are the harder case for pruning; both are reported.
 
