@@ -105,7 +105,7 @@ def speed(hours: float, n_queries: int, bare_mb: float) -> None:
     rng = random.Random(11)
     queries = [p.text for p in rng.sample(corpus, n_queries)]
     for query in queries[:5]:
-        index.search(query)  # warm-up, and fits the NearestNeighbors model
+        index.search(query)  # warm-up, and builds the whole-index search
     vectors, embed_q_s = timed(embedder.embed, queries)
     _, one_by_one_s = timed(lambda: [index.search(q, k=3) for q in queries])
     _, batch_s = timed(index.search_many, queries, 3)

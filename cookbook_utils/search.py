@@ -2,7 +2,9 @@
 
 Passages (sentences or paragraphs, with their transcript id and times) are embedded once by an
 :class:`~cookbook_utils.embeddings.Embedder`; queries are embedded the same way and matched by
-cosine similarity with scikit-learn's ``NearestNeighbors``. Each :class:`Hit` carries the
+cosine similarity, exactly (the same hits as a brute-force scan), with
+:class:`~cookbook_utils.vectors.CosineIndex`: a plain scan for a few thousand passages, bounds that
+skip most of the memory traffic for a hundred thousand. Each :class:`Hit` carries the
 transcript id, the text, start and end (ms) and the score, and prints its time as ``h:mm:ss``.
 """
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from .embeddings import Embedder
+    from .vectors import CosineIndex
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class PassageIndex:
         self.passages = list(passages)
         self.embedder = embedder
         self.vectors = embedder.embed([p.text for p in self.passages])
-        self._neighbours: dict[str | None, tuple[list[int], Any]] = {}
+        self._indexes: dict[str | None, tuple[list[int], CosineIndex]] = {}
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -137,38 +140,39 @@ class PassageIndex:
         """The transcripts in the index, in the order their first passage was added."""
         return list(dict.fromkeys(p.transcript_id for p in self.passages))
 
-    def _model(self, transcript_id: str | None) -> tuple[list[int], Any]:
-        """A fitted ``NearestNeighbors`` over every passage, or over one transcript's."""
-        if transcript_id not in self._neighbours:
-            from sklearn.neighbors import NearestNeighbors
+    def _index(self, transcript_id: str | None) -> tuple[list[int], CosineIndex]:
+        """A :class:`CosineIndex` over every passage, or over one transcript's (built on first use)."""
+        if transcript_id not in self._indexes:
+            from .vectors import CosineIndex
 
             if transcript_id is None:
                 rows = list(range(len(self.passages)))
+                index = CosineIndex(self.vectors)
             else:
                 rows = [i for i, p in enumerate(self.passages) if p.transcript_id == transcript_id]
                 if not rows:
                     raise KeyError(
                         f"no passages of transcript {transcript_id!r}; the index holds {self.transcript_ids}"
                     )
-            model = NearestNeighbors(metric="cosine", algorithm="brute").fit(self.vectors[rows])
-            self._neighbours[transcript_id] = (rows, model)
-        return self._neighbours[transcript_id]
+                index = CosineIndex(self.vectors[rows])
+            self._indexes[transcript_id] = (rows, index)
+        return self._indexes[transcript_id]
 
     def search_vectors(
         self, vectors: np.ndarray, k: int = 3, *, transcript_id: str | None = None, min_score: float | None = None
     ) -> list[list[Hit]]:
-        """The ``k`` nearest passages of each query vector, best first."""
+        """The ``k`` nearest passages of each query vector, best first (equal scores in the order
+        the passages were added)."""
         if k < 1:
             raise ValueError("k must be at least 1")
-        rows, model = self._model(transcript_id)
-        distances, indices = model.kneighbors(vectors, n_neighbors=min(k, len(rows)))
+        rows, index = self._index(transcript_id)
+        scores, indices = index.search(vectors, k)
         results = []
-        for row_distances, row_indices in zip(distances, indices, strict=True):
+        for row_scores, row_indices in zip(scores, indices, strict=True):
             hits = []
-            for rank, (distance, index) in enumerate(zip(row_distances, row_indices, strict=True), start=1):
-                score = float(1.0 - distance)
+            for rank, (score, position) in enumerate(zip(row_scores, row_indices, strict=True), start=1):
                 if min_score is None or score >= min_score:
-                    hits.append(Hit(self.passages[rows[index]], score, rank))
+                    hits.append(Hit(self.passages[rows[position]], float(score), rank))
             results.append(hits)
         return results
 
