@@ -1,7 +1,9 @@
 # The cookbook's commands. Each one sets up what it needs first (tools/bootstrap.sh).
 PY := .venv/bin/python
 NOTEBOOK ?=
-JOBS ?= 2
+# Test workers: twice the cores. A notebook test spends much of its time waiting (a kernel starting, a browser,
+# a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
+JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
 .PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator
 

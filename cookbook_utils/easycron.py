@@ -133,7 +133,9 @@ def easycron() -> EasyCron:
         return EasyCron(EASYCRON_URL, key, local=False)
     service = EasyCron("", STAND_IN_KEY, local=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(service))
-    threading.Thread(target=server.serve_forever, daemon=True, name="easycron-stand-in").start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True, name="easycron-stand-in"
+    ).start()
     service.base_url = f"http://127.0.0.1:{server.server_port}"
     service._server = server
     return service

@@ -159,7 +159,7 @@ class LocalServer:
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def url(self, name: str) -> str:
         """The address of a file in the folder."""

@@ -85,7 +85,7 @@ def test_the_webhook_receiver_hears_each_finished_transcript(live, inbox):
 
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), live["WebhookReceiver"])
     receiver.finished = {}
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         config = aai.TranscriptionConfig(speech_models=live["SPEECH_MODELS"], language_detection=True)
         config.set_webhook(f"http://127.0.0.1:{receiver.server_port}/assemblyai-webhook")

@@ -105,7 +105,7 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
 def fake_openai():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield server
     server.shutdown()

@@ -52,7 +52,7 @@ class _Ok(BaseHTTPRequestHandler):
 
 def test_loopback_and_unix_sockets_stay_reachable(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         assert requests.get(f"http://127.0.0.1:{server.server_port}/", timeout=5).status_code == 204
         assert requests.get(f"http://localhost:{server.server_port}/", timeout=5).status_code == 204

@@ -71,7 +71,7 @@ class _Echo(BaseHTTPRequestHandler):
 @pytest.fixture
 def stand_in():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
@@ -182,7 +182,7 @@ class _Polled(_Echo):
 def polled_stand_in():
     _Polled.polls = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Polled)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -278,7 +278,7 @@ def test_requests_library_is_replayed_too(tmp_path, stand_in):
 
 def test_other_loopback_servers_run_for_real_and_are_not_recorded(tmp_path, stand_in):
     other = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    threading.Thread(target=other.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         cassette = tmp_path / "local.yaml"
         recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")

@@ -50,6 +50,9 @@ def test_the_setup_cell_is_the_generated_one(recipe):
     setup = tool.setup_cell(nb).source
     assert setup == tool.setup_cell_source(setup, recipe), "run `make registry`"
     assert setup.endswith(f'session = cu.setup("{recipe.slug}")')
+
+
+def test_no_setup_cell_is_stale():
     assert tool.stale_setup_cells(ROOT, REGISTRY) == []
 
 

@@ -93,7 +93,7 @@ def test_record_against_a_stand_in(project, capsys, monkeypatch):
     from http.server import ThreadingHTTPServer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
     try:
         monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
         monkeypatch.setenv("COOKBOOK_RECORD", "1")

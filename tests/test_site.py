@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import html
 import io
 import json
@@ -68,11 +69,31 @@ def _text(page_html: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
+SITE_CACHE = ROOT / "build" / "test-site"
+
+
+def _site_key() -> str:
+    """A digest of what decides which pages exist and how every page is made: the registry and the site
+    tool. Sphinx's own cache redoes the pages whose notebook changed; a new key starts from nothing."""
+    digest = hashlib.sha256()
+    for path in (ROOT / "recipes.yml", ROOT / "recipes.schema.json", ROOT / "tools" / "site.py"):
+        digest.update(path.read_bytes())
+    for path in sorted((ROOT / "docs" / "site").rglob("*")) if (ROOT / "docs" / "site").is_dir() else ():
+        if path.is_file():
+            digest.update(path.as_posix().encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The real site, built from nothing into a temporary folder."""
-    folder = tmp_path_factory.mktemp("site")
-    return site_tool.build(folder / "html", folder / "work", root=ROOT, clean=True).parent
+def site() -> Path:
+    """The real site, built into build/test-site/<key>/: from nothing when the registry or the site tool
+    changed (older keys are removed), else with Sphinx's cache of the last test run (about half the time)."""
+    key = _site_key()
+    for old in SITE_CACHE.glob("*"):
+        if old.name != key:
+            shutil.rmtree(old, ignore_errors=True)
+    folder = SITE_CACHE / key
+    return site_tool.build(folder / "html", folder / "work", root=ROOT).parent
 
 
 # --- the built files ----------------------------------------------------------------------------
@@ -199,7 +220,7 @@ def _no_proxy_opener():
 
 def _serve(folder: Path) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}/"

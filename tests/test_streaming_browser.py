@@ -67,7 +67,7 @@ def test_the_backend_hands_out_tokens_and_never_the_key():
     backend = notebook_backend()
     with Emulator(api_key=KEY) as emulator:
         server = backend["captions_server"](PAGE, KEY, emulator.streaming_url, port=0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         try:
             base = f"http://127.0.0.1:{server.server_port}"
             answer = requests.get(f"{base}/token", timeout=10)
@@ -78,7 +78,7 @@ def test_the_backend_hands_out_tokens_and_never_the_key():
         finally:
             server.shutdown()
         wrong = backend["captions_server"](PAGE, "not-the-key", emulator.streaming_url, port=0)
-        threading.Thread(target=wrong.serve_forever, daemon=True).start()
+        threading.Thread(target=wrong.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         try:
             refused = requests.get(f"http://127.0.0.1:{wrong.server_port}/token", timeout=10)
             assert refused.status_code == 502 and "401" in refused.json()["error"]
@@ -103,7 +103,7 @@ def test_the_page_captions_the_call_in_chromium(wav):
     ]
     with Emulator(api_key=KEY) as emulator, sync_playwright() as playwright:
         server = backend["captions_server"](PAGE, KEY, emulator.streaming_url, port=0)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
         try:
             page = browser.new_page(viewport={"width": 900, "height": 560})

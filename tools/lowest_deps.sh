@@ -55,4 +55,4 @@ for name in names:
         print(f"  {name} (not installed: an optional backend)")
 EOF
 
-"$venv/bin/python" -m pytest -n "${JOBS:-2}" --dist loadfile -p no:randomly "$@"
+"$venv/bin/python" -m pytest -n "${JOBS:-$(( $(nproc) * 2 ))}" --dist loadfile -p no:randomly "$@"

@@ -53,6 +53,8 @@ ROUTES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"/v1/understanding"), ("POST",)),
 ]
 MAX_LINE = 65_537
+# How often the servers look for a shutdown request: stopping an emulator waits up to this long.
+POLL_S = 0.02
 
 
 class _BodyError(Exception):
@@ -451,11 +453,11 @@ class Emulator:
         self.violations: list[str] = self.state.problems  # background failures show here too
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_S,), daemon=True)
         # The EU deployment (api.eu / llm-gateway.eu) on a port of its own, sharing the state.
         self._eu_server = _Server(("127.0.0.1", 0), Handler, region="eu")
         self._eu_server.emulator = self
-        self._eu_thread = threading.Thread(target=self._eu_server.serve_forever, daemon=True)
+        self._eu_thread = threading.Thread(target=self._eu_server.serve_forever, args=(POLL_S,), daemon=True)
         # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
         self.streaming = StreamingServer(api_key, self.state.data_dir)
 
