@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import paths
 from .errors import CookbookError
+from .yamlio import load_yaml
 
 REGISTRY_FILE = "recipes.yml"
 SCHEMA_FILE = "recipes.schema.json"
@@ -149,12 +150,11 @@ def parse(data: dict, root: Path | None = None) -> Registry:
 
 def load(root: Path | None = None) -> Registry:
     """Read and check ``recipes.yml`` in the project's root (or ``root``)."""
-    import yaml
 
     path = (root or paths.project_root()) / REGISTRY_FILE
     if not path.is_file():
         raise RegistryError(f"No {REGISTRY_FILE} in {path.parent}: the recipe registry is missing.")
-    return parse(yaml.safe_load(path.read_text(encoding="utf-8")), path.parent)
+    return parse(load_yaml(path.read_text(encoding="utf-8")), path.parent)
 
 
 def notebook_title(notebook: Path) -> str | None:

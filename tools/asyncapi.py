@@ -21,8 +21,7 @@ import functools
 import json
 from typing import Any
 
-import yaml
-
+from cookbook_utils.yamlio import load_yaml
 from tools.spec import REFERENCE, SpecViolation
 
 STREAMING_SPECS = {"universal": "assemblyai-usm-streaming.yml", "u3-pro": "assemblyai-usm-streaming-u3-pro.yml"}
@@ -56,7 +55,7 @@ def available() -> bool:
 def load(which: str) -> dict:
     """One spec, parsed: ``universal``, ``u3-pro`` or ``token``."""
     name = TOKEN_SPEC if which == "token" else STREAMING_SPECS[which]
-    return yaml.safe_load((REFERENCE / name).read_text())
+    return load_yaml((REFERENCE / name).read_text())
 
 
 def spec_for_model(speech_model: str | None) -> str:

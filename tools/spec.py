@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
+from cookbook_utils.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -77,7 +77,7 @@ def load(which: str) -> dict:
     """One spec (``"api"`` or ``"gateway"``), with every ``allOf`` merged."""
     if not spec_available():
         raise FileNotFoundError(f"the official specs are not in {REFERENCE}")
-    raw = yaml.safe_load((REFERENCE / SPEC_FILES[which]).read_text())
+    raw = load_yaml((REFERENCE / SPEC_FILES[which]).read_text())
     merged = copy.deepcopy(raw)
     merged["components"] = _merge_all_of(raw["components"], raw)
     merged["paths"] = _merge_all_of(raw["paths"], raw)

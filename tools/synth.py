@@ -35,7 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
+
+from cookbook_utils.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "data" / "scripts"
@@ -218,7 +219,7 @@ def _espeak() -> Espeak:
 
 def load_script(path: Path) -> dict:
     """Read and check a conversation script."""
-    script = yaml.safe_load(path.read_text())
+    script = load_yaml(path.read_text())
     for key in ("language_code", "speakers", "turns"):
         if key not in script:
             raise SynthError(f"{path}: the script has no {key!r}")

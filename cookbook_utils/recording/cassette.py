@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..yamlio import load_yaml
 from .errors import StepOrderError, missing_request_error_class, step_order_message
 from .filters import Scrubber, body_bytes, map_json_strings
 from .matchers import MATCH_ON, distance, register
@@ -24,9 +25,8 @@ from .matchers import MATCH_ON, distance, register
 
 def read_provenance(path: Path) -> dict:
     """The ``provenance`` block of a cassette's metadata (empty when it has none)."""
-    import yaml
 
-    data = yaml.safe_load(path.read_text()) or {}
+    data = load_yaml(path.read_text()) or {}
     return (data.get("metadata") or {}).get("provenance") or {}
 
 

@@ -21,8 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from cookbook_utils.yamlio import load_yaml
 from tools.emulator.conversations import Conversation
 from tools.emulator.core import ROOT, EmulatorError
 
@@ -73,7 +72,7 @@ def _manifest(folder: Path) -> dict[str, dict]:
     path = folder / MANIFEST
     if not path.is_file():
         return {}
-    raw = yaml.safe_load(path.read_text()) or {}
+    raw = load_yaml(path.read_text()) or {}
     if not isinstance(raw, dict):
         raise EmulatorError(400, f"{_shown(path)} must map answer keys to entries: see docs/contracts.md")
     entries = {}

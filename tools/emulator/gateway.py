@@ -28,8 +28,7 @@ import json
 import re
 from typing import Any
 
-import yaml
-
+from cookbook_utils.yamlio import load_yaml
 from tools.emulator import answers
 from tools.emulator.core import ROOT, EmulatorError, State
 
@@ -57,7 +56,7 @@ CREATED = calendar.timegm((2026, 11, 25, 10, 0, 0))
 @functools.cache
 def catalogue() -> dict[str, dict]:
     """Every model the gateway offers, as ``GET /v1/models`` lists them, keyed by id."""
-    data = yaml.safe_load(MODELS_FILE.read_text())
+    data = load_yaml(MODELS_FILE.read_text())
     increase = data["regional_increase_percent"]
     listed = {}
     for model_id, (name, creator, context, max_out, prompt, completions) in data["models"].items():

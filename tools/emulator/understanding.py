@@ -18,8 +18,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
-
+from cookbook_utils.yamlio import load_yaml
 from tools.emulator import transcripts
 from tools.emulator.conversations import Conversation
 from tools.emulator.core import ROOT, EmulatorError, State
@@ -91,7 +90,7 @@ def other_roles(data_dir: Path, conversation: Conversation) -> dict[str, list[st
     script = data_dir / "scripts" / f"{part_of['name'] if part_of else conversation.name}.yaml"
     if not script.is_file():
         return {}
-    speakers = yaml.safe_load(script.read_text())["speakers"]
+    speakers = load_yaml(script.read_text())["speakers"]
     labels = part_of["speakers"] if part_of else {label: label for label in speakers}
     return {label: list(speakers[whole].get("other_roles") or ()) for label, whole in labels.items()}
 
@@ -182,7 +181,7 @@ def _reference(state: State, conversation: str, language: str, register: str) ->
             f"translation.target_languages: the emulator does not emulate translation into '{language}' for this "
             f"audio: it has no reference translation ({shown}). Use a language it has, or record live.",
         )
-    turns = yaml.safe_load(path.read_text()).get(register)
+    turns = load_yaml(path.read_text()).get(register)
     if not turns:
         raise EmulatorError(
             400,
