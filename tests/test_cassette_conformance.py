@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
+
+from cookbook_utils.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
@@ -27,7 +28,7 @@ def _json_or_text(body):
 
 
 def _interactions(path):
-    for number, interaction in enumerate(yaml.safe_load(path.read_text())["interactions"], start=1):
+    for number, interaction in enumerate(load_yaml(path.read_text())["interactions"], start=1):
         yield number, interaction["request"], interaction["response"]
 
 
