@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .network import serve_in_background
+
 EASYCRON_URL = "https://api.easycron.com"
 ENV_EASYCRON_KEY = "EASYCRON_API_KEY"
 STAND_IN_KEY = "easycron-stand-in-key"
@@ -133,9 +135,7 @@ def easycron() -> EasyCron:
         return EasyCron(EASYCRON_URL, key, local=False)
     service = EasyCron("", STAND_IN_KEY, local=True)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(service))
-    threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True, name="easycron-stand-in"
-    ).start()
+    serve_in_background(server, name="easycron-stand-in")
     service.base_url = f"http://127.0.0.1:{server.server_port}"
     service._server = server
     return service

@@ -12,7 +12,6 @@ import functools
 import http.server
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from urllib.parse import quote
 
 from .audio import duration_ms
 from .errors import CookbookError
+from .network import serve_in_background
 
 #: The audio container ffmpeg writes by default: AAC in MP4, copied from most videos without re-encoding.
 DEFAULT_AUDIO_FORMAT = "m4a"
@@ -159,7 +159,7 @@ class LocalServer:
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(self._server)
 
     def url(self, name: str) -> str:
         """The address of a file in the folder."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from typing import Any
 
 from .errors import CookbookError
@@ -125,3 +126,18 @@ def allow_network() -> None:
 def network_blocked() -> bool:
     """True while :func:`block_network` is in force."""
     return bool(_original)
+
+
+# How often a background server looks for a shutdown request: ``shutdown()`` waits up to this long
+# (the standard library's 0.5 s made every stop of a local server cost half a second).
+SHUTDOWN_POLL_S = 0.02
+
+
+def serve_in_background(server: Any, name: str | None = None) -> threading.Thread:
+    """Run ``server.serve_forever()`` (a ``socketserver`` server) on a daemon thread, started, so that a
+    later ``server.shutdown()`` returns within :data:`SHUTDOWN_POLL_S`."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True, name=name
+    )
+    thread.start()
+    return thread

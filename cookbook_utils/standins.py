@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from .network import serve_in_background
 
 _SIGN_IN = b"""<!DOCTYPE html><html><head><title>Sign in - Google Accounts</title></head>
 <body><form action="/ServiceLogin" method="post"><p>Sign in to continue to Google Drive</p></form></body></html>"""
@@ -51,7 +52,7 @@ class _StandInServer:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(self._server)
 
     def answer(self, path: str, query: dict) -> tuple[int, dict, bytes]:
         raise NotImplementedError

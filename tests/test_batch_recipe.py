@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import threading
 import time
 from collections import Counter
 from http.server import ThreadingHTTPServer
@@ -14,6 +13,7 @@ from http.server import ThreadingHTTPServer
 import pytest
 
 from cookbook_utils import paths
+from cookbook_utils.network import serve_in_background
 from tools.notebook_code import load_definitions
 
 LESSON = ["run_batch", "transcribe_file", "open_ledger", "mark", "WebhookReceiver"]
@@ -85,7 +85,7 @@ def test_the_webhook_receiver_hears_each_finished_transcript(live, inbox):
 
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), live["WebhookReceiver"])
     receiver.finished = {}
-    threading.Thread(target=receiver.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(receiver)
     try:
         config = aai.TranscriptionConfig(speech_models=live["SPEECH_MODELS"], language_detection=True)
         config.set_webhook(f"http://127.0.0.1:{receiver.server_port}/assemblyai-webhook")

@@ -2,7 +2,6 @@
 OpenAI embedder against a fake endpoint on the loopback, and the choice between them."""
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
@@ -12,7 +11,7 @@ import pytest
 from cookbook_utils.embeddings import LocalEmbedder, OpenAIEmbedder, default_embedder
 from cookbook_utils.errors import EmbeddingError
 from cookbook_utils.modes import Mode
-from cookbook_utils.network import network_blocked
+from cookbook_utils.network import network_blocked, serve_in_background
 from cookbook_utils.search import Passage, PassageIndex
 
 OPENAI_TEST_KEY = "test-" + "openai-key-for-the-fake-endpoint"
@@ -105,8 +104,7 @@ class _FakeOpenAI(BaseHTTPRequestHandler):
 def fake_openai():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOpenAI)
     server.requests = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield server
     server.shutdown()
     server.server_close()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from cookbook_utils.network import serve_in_background
 from tests.emulator_fixtures import checked_emulator, point_sdk
 from tools import spec
 
@@ -73,7 +74,7 @@ class _Receiver:
 
         outer = self
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(self.server)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
 
     def close(self):

@@ -8,12 +8,12 @@ import json
 import shutil
 import socket
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from cookbook_utils import media
+from cookbook_utils.network import serve_in_background
 
 ROOT = Path(__file__).resolve().parents[1]
 VIDEO = ROOT / "data" / "media" / "podcast-clip.mp4"
@@ -90,7 +90,7 @@ class _Forbidden(http.server.BaseHTTPRequestHandler):
 
 def test_private_video_says_how_to_sign_in(tmp_path):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(server)
     try:
         with pytest.raises(media.MediaAccessError, match="cookies"):
             media.download_audio(f"http://127.0.0.1:{server.server_address[1]}/private.mp4", tmp_path)

@@ -1,7 +1,6 @@
 """The network seal: loopback is reachable, nothing else is, in the test run and in replay kernels."""
 
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import requests
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from cookbook_utils.network import NetworkBlockedError, is_loopback, network_blocked
+from cookbook_utils.network import NetworkBlockedError, is_loopback, network_blocked, serve_in_background
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +51,7 @@ class _Ok(BaseHTTPRequestHandler):
 
 def test_loopback_and_unix_sockets_stay_reachable(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(server)
     try:
         assert requests.get(f"http://127.0.0.1:{server.server_port}/", timeout=5).status_code == 204
         assert requests.get(f"http://localhost:{server.server_port}/", timeout=5).status_code == 204

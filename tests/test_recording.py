@@ -5,7 +5,6 @@ replay half then talks to the real host name, which must be served from the cass
 """
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -14,6 +13,7 @@ import requests
 import yaml
 
 from cookbook_utils.errors import CookbookError
+from cookbook_utils.network import serve_in_background
 from cookbook_utils.recording import (
     REDACTED,
     Recording,
@@ -71,8 +71,7 @@ class _Echo(BaseHTTPRequestHandler):
 @pytest.fixture
 def stand_in():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
+    serve_in_background(server)
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -182,7 +181,7 @@ class _Polled(_Echo):
 def polled_stand_in():
     _Polled.polls = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Polled)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(server)
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
 
@@ -278,7 +277,7 @@ def test_requests_library_is_replayed_too(tmp_path, stand_in):
 
 def test_other_loopback_servers_run_for_real_and_are_not_recorded(tmp_path, stand_in):
     other = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=other.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(other)
     try:
         cassette = tmp_path / "local.yaml"
         recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")

@@ -24,15 +24,20 @@ def _outputs(cell) -> list:
     return [{k: v for k, v in o.items() if k != "execution_count"} for o in cell.get("outputs", [])]
 
 
+def _replay_client(path: Path) -> tuple:
+    """The notebook, a client that runs it from its own folder, and the indexes of its code cells."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    return nb, client, [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+
+
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_cells_run_again_in_the_same_kernel_answer_as_before(name, monkeypatch):
     path = ROOT / "notebooks" / f"{name}.ipynb"
     if not path.exists():
         pytest.skip(f"{name} is not in this checkout")
     monkeypatch.setenv("COOKBOOK_MODE", "replay")
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb, client, code = _replay_client(path)
     with client.setup_kernel():
         for index in code:
             client.execute_cell(nb.cells[index], index)
@@ -49,9 +54,7 @@ def test_a_cell_run_before_its_step_names_the_step(monkeypatch):
     """After a fresh setup, a cell that polls a transcript an earlier step creates says to run that step."""
     path = ROOT / "notebooks" / "speakers" / "speaker-labels.ipynb"
     monkeypatch.setenv("COOKBOOK_MODE", "replay")
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb, client, code = _replay_client(path)
     with client.setup_kernel():
         for index in code:
             client.execute_cell(nb.cells[index], index)

@@ -8,6 +8,7 @@ import pytest
 
 import cookbook_utils as cu
 from cookbook_utils import paths
+from cookbook_utils.network import serve_in_background
 from cookbook_utils.recording import Recording, Scrubber
 from tests.test_recording import KEY, _Echo  # noqa: F401  (the stand-in server)
 
@@ -89,11 +90,10 @@ def test_live_with_a_key(project, capsys, monkeypatch):
 
 
 def test_record_against_a_stand_in(project, capsys, monkeypatch):
-    import threading
     from http.server import ThreadingHTTPServer
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    serve_in_background(server)
     try:
         monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
         monkeypatch.setenv("COOKBOOK_RECORD", "1")

@@ -16,7 +16,6 @@ import json
 import os
 import re
 import shutil
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ import nbformat
 import pytest
 
 from cookbook_utils import colab, registry
+from cookbook_utils.network import serve_in_background
 from tools import site as site_tool
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,12 +75,11 @@ SITE_CACHE = ROOT / "build" / "test-site"
 def _site_key() -> str:
     """A digest of what decides which pages exist and how every page is made: the registry and the site
     tool. Sphinx's own cache redoes the pages whose notebook changed; a new key starts from nothing."""
+    inputs = [ROOT / "recipes.yml", ROOT / "recipes.schema.json", ROOT / "tools" / "site.py"]
+    inputs += sorted(p for p in site_tool.CONF_DIR.rglob("*") if p.is_file())  # conf.py and _static/
     digest = hashlib.sha256()
-    for path in (ROOT / "recipes.yml", ROOT / "recipes.schema.json", ROOT / "tools" / "site.py"):
-        digest.update(path.read_bytes())
-    for path in sorted((ROOT / "docs" / "site").rglob("*")) if (ROOT / "docs" / "site").is_dir() else ():
-        if path.is_file():
-            digest.update(path.as_posix().encode() + path.read_bytes())
+    for path in inputs:
+        digest.update(path.as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -220,8 +219,7 @@ def _no_proxy_opener():
 
 def _serve(folder: Path) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
+    serve_in_background(server)
     try:
         yield f"http://127.0.0.1:{server.server_port}/"
     finally:
@@ -250,7 +248,12 @@ class Visit:
         self.page = browser.new_page(viewport={"width": 1280, "height": 900})
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text} {m.location}"))
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url} {r.failure}"))
+        # A request cancelled because the tour moved on to the next page (the favicon, fetched after the
+        # load event) is not a failure; a missing file shows as an HTTP error below.
+        self.page.on(
+            "requestfailed",
+            lambda r: r.failure != "net::ERR_ABORTED" and self.errors.append(f"failed: {r.url} {r.failure}"),
+        )
         self.page.on("response", lambda r: r.status >= 400 and self.errors.append(f"HTTP {r.status}: {r.url}"))
         self.page.route("**/*", self._only_loopback)
 

@@ -9,11 +9,11 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
+from cookbook_utils.network import serve_in_background
 from tests.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,7 +67,7 @@ def test_the_backend_hands_out_tokens_and_never_the_key():
     backend = notebook_backend()
     with Emulator(api_key=KEY) as emulator:
         server = backend["captions_server"](PAGE, KEY, emulator.streaming_url, port=0)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(server)
         try:
             base = f"http://127.0.0.1:{server.server_port}"
             answer = requests.get(f"{base}/token", timeout=10)
@@ -78,7 +78,7 @@ def test_the_backend_hands_out_tokens_and_never_the_key():
         finally:
             server.shutdown()
         wrong = backend["captions_server"](PAGE, "not-the-key", emulator.streaming_url, port=0)
-        threading.Thread(target=wrong.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(wrong)
         try:
             refused = requests.get(f"http://127.0.0.1:{wrong.server_port}/token", timeout=10)
             assert refused.status_code == 502 and "401" in refused.json()["error"]
@@ -103,7 +103,7 @@ def test_the_page_captions_the_call_in_chromium(wav):
     ]
     with Emulator(api_key=KEY) as emulator, sync_playwright() as playwright:
         server = backend["captions_server"](PAGE, KEY, emulator.streaming_url, port=0)
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        serve_in_background(server)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, headless=True)
         try:
             page = browser.new_page(viewport={"width": 900, "height": 560})

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cookbook_utils.network import serve_in_background
 from tools import spec
 from tools.emulator import gateway, messages, transcripts, understanding, uploads
 from tools.emulator.core import ROOT, UNAUTHORIZED, EmulatorError, State
@@ -53,8 +54,6 @@ ROUTES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"/v1/understanding"), ("POST",)),
 ]
 MAX_LINE = 65_537
-# How often the servers look for a shutdown request: stopping an emulator waits up to this long.
-POLL_S = 0.02
 
 
 class _BodyError(Exception):
@@ -453,11 +452,9 @@ class Emulator:
         self.violations: list[str] = self.state.problems  # background failures show here too
         self._server = _Server(("127.0.0.1", port), Handler)
         self._server.emulator = self
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_S,), daemon=True)
         # The EU deployment (api.eu / llm-gateway.eu) on a port of its own, sharing the state.
         self._eu_server = _Server(("127.0.0.1", 0), Handler, region="eu")
         self._eu_server.emulator = self
-        self._eu_thread = threading.Thread(target=self._eu_server.serve_forever, args=(POLL_S,), daemon=True)
         # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
         self.streaming = StreamingServer(api_key, self.state.data_dir)
 
@@ -481,8 +478,8 @@ class Emulator:
         return self.streaming.url
 
     def __enter__(self) -> Emulator:
-        self._thread.start()
-        self._eu_thread.start()
+        serve_in_background(self._server)
+        serve_in_background(self._eu_server)
         self.streaming.start()
         return self
 
