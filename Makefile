@@ -26,7 +26,7 @@ docs-serve: docs  ## build the site and serve it on http://127.0.0.1:8000/
 	$(PY) -m http.server --bind 127.0.0.1 --directory build/site 8000
 
 screenshots: setup  ## the site's browser tests, saving a full-page screenshot of every recipe page to build/test-artifacts/
-	COOKBOOK_SCREENSHOTS=all $(PY) -m pytest -p no:randomly tests/test_site.py
+	COOKBOOK_SCREENSHOTS=all $(PY) -m pytest -p no:randomly tests/project/test_site.py
 
 registry: setup  ## after editing recipes.yml: rewrite the README's recipe table and the notebooks' setup cells
 	$(PY) -m tools.registry --write

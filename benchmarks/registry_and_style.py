@@ -4,7 +4,7 @@
 
 Times, in this interpreter (after one warm-up run): reading and checking ``recipes.yml`` against
 ``recipes.schema.json``; the registry tool's full check (registry, notebooks, README, generated cells);
-and one pass of the mechanical style checks of tests/test_style.py over every notebook. Prints the median
+and one pass of the mechanical style checks of tests/project/test_style.py over every notebook. Prints the median
 and the range; nothing is asserted.
 """
 

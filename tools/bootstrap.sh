@@ -10,7 +10,7 @@ extras="${COOKBOOK_EXTRAS:-lab,test,recipes,docs}"
 python="${PYTHON:-python3}"
 
 # 1. Debian packages (command -> package).
-# chromium and chromedriver: the documentation site's browser test (tests/test_site_browser.py).
+# chromium and chromedriver: the documentation site's browser test (tests/project/test_site.py).
 # gcc builds webrtcvad (needed by resemblyzer), which PyPI has only as source.
 declare -A needed=([ffmpeg]=ffmpeg [sox]=sox [mediainfo]=mediainfo [espeak-ng]=espeak-ng
                    [chromium]=chromium [chromedriver]=chromium-driver [gcc]=gcc)

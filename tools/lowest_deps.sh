@@ -7,7 +7,7 @@
 #     tools/lowest_deps.sh              # build .venv-lowest (or reuse it) and run the tests
 #     COOKBOOK_LOWEST_VENV=/tmp/low tools/lowest_deps.sh
 #
-# Extra arguments go to pytest (e.g. `tools/lowest_deps.sh tests/test_recording.py`).
+# Extra arguments go to pytest (e.g. `tools/lowest_deps.sh tests/package/test_recording.py`).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,0 +1,163 @@
+"""setup(): the one line it prints, the SDK settings it makes, and its errors."""
+
+import json
+
+import assemblyai as aai
+import httpx
+import pytest
+
+import cookbook_utils as cu
+from cookbook_utils import paths
+from cookbook_utils.network import serve_in_background
+from cookbook_utils.recording import Recording, Scrubber
+from tests.package.test_recording import KEY, _Echo  # noqa: F401  (the stand-in server)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A throwaway cookbook folder with one notebook, 'demo', and no recording yet."""
+    (tmp_path / "notebooks" / "speakers").mkdir(parents=True)
+    (tmp_path / "notebooks" / "speakers" / "demo.ipynb").write_text(json.dumps({"cells": []}))
+    (tmp_path / "data" / "cassettes").mkdir(parents=True)
+    monkeypatch.setenv("COOKBOOK_ROOT", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    for name in ("COOKBOOK_MODE", "COOKBOOK_RECORD", "ASSEMBLYAI_API_KEY", "COOKBOOK_API_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    paths.project_root.cache_clear()
+    yield tmp_path
+    cu.session._close_active()
+    paths.project_root.cache_clear()
+
+
+def _write_cassette(project):
+    path = project / "data" / "cassettes" / "demo.yaml"
+    recording = Recording(path, record=True, scrubber=Scrubber(), source="emulator")
+    recording.close()
+    return path
+
+
+def test_unknown_slug_suggests_the_closest(project):
+    with pytest.raises(cu.UnknownRecipeError, match="Did you mean 'demo'"):
+        cu.setup("demos")
+
+
+def test_replay_without_a_recording_says_what_to_do(project):
+    with pytest.raises(cu.MissingCassetteError) as caught:
+        cu.setup("demo")
+    message = str(caught.value)
+    assert "data/cassettes/demo.yaml" in message
+    assert "ASSEMBLYAI_API_KEY" in message and "make record NOTEBOOK=demo" in message
+
+
+def test_replay_line_and_sdk_settings(project, capsys):
+    _write_cassette(project)
+    session = cu.setup("demo")
+    out = capsys.readouterr().out.strip()
+    assert out.startswith("Mode: replay. No API key is in use")
+    line = " ".join(out.split())
+    assert "recording data/cassettes/demo.yaml, recorded against the local emulator on " in line
+    assert "answers from the script the audio was made from." in line and "reference answers" not in line
+    assert "Set ASSEMBLYAI_API_KEY to run against the real API" in line
+    assert max(len(printed) for printed in out.split("\n")) <= 88
+    assert session.replaying and session.mode is cu.Mode.REPLAY
+    assert list(session.speech_models) == cu.SPEECH_MODELS
+    assert aai.settings.polling_interval == 0
+    assert aai.settings.base_url == "https://api.assemblyai.com"
+    # The replay is active: an unrecorded call fails without touching the network.
+    with pytest.raises(cu.CookbookError, match="does not hold"):
+        httpx.get("https://api.assemblyai.com/v2/transcript/nope")
+
+
+def test_forced_replay_says_so(project, capsys, monkeypatch):
+    _write_cassette(project)
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    monkeypatch.setenv("COOKBOOK_MODE", "replay")
+    session = cu.setup("demo")
+    # what a reader would see: the same line as without a key; the reason stays on the session
+    assert capsys.readouterr().out.startswith("Mode: replay. No API key is in use")
+    assert session.reason == "COOKBOOK_MODE=replay is set"
+    assert aai.settings.api_key != KEY
+
+
+def test_live_with_a_key(project, capsys, monkeypatch):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    session = cu.setup("demo")
+    assert session.mode is cu.Mode.LIVE
+    assert capsys.readouterr().out.strip() == (
+        "Mode: live (API key from $ASSEMBLYAI_API_KEY). Requests go to https://api.assemblyai.com."
+    )
+    assert aai.settings.api_key == KEY and aai.settings.polling_interval > 0
+
+
+def test_record_against_a_stand_in(project, capsys, monkeypatch):
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    serve_in_background(server)
+    try:
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+        monkeypatch.setenv("COOKBOOK_RECORD", "1")
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", f"http://127.0.0.1:{server.server_port}")
+        session = cu.setup("demo")
+        assert session.mode is cu.Mode.RECORD
+        assert capsys.readouterr().out.startswith("Mode: record (")
+        httpx.get(f"{aai.settings.base_url}/v2/transcript/t1", headers={"authorization": KEY})
+        path = cu.save_recording()
+    finally:
+        server.shutdown()
+    text = path.read_text()
+    assert "https://api.assemblyai.com/v2/transcript/t1" in text and KEY not in text
+    assert "source: emulator" in text
+
+
+CELL_RAISING = """\
+from cookbook_utils.errors import CookbookError
+from cookbook_utils.session import install_error_display
+
+assert install_error_display()
+
+
+def deep(n):
+    if n == 0:
+        raise CookbookError("No recording holds this request: re-record with `make record-emulator`.")
+    deep(n - 1)
+
+
+deep(30)
+"""
+
+
+def test_a_cookbook_error_in_a_notebook_shows_its_message_and_the_line_not_a_long_traceback():
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    from_library = "import cookbook_utils as cu\n\ncu.setup('no-such-recipe')"
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELL_RAISING, "raise ValueError('plain')", from_library)]
+    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True)
+    client.execute()
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert error.ename == "CookbookError"
+    text = "\n".join(error.traceback)
+    assert "No recording holds this request" in text
+    assert "Raised in this cell, line 9: raise CookbookError(" in text  # the innermost line of the notebook
+    assert len(error.traceback) <= 3 and "deep(n - 1)" not in text, error.traceback
+    assert "/tmp/" not in text and "ipykernel_" not in text  # no machine paths
+    # other errors keep IPython's full traceback
+    (plain,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    assert plain.ename == "ValueError" and len(plain.traceback) > 1
+    # raised inside cookbook_utils: the line shown is the notebook's call
+    (unknown,) = [o for o in nb.cells[2].outputs if o.output_type == "error"]
+    assert unknown.ename == "UnknownRecipeError"
+    assert "Raised in this cell, line 3: cu.setup('no-such-recipe')" in unknown.traceback[-1]
+    assert len(unknown.traceback) == 2
+
+
+def test_the_replay_line_mentions_reference_answers_only_for_llm_recordings():
+    from cookbook_utils.session import replay_line
+
+    source = {"source": "emulator", "recorded_on": "2026-01-02"}
+    assert "reference answers written for it" in " ".join(replay_line("x", source, llm=True).split())
+    assert "reference answers" not in replay_line("x", source, llm=False)
+    real = " ".join(replay_line("x", {"source": "api.assemblyai.com", "recorded_on": "2026-01-02"}).split())
+    assert "recorded against api.assemblyai.com on 2026-01-02" in real and "emulator" not in real

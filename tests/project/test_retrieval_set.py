@@ -1,0 +1,31 @@
+"""The labelled retrieval set (data/retrieval/interview-questions.yaml) that benchmarks/embeddings.py
+scores: every label must point at exactly one sentence a customer says in its interview."""
+
+from pathlib import Path
+
+import yaml
+
+from tools.emulator import conversations as build
+
+ROOT = Path(__file__).resolve().parents[2]
+LABELLED = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())
+
+
+def _sentences(name):
+    conversation = build.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
+    return build.sentences(build.transcript_words(conversation, {"speaker_labels": True}))
+
+
+def test_the_set_covers_every_interview():
+    questions = LABELLED["questions"]
+    assert 15 <= len(questions) <= 25
+    assert {q["transcript"] for q in questions} == set(LABELLED["transcripts"])
+    assert len({q["question"] for q in questions}) == len(questions), "a question is listed twice"
+
+
+def test_each_answer_is_one_sentence_of_the_customer():
+    for question in LABELLED["questions"]:
+        sentences = _sentences(question["transcript"])
+        holding = [s for s in sentences if question["answer"] in s["text"]]
+        assert len(holding) == 1, f"{question['answer']!r} is in {len(holding)} sentences of {question['transcript']}"
+        assert holding[0]["speaker"] == "B", f"{question['answer']!r} is not said by the customer"

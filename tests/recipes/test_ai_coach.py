@@ -1,0 +1,37 @@
+"""The lesson code of ai-coach, run outside the notebook on good and malformed model output
+(the good answers are the recipe's reference answers in data/answers/)."""
+
+import json
+
+import pytest
+
+from tests.recipes.answers import answer
+from tools.notebook_code import load_definitions
+
+
+@pytest.fixture(scope="module")
+def coach_nb():
+    return load_definitions("ai-coach", ["parse_coaching"])
+
+
+def test_coach_reference_answer_covers_every_speaker(coach_nb):
+    coaching = coach_nb["parse_coaching"](answer("ai-coach", "1.json"), ["A", "B", "C", "D"])
+    assert [p.name for p in coaching.participants] == ["Priya", "Daniel", "Sofia", "Marcus"]
+
+
+@pytest.mark.parametrize(
+    "mutate, labels, message",
+    [
+        (lambda d: d["participants"][0].update(score=9), "ABCD", "score"),
+        (lambda d: d["participants"][1].update(suggestions=[]), "ABCD", "suggestions"),
+        (lambda d: d["participants"].pop(), "ABCD", "the meeting had"),
+        (lambda d: None, "ABC", "the meeting had"),
+    ],
+)
+def test_coach_bad_feedback_is_rejected(coach_nb, mutate, labels, message):
+    data = json.loads(answer("ai-coach", "1.json"))
+    mutate(data)
+    with pytest.raises(ValueError, match=message):
+        coach_nb["parse_coaching"](json.dumps(data), list(labels))
+    with pytest.raises(ValueError, match="does not fit"):
+        coach_nb["parse_coaching"]("{'participants': []}", list(labels))

@@ -1,0 +1,35 @@
+"""The lesson code of follow-up-questions, run outside the notebook on good and malformed model output
+(the good answers are the recipe's reference answers in data/answers/)."""
+
+import pytest
+
+from tools.notebook_code import load_definitions
+
+
+@pytest.fixture(scope="module")
+def chat_nb():
+    return load_definitions("follow-up-questions", ["trim", "rough_tokens", "questions"])
+
+
+def test_follow_up_trim_keeps_the_system_message_and_the_newest_question(chat_nb):
+    system = {"role": "system", "content": "x" * 2000}
+    pairs = [{"role": r, "content": f"{r} {i} " + "y" * 400} for i in range(5) for r in ("user", "assistant")]
+    history = [system, *pairs, {"role": "user", "content": "newest"}]
+    trimmed = chat_nb["trim"](history, 800)
+    assert trimmed[0] is system and trimmed[-1]["content"] == "newest"
+    assert len(trimmed) < len(history) and trimmed[1]["role"] == "user"
+    assert chat_nb["rough_tokens"](trimmed) <= 800 or len(trimmed) == 2
+    assert chat_nb["trim"](history, 10**6) == history
+
+
+def test_follow_up_questions_fall_back_to_the_script_without_stdin(chat_nb, monkeypatch):
+    assert list(chat_nb["questions"](["a", "b"], False)) == ["a", "b"]
+
+    def no_stdin(prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_stdin)
+    assert list(chat_nb["questions"](["a"], True)) == ["a"]
+    typed = iter(["typed one", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
+    assert list(chat_nb["questions"](["a"], True)) == ["typed one"]

