@@ -89,6 +89,11 @@ def colab_block(recipe: Recipe) -> str:
 SPEECH_MODELS_COMMENT = (
     "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
 )
+#: The comment above the literal LLM Gateway model of the setup cell of a recipe that asks one.
+LLM_MODEL_COMMENT = "# The LLM Gateway model: kept in cookbook_utils/config.py, written here by tools/registry.py."
+#: A line that sets one of the settings kept in cookbook_utils/config.py: the registry writes its value
+#: wherever it stands (the setup cell, and a whole-recipe cell that must carry its own literal).
+SETTING_LINE = re.compile(r"^(?P<indent>[ ]*)(?P<name>SPEECH_MODELS|LLM_MODEL) = .*$", re.M)
 #: The markdown cell put between the Colab cell and the setup cell when a notebook has none there.
 SETUP_INTRO = (
     "The setup cell chooses the mode: with no API key it replays the notebook's recording, with one it "
@@ -99,11 +104,36 @@ RELATED_FIRST = "**Related recipes in this cookbook** (from `related:` in recipe
 _SETUP_LAST = re.compile(r'^session = cu\.setup\("(?P<slug>[^"]+)"\)$')
 
 
+def setting_literal(name: str) -> str:
+    """The Python literal of setting ``name`` (``SPEECH_MODELS`` or ``LLM_MODEL``) of cookbook_utils/config.py."""
+    from cookbook_utils import config
+
+    value = getattr(config, name)
+    if isinstance(value, str):
+        return f'"{value}"'
+    return "[" + ", ".join(f'"{item}"' for item in value) + "]"
+
+
 def speech_models_block() -> str:
     """The two lines every setup cell carries: the comment and ``SPEECH_MODELS = [...]``."""
-    from cookbook_utils.config import SPEECH_MODELS
+    return SPEECH_MODELS_COMMENT + "\nSPEECH_MODELS = " + setting_literal("SPEECH_MODELS")
 
-    return SPEECH_MODELS_COMMENT + "\nSPEECH_MODELS = [" + ", ".join(f'"{m}"' for m in SPEECH_MODELS) + "]"
+
+def llm_model_block() -> str:
+    """The two lines the setup cell of a recipe that asks the LLM Gateway carries: ``LLM_MODEL = "..."``."""
+    return LLM_MODEL_COMMENT + "\nLLM_MODEL = " + setting_literal("LLM_MODEL")
+
+
+def write_settings(source: str) -> str:
+    """``source`` (a code cell) with every ``SPEECH_MODELS = ...`` and ``LLM_MODEL = ...`` line set to the
+    value in cookbook_utils/config.py, its indentation and any comment after the value dropped."""
+    return SETTING_LINE.sub(lambda m: f"{m['indent']}{m['name']} = {setting_literal(m['name'])}", source)
+
+
+def uses_llm_model(nb) -> bool:
+    """Whether a code cell after the setup cell reads ``LLM_MODEL`` (so the setup cell must set it)."""
+    cells = [cell for cell in nb.cells if cell.cell_type == "code"][2:]
+    return any(re.search(r"\bLLM_MODEL\b", cell.source) for cell in cells)
 
 
 def split_setup_cell(source: str) -> tuple[str | None, str]:
@@ -116,14 +146,11 @@ def split_setup_cell(source: str) -> tuple[str | None, str]:
     return source[: end.end()], source[end.end() :].lstrip("\n")
 
 
-def setup_cell_source(source: str, recipe: Recipe) -> str:
-    """A setup cell's source with the ``SPEECH_MODELS`` lines written fresh just above its last line,
-    which must be ``session = cu.setup("<slug>")``."""
-    lines = [
-        line
-        for line in source.rstrip().split("\n")
-        if line != SPEECH_MODELS_COMMENT and not line.startswith("SPEECH_MODELS = ")
-    ]
+def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
+    """A setup cell's source with the ``SPEECH_MODELS`` lines (and with ``llm``, the ``LLM_MODEL`` lines)
+    written fresh just above its last line, which must be ``session = cu.setup("<slug>")``."""
+    generated = {SPEECH_MODELS_COMMENT, LLM_MODEL_COMMENT}
+    lines = [line for line in source.rstrip().split("\n") if line not in generated and not SETTING_LINE.match(line)]
     expected = f'session = cu.setup("{recipe.slug}")'
     if not lines or lines[-1] != expected:
         raise registry.RegistryError(
@@ -131,7 +158,8 @@ def setup_cell_source(source: str, recipe: Recipe) -> str:
         )
     while len(lines) > 1 and lines[-2] == "":
         del lines[-2]
-    return "\n".join([*lines[:-1], "", speech_models_block(), lines[-1]]).lstrip("\n")
+    settings = [speech_models_block(), *([llm_model_block()] if llm else [])]
+    return "\n".join([*lines[:-1], "", *settings, lines[-1]]).lstrip("\n")
 
 
 def related_cell_source(reg: Registry, recipe: Recipe) -> str:
@@ -158,7 +186,9 @@ def setup_cell(nb):
 def generated(nb, reg: Registry, recipe: Recipe) -> bool:
     """Bring ``nb`` to the generated shape in place; True if anything changed. The Colab block gets
     a cell of its own (an older notebook's combined cell is split, with a sentence between), the
-    setup cell its ``SPEECH_MODELS`` lines, and the notebook ends with its related-recipes cell."""
+    setup cell its ``SPEECH_MODELS`` lines (and ``LLM_MODEL`` where a later cell reads it), every later
+    ``SPEECH_MODELS = ``/``LLM_MODEL = `` line the configured value, and the notebook ends with its
+    related-recipes cell."""
     import nbformat
 
     before = nbformat.writes(nb)
@@ -176,7 +206,10 @@ def generated(nb, reg: Registry, recipe: Recipe) -> bool:
     first = first_code_cell(nb)
     first.source = colab_block(recipe)
     setup = setup_cell(nb)
-    setup.source = setup_cell_source(setup.source, recipe)
+    setup.source = setup_cell_source(setup.source, recipe, llm=uses_llm_model(nb))
+    for cell in nb.cells[nb.cells.index(setup) + 1 :]:
+        if cell.cell_type == "code":
+            cell.source = write_settings(cell.source)
     last = nb.cells[-1]
     if last.cell_type == "markdown" and last.source.startswith(RELATED_FIRST):
         if recipe.related:
@@ -245,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         if render_readme(readme.read_text(encoding="utf-8"), reg) != readme.read_text(encoding="utf-8"):
             issues.append("README.md's recipe table is out of date: run `python -m tools.registry --write-readme`")
         issues += [
-            f"{slug}: the Colab cell, the SPEECH_MODELS lines of the setup cell or the related-recipes cell is out "
+            f"{slug}: the Colab cell, the SPEECH_MODELS or LLM_MODEL lines or the related-recipes cell is out "
             "of date: run `make registry` (python -m tools.registry --write-setup-cells)"
             for slug in stale_setup_cells(root, reg)
         ]

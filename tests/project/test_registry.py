@@ -48,7 +48,7 @@ def test_the_setup_cell_is_the_generated_one(recipe):
     nb = nbformat.read(ROOT / recipe.notebook, as_version=4)
     assert tool.first_code_cell(nb).source == tool.colab_block(recipe), "run `make registry`"
     setup = tool.setup_cell(nb).source
-    assert setup == tool.setup_cell_source(setup, recipe), "run `make registry`"
+    assert setup == tool.setup_cell_source(setup, recipe, llm=tool.uses_llm_model(nb)), "run `make registry`"
     assert setup.endswith(f'session = cu.setup("{recipe.slug}")')
 
 
@@ -64,6 +64,34 @@ def test_the_speech_models_in_every_setup_cell_are_the_configured_ones():
         literal = [line for line in setup.split("\n") if line.startswith("SPEECH_MODELS = ")]
         assert len(literal) == 1, recipe.slug
         assert eval(literal[0].split("=", 1)[1]) == SPEECH_MODELS, f"{recipe.slug}: run `make registry`"
+
+
+def test_the_llm_model_id_is_written_only_by_the_registry():
+    """The LLM Gateway model has one home, config.LLM_MODEL: a notebook names it only on the lines the
+    registry writes (``LLM_MODEL = "..."`` in the setup cell, and in a whole-recipe cell that needs its
+    own literal), and every other cell reads ``LLM_MODEL``."""
+    from cookbook_utils.config import LLM_MODEL
+
+    users = []
+    for recipe in REGISTRY.recipes:
+        nb = nbformat.read(ROOT / recipe.notebook, as_version=4)
+        for number, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            for line in cell.source.split("\n"):
+                if LLM_MODEL in line and not tool.SETTING_LINE.match(line):
+                    users.append(f"{recipe.slug} cell {number}: {line.strip()}")
+        if tool.uses_llm_model(nb):
+            assert tool.llm_model_block() in tool.setup_cell(nb).source, f"{recipe.slug}: run `make registry`"
+    assert not users, "write LLM_MODEL instead of the model id (the registry writes its value): " + "; ".join(users)
+
+
+def test_the_registry_writes_the_settings_wherever_a_cell_sets_them():
+    cell = 'def run():\n    LLM_MODEL = "old-model"  # a comment\n    SPEECH_MODELS = ["old"]\n    return LLM_MODEL'
+    written = tool.write_settings(cell)
+    assert f"    LLM_MODEL = {tool.setting_literal('LLM_MODEL')}\n" in written
+    assert f"    SPEECH_MODELS = {tool.setting_literal('SPEECH_MODELS')}\n" in written
+    assert "old" not in written and written.endswith("return LLM_MODEL")
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
