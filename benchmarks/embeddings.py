@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from cookbook_utils.search import Passage, PassageIndex, passages_from, sliding_windows  # noqa: E402
-from tools.emulator import conversations as build  # noqa: E402
+from tools.emulator import conversations  # noqa: E402
 
 SENTENCE = re.compile(r"(?<=[.?!])\s+")
 
@@ -49,7 +49,7 @@ def speech_rate() -> float:
     """Words per second over every synthesised recording."""
     words = duration = 0
     for path in (ROOT / "data" / "scripts").glob("*.timing.json"):
-        conversation = build.Conversation.load(path)
+        conversation = conversations.Conversation.load(path)
         if conversation.language_code == "en":
             words += len(conversation.words)
             duration += conversation.duration_ms
@@ -132,12 +132,12 @@ def interview_passages(variant: str) -> list[Passage]:
     labelled = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())
     passages: list[Passage] = []
     for name in labelled["transcripts"]:
-        conversation = build.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
-        words = build.transcript_words(conversation, {"speaker_labels": True})
+        conversation = conversations.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
+        words = conversations.transcript_words(conversation, {"speaker_labels": True})
         if variant == "turns, interviewee":
-            passages += [p for p in passages_from(name, build.utterances(words)) if p.speaker == "B"]
+            passages += [p for p in passages_from(name, conversations.utterances(words)) if p.speaker == "B"]
             continue
-        sentences = passages_from(name, build.sentences(words), min_words=4)
+        sentences = passages_from(name, conversations.sentences(words), min_words=4)
         if variant == "sentences, both speakers":
             passages += sentences
         elif variant == "sentences, interviewee":

@@ -97,7 +97,7 @@ def run(files: int, workers: int, plan: FaultPlan | None, poll_s: float, guard: 
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(one, range(files)))
         wall = time.perf_counter() - started
-        per_upload = Counter(record["params"]["audio_url"] for record in emulator.state.transcripts.values())
+        per_upload = Counter(record.params["audio_url"] for record in emulator.state.transcripts.values())
         requests_sent = len(emulator.requests_seen)
         fired = Counter(kind for kind, _, _ in plan.fired) if plan else Counter()
         violations = list(emulator.violations)

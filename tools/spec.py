@@ -10,12 +10,14 @@ union of the parts' properties and required keys, closed when every part is clos
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from cookbook_utils.yamlio import load_yaml
 
@@ -32,6 +34,22 @@ class SpecViolation(AssertionError):
 
 class UnknownOperation(SpecViolation):
     """No operation in the specs matches this method and URL."""
+
+
+class UnknownQueryParameter(SpecViolation):
+    """A query parameter the operation does not define; ``known`` lists the ones it does."""
+
+    def __init__(self, name: str, path: str, known: list[str]):
+        super().__init__(f"{path} has no query parameter {name} (it takes {', '.join(known) or 'none'})")
+        self.name, self.path, self.known = name, path, known
+
+
+class InvalidQueryValue(SpecViolation):
+    """A query parameter given twice, missing though required, or with a value outside its schema."""
+
+    def __init__(self, name: str, value: Any, detail: str):
+        super().__init__(f"query parameter {name}={value!r}: {detail}")
+        self.name, self.value, self.detail = name, value, detail
 
 
 def spec_available() -> bool:
@@ -177,3 +195,59 @@ def validate_response(method: str, url: str, status: int, body: Any, content_typ
     _check(
         which, _pointer(which, [*node_path, "content", media, "schema"]), body, f"response {status} to {method} {url}"
     )
+
+
+def _query_value(schema: dict, which: str, raw: str) -> Any:
+    """A query string value as the type its schema names (form style, not exploded, for arrays)."""
+    if "$ref" in schema:
+        schema = _resolve(load(which), schema["$ref"])
+    kind = schema.get("type")
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?\d+", raw):
+            raise ValueError("not an integer")
+        return int(raw)
+    if kind == "number":
+        return float(raw)
+    if kind == "boolean":
+        if raw not in {"true", "false"}:
+            raise ValueError("not true or false")
+        return raw == "true"
+    if kind == "array":
+        return [part for part in raw.split(",")]
+    if schema.get("format") == "uuid":
+        uuid.UUID(raw)
+    if schema.get("format") == "date":
+        datetime.date.fromisoformat(raw)
+    return raw
+
+
+def validate_query(method: str, url: str) -> dict[str, Any]:
+    """The query parameters of a request, typed and checked against the operation's parameters.
+    An unknown name raises :class:`UnknownQueryParameter`; a repeated one, a missing required one
+    or a value outside its schema raises :class:`InvalidQueryValue`."""
+    parts = urlsplit(url)
+    raw = parse_qs(parts.query, keep_blank_values=True)
+    found = find_operation(method, url)
+    parameters = [] if found is None else found[2].get("parameters", [])
+    which, template = (found[0], found[1]) if found else ("", "")
+    known = {p["name"]: (index, p) for index, p in enumerate(parameters) if p.get("in") == "query"}
+    typed: dict[str, Any] = {}
+    for name, values in raw.items():
+        if name not in known:
+            raise UnknownQueryParameter(name, parts.path, list(known))
+        if len(values) > 1:
+            raise InvalidQueryValue(name, values, "given twice")
+        index, parameter = known[name]
+        try:
+            value = _query_value(parameter["schema"], which, values[0])
+        except ValueError as error:
+            raise InvalidQueryValue(name, values[0], str(error)) from None
+        pointer = _pointer(which, ["paths", template, method.lower(), "parameters", str(index), "schema"])
+        problems = list(_validator_for(which, pointer).iter_errors(value))
+        if problems:
+            raise InvalidQueryValue(name, values[0], problems[0].message)
+        typed[name] = value
+    for name, (_, parameter) in known.items():
+        if parameter.get("required") and name not in typed:
+            raise InvalidQueryValue(name, None, "it is required")
+    return typed

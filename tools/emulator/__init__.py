@@ -15,17 +15,20 @@ the transcripts their prompt must contain (``answers.py``), never by a model.
 
 Time, not polling, moves transcripts (``processing_seconds``; finished ones call their loopback
 ``webhook_url``); a fault plan (``faults``) fails chosen requests on purpose; every error text comes
-from ``messages`` with its documentation page. No lock is held around I/O, so one slow download or
+from ``errors`` with its documentation page. No lock is held around I/O, so one slow download or
 webhook delays no other request.
 
-One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts),
-``gateway`` (LLM Gateway models and chat), ``answers`` (reference answers), ``understanding``
-(``/v1/understanding``), with ``conversations`` (the scripts as API-shaped words), ``core`` (errors,
-state, clock), ``messages`` (error texts) and ``faults`` (failures on purpose) beneath them and
-``server`` (strict HTTP, routing, spec checks) above.
+One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts and
+their life cycle), ``gateway`` (LLM Gateway models and chat), ``answers`` (reference answers),
+``understanding`` (``/v1/understanding``), ``streaming`` (the WebSocket), with ``conversations``
+(the scripts as API-shaped words), ``state`` (state, clock, ids, region hosts), ``errors`` (the
+error class and every error text), ``features`` (each parameter emulated or refused) and ``faults``
+(failures on purpose) beneath them. Above them, ``routes`` (the one table of endpoints), ``http``
+(strict HTTP and the spec check of each answer) and ``server`` (the ``Emulator`` and ``main()``).
 """
 
-from tools.emulator.core import EmulatorError, State
+from tools.emulator.errors import EmulatorError
 from tools.emulator.server import Emulator, main
+from tools.emulator.state import State
 
 __all__ = ["Emulator", "EmulatorError", "State", "main"]

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from cookbook_utils.yamlio import load_yaml
 from tools.emulator.conversations import Conversation
-from tools.emulator.core import ROOT, EmulatorError
+from tools.emulator.errors import EmulatorError
+from tools.emulator.state import ROOT
 
 MANIFEST = "answers.yaml"
 #: File suffixes in the order they are looked for, and the kind of answer each stands for.

@@ -30,7 +30,8 @@ from typing import Any
 
 from cookbook_utils.yamlio import load_yaml
 from tools.emulator import answers
-from tools.emulator.core import ROOT, EmulatorError, State
+from tools.emulator.errors import EmulatorError
+from tools.emulator.state import ROOT, State
 
 MODELS_FILE = ROOT / "data" / "gateway" / "models.yaml"
 DEFAULT_MAX_TOKENS = 1000  # the spec's default

@@ -44,8 +44,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from cookbook_utils.streaming import LoopbackServer, json_response
 from tools import asyncapi
-from tools.emulator import conversations as build
-from tools.emulator.core import UNAUTHORIZED
+from tools.emulator import conversations
+from tools.emulator.errors import UNAUTHORIZED
 from tools.spec import SpecViolation
 
 SAMPLE_RATE = 16_000
@@ -162,7 +162,7 @@ class Session:
 
     params: dict
     spec: str
-    conversation: build.Conversation | None = None
+    conversation: conversations.Conversation | None = None
     offset_ms: int = 0
     pcm: bytearray = field(default_factory=bytearray)
     heard_ms: float = 0.0
@@ -194,7 +194,7 @@ class Session:
             "text": word["text"] if formatted else _bare(word["text"]),
             "start": word["start"],
             "end": word["end"],
-            "confidence": build.confidence(self.conversation.name, word["index"], word["text"]),
+            "confidence": conversations.confidence(self.conversation.name, word["index"], word["text"]),
             "word_is_final": final,
         }
         return entry
@@ -318,7 +318,7 @@ class StreamingServer(LoopbackServer):
         self.data_dir = data_dir
         self.library = {
             c.name: c
-            for c in build.load_library(data_dir).values()
+            for c in conversations.load_library(data_dir).values()
             if not _is_part(data_dir, c.name)
             and not c.channels  # a multichannel file: the same speech as its mono original, so ambiguous
             and (data_dir / "audio" / f"{c.name}.mp3").is_file()

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from cookbook_utils.network import is_loopback
-from tools.emulator import analysis, features, messages, uploads
-from tools.emulator import conversations as build
-from tools.emulator.core import NOT_FOUND, EmulatorError, State
+from tools.emulator import analysis, conversations, features, uploads
+from tools.emulator.errors import NOT_FOUND, EmulatorError, text
+from tools.emulator.state import REGION_HOSTS, State
 
 #: Request parameters the Transcript echoes when the request sets them (emulated ones only).
 ECHOED = (
@@ -70,16 +70,14 @@ def _base_transcript(transcript_id: str, params: dict) -> dict:
     }
 
 
-def _detect(conversation: build.Conversation, params: dict) -> tuple[str, float, str | None]:
+def _detect(conversation: conversations.Conversation, params: dict) -> tuple[str, float, str | None]:
     """Language detection: the audio's language with its confidence, and the error it ends in, if
     any (below the confidence threshold, or outside ``expected_languages``)."""
     language = conversation.language_code
-    score = build.detection_confidence(conversation, params)
+    score = conversations.detection_confidence(conversation, params)
     threshold = params.get("language_confidence_threshold")
     if threshold is not None and score < threshold:
-        error = messages.text(
-            "language_confidence_below_threshold", language=language, confidence=score, threshold=threshold
-        )
+        error = text("language_confidence_below_threshold", language=language, confidence=score, threshold=threshold)
         return language, score, error
     options = params.get("language_detection_options") or {}
     expected = [code.split("_")[0] for code in options.get("expected_languages") or ["all"]]
@@ -95,9 +93,8 @@ def _detect(conversation: build.Conversation, params: dict) -> tuple[str, float,
     return language, score, None
 
 
-def _complete(record: dict, conversation: build.Conversation | None, error: str | None) -> None:
+def _complete(result: dict, params: dict, conversation: conversations.Conversation | None, error: str | None) -> None:
     """Fill a transcript in as the API would on completion (or failure)."""
-    result, params = record["result"], record["params"]
     detected = params.get("language_detection", False)
     model = None
     if error is None and conversation is not None:
@@ -107,15 +104,15 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         if detected:
             language, score, error = _detect(conversation, params)
             result.update(language_code=language, language_confidence=score)
-        model = build.choose_model(params["speech_models"], language)
+        model = conversations.choose_model(params["speech_models"], language)
         if error is None and model is None:
-            error = messages.text("models_do_not_support_language", models=params["speech_models"], language=language)
+            error = text("models_do_not_support_language", models=params["speech_models"], language=language)
         error = error or analysis.missing(conversation, params)
     if error is not None:
         result.update(status="error", error=error)
         return
-    transcription = build.transcribe(conversation, params)
-    words = build.public(transcription.words)
+    transcription = conversations.transcribe(conversation, params)
+    words = conversations.public(transcription.words)
     if not detected:
         # Without detection the API reports the code it was given, or its default, en_us.
         result["language_code"] = params.get("language_code") or ("en_us" if language == "en" else language)
@@ -125,8 +122,8 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
         speech_model_used=model,
         text=" ".join(w["text"] for w in words),
         words=words,
-        utterances=build.utterances(words) if with_utterances else None,
-        confidence=build.mean([w["confidence"] for w in words]),
+        utterances=conversations.utterances(words) if with_utterances else None,
+        confidence=conversations.mean([w["confidence"] for w in words]),
         audio_duration=round(conversation.duration_ms / 1000),
     )
     if params.get("entity_detection"):
@@ -138,14 +135,6 @@ def _complete(record: dict, conversation: build.Conversation | None, error: str 
     if params.get("auto_highlights"):
         result["auto_highlights_result"] = analysis.key_phrases(conversation, transcription.words)
 
-
-# --- Life cycle: time, not polling, moves a transcript -------------------------------------------
-#
-# A transcript is queued for the first half of ``State.processing_seconds``, processing for the
-# second half, and finishes (completed or error) when that time has passed and its audio is known,
-# whether or not anyone polls: the scheduler finishes it on time, and a poll that comes first
-# finishes it on the spot. A finished transcript with a ``webhook_url`` calls it once finished.
-# Each record has its own lock; the state lock is held only to add or find a record.
 
 #: Speech models the API has retired; anything else not in ``MODEL_LANGUAGES`` is a typo.
 RETIRED_MODELS = {"nano", "best", "universal", "slam-1", "conformer-2"}
@@ -165,17 +154,17 @@ def _check_models(models: list[str]) -> None:
     """Refuse a retired or unknown speech model at submission, as the API does."""
     for model in models:
         if model in RETIRED_MODELS:
-            raise EmulatorError(400, messages.text("speech_model_deprecated", model=model))
-        if model not in build.MODEL_LANGUAGES:
+            raise EmulatorError(400, text("speech_model_deprecated", model=model))
+        if model not in conversations.MODEL_LANGUAGES:
             raise EmulatorError(
-                400, messages.text("speech_model_invalid", model=model, supported=", ".join(build.MODEL_LANGUAGES))
+                400, text("speech_model_invalid", model=model, supported=", ".join(conversations.MODEL_LANGUAGES))
             )
 
 
 def _check_webhook(params: dict) -> None:
     url = params.get("webhook_url")
     if url is not None and not is_loopback(urlsplit(url).hostname):
-        raise EmulatorError(400, messages.text("webhook_not_loopback", url=url))
+        raise EmulatorError(400, text("webhook_not_loopback", url=url))
 
 
 def _clock_text(sequence: int, after_seconds: float = 0.0) -> str:
@@ -189,248 +178,289 @@ def create(state: State, params: dict, region: str = "us") -> dict:
     _check_webhook(params)
     transcript_id = state.next_id("transcript", json.dumps(params, sort_keys=True))
     now = time.monotonic()
-    record = {
-        "params": params,
-        "result": _base_transcript(transcript_id, params),
-        "polls": 0,
-        "conversation": None,
-        "error": None,
-        "audio_known": threading.Event(),
-        "started": now,
-        "ready_at": now + state.processing_seconds,
-        "finished": False,
-        "deleted": False,
-        "lock": threading.Lock(),
-        "delivered": threading.Event(),  # set when no webhook delivery is under way
-        "region": region,  # a transcript exists only in the deployment that made it
-    }
-    record["delivered"].set()
+    record = TranscriptRecord(
+        state=state,
+        params=params,
+        result=_base_transcript(transcript_id, params),
+        region=region,
+        started=now,
+        ready_at=now + state.processing_seconds,
+    )
     with state.lock:
-        record["sequence"] = len(state.transcripts)
+        record.sequence = len(state.transcripts)
         state.transcripts[transcript_id] = record
-    answer = dict(record["result"])
+    answer = dict(record.result)
     if is_loopback(urlsplit(params["audio_url"]).hostname):
         # Downloading may take long (or hang): never on the request's path.
-        threading.Thread(target=_resolve, args=(state, record), daemon=True, name="emulator-download").start()
+        threading.Thread(target=record.resolve_audio, daemon=True, name="emulator-download").start()
     else:
-        _resolve(state, record)
-    state.scheduler.at(record["ready_at"], lambda: _finish(state, record))
+        record.resolve_audio()
+    state.scheduler.at(record.ready_at, record.finish)
     return answer
 
 
-def _resolve(state: State, record: dict) -> None:
-    """Find the audio's conversation (downloading a loopback URL), then finish if it is time."""
-    try:
-        record["conversation"], record["error"] = uploads.resolve_audio(state, record["params"]["audio_url"])
-    except Exception as error:  # noqa: BLE001 - a bug must show as a failed transcript and a problem
-        state.problems.append(f"resolving {record['params']['audio_url']}: {error!r}")
-        record["error"] = messages.text("server_error")
-    record["audio_known"].set()
-    _finish(state, record)
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
 
 
-def _finish(state: State, record: dict) -> None:
-    """Complete (or fail) the transcript once its time has come and its audio is known."""
-    if not record["audio_known"].is_set() or time.monotonic() < record["ready_at"]:
-        return
-    with record["lock"]:
-        if record["finished"] or record["deleted"]:
+Status = Literal["queued", "processing", "completed", "error"]
+
+
+@dataclass(eq=False)
+class TranscriptRecord:
+    """One transcript: the request that made it, the Transcript the API returns (``result``) and
+    where it is in its life.
+
+    Time, not polling, moves it: ``queued`` for the first half of ``State.processing_seconds``,
+    ``processing`` for the second half, then ``completed`` or ``error`` (:meth:`finish`) once that
+    time has passed and its audio is known (:meth:`resolve_audio`), whether or not anyone polls.
+    The scheduler finishes it on time, and a poll that comes first (:meth:`poll`) finishes it on
+    the spot. A finished transcript with a ``webhook_url`` calls it once. :meth:`delete` ends its
+    content for good, in whatever state. Each record has its own lock; the state lock is held only
+    to add or find a record.
+    """
+
+    state: State = field(repr=False)
+    params: dict[str, Any]
+    result: dict[str, Any]
+    region: str  # a transcript exists only in the deployment that made it
+    started: float  # time.monotonic() at submission
+    ready_at: float  # when it may finish
+    sequence: int = 0  # its place among all transcripts: its created and completed times
+    polls: int = 0
+    conversation: conversations.Conversation | None = None
+    error: str | None = None  # why it will end in error, once its audio is known
+    audio_known: threading.Event = field(default_factory=threading.Event)
+    finished: bool = False
+    deleted: bool = False
+    completed_at: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    delivered: threading.Event = field(default_factory=_set_event, repr=False)  # no webhook call under way
+
+    @property
+    def id(self) -> str:
+        return self.result["id"]
+
+    @property
+    def status(self) -> Status:
+        return self.result["status"]
+
+    def resolve_audio(self) -> None:
+        """Find the audio's conversation (downloading a loopback URL), then finish if it is time."""
+        try:
+            self.conversation, self.error = uploads.resolve_audio(self.state, self.params["audio_url"])
+        except Exception as error:  # noqa: BLE001 - a bug must show as a failed transcript and a problem
+            self.state.problems.append(f"resolving {self.params['audio_url']}: {error!r}")
+            self.error = text("server_error")
+        self.audio_known.set()
+        self.finish()
+
+    def finish(self) -> None:
+        """Complete (or fail) the transcript once its time has come and its audio is known."""
+        if not self.audio_known.is_set() or time.monotonic() < self.ready_at:
             return
-        _complete(record, record["conversation"] if not record["error"] else None, record["error"])
-        record["completed_at"] = _clock_text(record["sequence"], state.processing_seconds)
-        record["finished"] = True
-        webhook = record["params"].get("webhook_url")
+        with self.lock:
+            if self.finished or self.deleted:
+                return
+            _complete(self.result, self.params, self.conversation if not self.error else None, self.error)
+            self.completed_at = _clock_text(self.sequence, self.state.processing_seconds)
+            self.finished = True
+            webhook = self.params.get("webhook_url")
+            if webhook:
+                self.delivered.clear()
         if webhook:
-            record["delivered"].clear()
-    if webhook:
-        threading.Thread(target=_deliver, args=(state, record), daemon=True, name="emulator-webhook").start()
+            threading.Thread(target=self._call_webhook, daemon=True, name="emulator-webhook").start()
+
+    def _call_webhook(self) -> None:
+        """POST the documented webhook body to the transcript's (loopback) webhook_url."""
+        params, result = self.params, self.result
+        body = json.dumps({"transcript_id": result["id"], "status": result["status"]}).encode()
+        headers = {"content-type": "application/json"}
+        if params.get("webhook_auth_header_name"):
+            headers[params["webhook_auth_header_name"]] = params.get("webhook_auth_header_value") or ""
+        code = None
+        try:
+            for attempt in range(WEBHOOK_ATTEMPTS):
+                request = urllib.request.Request(params["webhook_url"], data=body, headers=headers, method="POST")
+                try:
+                    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:
+                        code = response.status
+                except urllib.error.HTTPError as error:
+                    code = error.code
+                except (urllib.error.URLError, OSError):
+                    code = None
+                if code is not None and code < 500:
+                    break  # 2xx delivered; 4xx is a failure the API does not retry
+                if attempt + 1 < WEBHOOK_ATTEMPTS:
+                    time.sleep(WEBHOOK_RETRY_PAUSE_S)
+            with self.lock:
+                result["webhook_status_code"] = code
+            with self.state.lock:
+                self.state.webhooks.append({"transcript_id": result["id"], "status": result["status"], "code": code})
+        finally:
+            self.delivered.set()
+
+    def _refresh(self) -> None:
+        """Bring an unfinished transcript's status up to the clock (call under the lock)."""
+        if not self.finished and not self.deleted:
+            halfway = self.started + self.state.processing_seconds / 2
+            started = self.audio_known.is_set() and time.monotonic() >= halfway
+            self.result["status"] = "processing" if started else "queued"
+
+    def advance(self) -> None:
+        """Bring the transcript up to the clock: finished if its time has come, else queued or processing."""
+        self.finish()
+        with self.lock:
+            self._refresh()
+
+    def poll(self) -> dict:
+        """GET /v2/transcript/{id}: the transcript as it stands now (finishing it if its time has come)."""
+        self.finish()
+        self.delivered.wait(WEBHOOK_SETTLE_S)
+        with self.lock:
+            self.polls += 1
+            self._refresh()
+            return dict(self.result)
+
+    def completed(self) -> tuple[dict, conversations.Conversation]:
+        """A poll that must find the transcript completed (for the endpoints that read one)."""
+        result = self.poll()
+        if result["status"] != "completed":
+            raise EmulatorError(400, text("transcript_not_completed", transcript_id=self.id, status=result["status"]))
+        assert self.conversation is not None  # a completed transcript has its conversation
+        return result, self.conversation
+
+    def delete(self) -> dict:
+        """DELETE /v2/transcript/{id}: the transcript's content is gone for good, whatever state it was in."""
+        with self.lock:
+            self.deleted = True
+            if not self.finished:
+                self.result.update(status="error", error=text("deleted_before_completion"))
+            self.result.update(
+                text="Deleted by user.",
+                words=None,
+                utterances=None,
+                audio_url="http://deleted_by_user",
+            )
+            return dict(self.result)
+
+    def list_item(self) -> dict:
+        """The transcript as the listing shows it (call under the lock)."""
+        return {
+            "id": self.id,
+            "resource_url": f"{_transcripts_url(self.region)}/{self.id}",
+            "status": self.status,
+            "created": _clock_text(self.sequence),
+            "completed": self.completed_at,
+            "audio_url": self.result["audio_url"],
+            "error": self.result.get("error"),
+        }
 
 
-def _deliver(state: State, record: dict) -> None:
-    """POST the documented webhook body to the transcript's (loopback) webhook_url."""
-    params, result = record["params"], record["result"]
-    body = json.dumps({"transcript_id": result["id"], "status": result["status"]}).encode()
-    headers = {"content-type": "application/json"}
-    if params.get("webhook_auth_header_name"):
-        headers[params["webhook_auth_header_name"]] = params.get("webhook_auth_header_value") or ""
-    code = None
-    try:
-        for attempt in range(WEBHOOK_ATTEMPTS):
-            request = urllib.request.Request(params["webhook_url"], data=body, headers=headers, method="POST")
-            try:
-                with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:
-                    code = response.status
-            except urllib.error.HTTPError as error:
-                code = error.code
-            except (urllib.error.URLError, OSError):
-                code = None
-            if code is not None and code < 500:
-                break  # 2xx delivered; 4xx is a failure the API does not retry
-            if attempt + 1 < WEBHOOK_ATTEMPTS:
-                time.sleep(WEBHOOK_RETRY_PAUSE_S)
-        with record["lock"]:
-            result["webhook_status_code"] = code
-        with state.lock:
-            state.webhooks.append({"transcript_id": result["id"], "status": result["status"], "code": code})
-    finally:
-        record["delivered"].set()
+def _transcripts_url(region: str) -> str:
+    """``/v2/transcript`` on the API host of ``region``: the only deployment its transcripts exist in."""
+    return f"https://{REGION_HOSTS[region][0]}/v2/transcript"
 
 
-def _refresh(state: State, record: dict) -> None:
-    """Bring the transcript's status up to the clock (call under the record's lock)."""
-    if not record["finished"] and not record["deleted"]:
-        halfway = record["started"] + state.processing_seconds / 2
-        started = record["audio_known"].is_set() and time.monotonic() >= halfway
-        record["result"]["status"] = "processing" if started else "queued"
-
-
-def _advance(state: State, record: dict) -> dict:
-    """A poll: the transcript as it stands now (finishing it if its time has come)."""
-    _finish(state, record)
-    record["delivered"].wait(WEBHOOK_SETTLE_S)
-    with record["lock"]:
-        record["polls"] += 1
-        _refresh(state, record)
-        return dict(record["result"])
-
-
-def _record(state: State, transcript_id: str) -> dict:
+def find(state: State, transcript_id: str, region: str | None = None) -> TranscriptRecord:
+    """The transcript with this id (made in ``region``, when given), or the API's not-found error."""
     with state.lock:
         record = state.transcripts.get(transcript_id)
-    if record is None:
+    if record is None or (region is not None and record.region != region):
         raise EmulatorError(400, NOT_FOUND)
     return record
 
 
-def _completed(state: State, transcript_id: str) -> tuple[dict, build.Conversation]:
-    record = _record(state, transcript_id)
-    result = _advance(state, record)
-    if result["status"] != "completed":
-        raise EmulatorError(
-            400, messages.text("transcript_not_completed", transcript_id=transcript_id, status=result["status"])
-        )
-    return result, record["conversation"]
-
-
-def _delete(record: dict) -> dict:
-    """DELETE: the transcript's content is gone for good, whatever state it was in."""
-    with record["lock"]:
-        record["deleted"] = True
-        result = record["result"]
-        if not record["finished"]:
-            result.update(status="error", error=messages.text("deleted_before_completion"))
-        result.update(
-            text="Deleted by user.",
-            words=None,
-            utterances=None,
-            audio_url="http://deleted_by_user",
-        )
-        return dict(result)
-
-
-def _list_item(record: dict) -> dict:
-    result = record["result"]
-    return {
-        "id": result["id"],
-        "resource_url": f"https://api.assemblyai.com/v2/transcript/{result['id']}",
-        "status": result["status"],
-        "created": _clock_text(record["sequence"]),
-        "completed": record.get("completed_at"),
-        "audio_url": result["audio_url"],
-        "error": result.get("error"),
-    }
-
-
-LIST_URL = "https://api.assemblyai.com/v2/transcript"
+def completed(state: State, transcript_id: str) -> tuple[dict, conversations.Conversation]:
+    """The completed transcript with this id, and its conversation (for speech understanding)."""
+    return find(state, transcript_id).completed()
 
 
 def listing(state: State, query: dict[str, Any], region: str = "us") -> dict:
     """GET /v2/transcript: newest first, ``limit`` per page, filtered by ``status`` and
     ``created_on``, paged with ``before_id`` (older) and ``after_id`` (newer)."""
     with state.lock:
-        records = [r for r in state.transcripts.values() if r["region"] == region]  # oldest first
+        records = [r for r in state.transcripts.values() if r.region == region]  # oldest first
     for record in records:
-        _finish(state, record)  # time moves transcripts, listed or not
-        with record["lock"]:
-            _refresh(state, record)
+        record.advance()  # time moves transcripts, listed or not
     limit = query.get("limit", 10)
     filters = {key: query[key] for key in ("status", "created_on") if key in query}
-    position = {record["result"]["id"]: index for index, record in enumerate(records)}
+    position = {record.id: index for index, record in enumerate(records)}
 
-    def keep(record: dict) -> bool:
+    def keep(record: TranscriptRecord) -> bool:
         if query.get("throttled_only"):
             return False  # the emulator never throttles a transcript
-        if "status" in filters and record["result"]["status"] != filters["status"]:
+        if "status" in filters and record.status != filters["status"]:
             return False
-        return "created_on" not in filters or _clock_text(record["sequence"])[:10] == filters["created_on"]
+        return "created_on" not in filters or _clock_text(record.sequence)[:10] == filters["created_on"]
 
     chosen = [record for record in records if keep(record)]
     for key in ("before_id", "after_id"):
         if key in query and query[key] not in position:
             raise EmulatorError(400, NOT_FOUND)
     if "after_id" in query:
-        newer = [r for r in chosen if position[r["result"]["id"]] > position[query["after_id"]]]
+        newer = [r for r in chosen if position[r.id] > position[query["after_id"]]]
         page = newer[:limit]  # the oldest of the newer ones: the page just after after_id
     else:
-        older = [
-            r for r in chosen if "before_id" not in query or position[r["result"]["id"]] < position[query["before_id"]]
-        ]
+        older = [r for r in chosen if "before_id" not in query or position[r.id] < position[query["before_id"]]]
         page = older[-limit:]
     page = list(reversed(page))  # newest first
-    has_older = bool(page) and any(position[r["result"]["id"]] < position[page[-1]["result"]["id"]] for r in chosen)
-    has_newer = bool(page) and any(position[r["result"]["id"]] > position[page[0]["result"]["id"]] for r in chosen)
+    has_older = bool(page) and any(position[r.id] < position[page[-1].id] for r in chosen)
+    has_newer = bool(page) and any(position[r.id] > position[page[0].id] for r in chosen)
 
     def url(**extra: str) -> str:
-        return f"{LIST_URL}?{urlencode({'limit': limit, **filters, **extra})}"
+        return f"{_transcripts_url(region)}?{urlencode({'limit': limit, **filters, **extra})}"
 
     current = {key: query[key] for key in ("before_id", "after_id") if key in query}
     details = {
         "limit": limit,
         "result_count": len(page),
         "current_url": url(**current),
-        "prev_url": url(before_id=page[-1]["result"]["id"]) if has_older else None,
-        "next_url": url(after_id=page[0]["result"]["id"]) if has_newer else None,
+        "prev_url": url(before_id=page[-1].id) if has_older else None,
+        "next_url": url(after_id=page[0].id) if has_newer else None,
     }
     items = []
     for record in page:
-        with record["lock"]:
-            items.append(_list_item(record))
+        with record.lock:
+            items.append(record.list_item())
     return {"page_details": details, "transcripts": items}
 
 
-TRANSCRIPT_PATH = re.compile(r"/v2/transcript/([^/]+)(?:/([a-z-]+))?")
+# --- What the endpoints below /v2/transcript/{id} read from a completed transcript ---------------
 
 
-def handle(
-    state: State, method: str, transcript_id: str, sub: str | None, query: dict, region: str = "us"
-) -> tuple[int, Any, str]:
-    """GET or DELETE /v2/transcript/{id} and the GET endpoints below it (``query`` already
-    validated and typed by the server); a transcript of the other region is not found."""
-    if _record(state, transcript_id)["region"] != region:
-        raise EmulatorError(400, NOT_FOUND)
-    if sub is None:
-        record = _record(state, transcript_id)
-        if method == "DELETE":
-            return 200, _delete(record), "application/json"
-        return 200, _advance(state, record), "application/json"
-    result, conversation = _completed(state, transcript_id)
-    words = result["words"] or []
-    common = {"id": transcript_id, "confidence": result["confidence"], "audio_duration": result["audio_duration"]}
-    chars = query.get("chars_per_caption")
-    if sub == "sentences":
-        return 200, {**common, "sentences": build.sentences(words)}, "application/json"
-    if sub == "paragraphs":
-        return 200, {**common, "paragraphs": build.paragraphs(words, conversation)}, "application/json"
-    if sub == "srt":
-        return 200, build.srt(words, chars), "text/plain"
-    if sub == "vtt":
-        return 200, build.vtt(words, chars), "text/plain"
-    if sub == "word-search":
-        terms = [t for t in query.get("words", []) if t.strip()]
-        matches = build.word_search(words, terms)
-        return (
-            200,
-            {"id": transcript_id, "total_count": sum(m["count"] for m in matches), "matches": matches},
-            "application/json",
-        )
-    raise EmulatorError(404, messages.text("not_found"))
+def _summary(result: dict) -> dict:
+    return {"id": result["id"], "confidence": result["confidence"], "audio_duration": result["audio_duration"]}
+
+
+def sentences(record: TranscriptRecord) -> dict:
+    """GET /v2/transcript/{id}/sentences."""
+    result, _ = record.completed()
+    return {**_summary(result), "sentences": conversations.sentences(result["words"] or [])}
+
+
+def paragraphs(record: TranscriptRecord) -> dict:
+    """GET /v2/transcript/{id}/paragraphs."""
+    result, conversation = record.completed()
+    return {**_summary(result), "paragraphs": conversations.paragraphs(result["words"] or [], conversation)}
+
+
+def captions(record: TranscriptRecord, kind: str, chars: int | None) -> str:
+    """GET /v2/transcript/{id}/srt or /vtt (``kind``), ``chars_per_caption`` at most per caption when given."""
+    result, _ = record.completed()
+    write = conversations.srt if kind == "srt" else conversations.vtt
+    return write(result["words"] or [], chars)
+
+
+def word_search(record: TranscriptRecord, words: list[str]) -> dict:
+    """GET /v2/transcript/{id}/word-search: where each of the (non-blank) words is said."""
+    result, _ = record.completed()
+    matches = conversations.word_search(result["words"] or [], [t for t in words if t.strip()])
+    return {"id": record.id, "total_count": sum(m["count"] for m in matches), "matches": matches}
+
+
+def refuse_redacted_audio(record: TranscriptRecord) -> NoReturn:
+    """GET /v2/transcript/{id}/redacted-audio: never available, as ``redact_pii_audio`` is refused."""
+    raise EmulatorError(400, text("redacted_audio_unavailable", transcript_id=record.id))

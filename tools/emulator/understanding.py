@@ -21,7 +21,8 @@ from pathlib import Path
 from cookbook_utils.yamlio import load_yaml
 from tools.emulator import transcripts
 from tools.emulator.conversations import Conversation
-from tools.emulator.core import ROOT, EmulatorError, State
+from tools.emulator.errors import EmulatorError
+from tools.emulator.state import ROOT, State
 
 BODY_KEYS = {"transcript_id", "speech_understanding"}
 CONFIG_KEYS = {"speaker_type", "known_values", "speakers"}
@@ -36,7 +37,7 @@ REFUSED = {
 
 def _transcript(state: State, transcript_id: str) -> tuple[dict, Conversation]:
     """The completed transcript the request names, and its conversation (as the API would find it)."""
-    return transcripts._completed(state, transcript_id)
+    return transcripts.completed(state, transcript_id)
 
 
 def _norm(value: str) -> str:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 from cookbook_utils import audio
 from cookbook_utils.network import is_loopback
-from tools.emulator import conversations as build
-from tools.emulator import messages
-from tools.emulator.core import EmulatorError, State
+from tools.emulator import conversations
+from tools.emulator.errors import EmulatorError, text
+from tools.emulator.state import State
 
 MIN_AUDIO_MS = 160
 CDN = "https://cdn.assemblyai.com/upload/"
@@ -58,7 +58,7 @@ def _fetch_local(url: str) -> bytes:
         with urllib.request.urlopen(url, timeout=30) as response:
             return response.read()
     except (urllib.error.URLError, OSError):
-        raise EmulatorError(400, messages.text("download_error", url=url)) from None
+        raise EmulatorError(400, text("download_error", url=url)) from None
 
 
 def upload(state: State, body: bytes) -> dict:
@@ -70,7 +70,7 @@ def upload(state: State, body: bytes) -> dict:
     return {"upload_url": CDN + upload_id}
 
 
-def resolve_audio(state: State, audio_url: str) -> tuple[build.Conversation | None, str | None]:
+def resolve_audio(state: State, audio_url: str) -> tuple[conversations.Conversation | None, str | None]:
     """The conversation behind an audio URL, or the error the API would report for it."""
     loopback = is_loopback(urlsplit(audio_url).hostname)
     if audio_url in state.uploads or loopback:
@@ -82,13 +82,13 @@ def resolve_audio(state: State, audio_url: str) -> tuple[build.Conversation | No
         else:
             entry = state.uploads[audio_url]
         if entry["duration_ms"] is None:
-            return None, messages.text("no_audio", file_type="application/octet-stream (data)")
+            return None, text("no_audio", file_type="application/octet-stream (data)")
         if entry["duration_ms"] < MIN_AUDIO_MS:
-            return None, messages.text("audio_too_short")
+            return None, text("audio_too_short")
         if entry["conversation"] is None:
-            return None, messages.text("no_script_for_audio")
+            return None, text("no_script_for_audio")
         return entry["conversation"], None
     name = Path(urlsplit(audio_url).path).name
     if name in state.library:
         return state.library[name], None
-    return None, messages.text("download_error", url=audio_url)
+    return None, text("download_error", url=audio_url)

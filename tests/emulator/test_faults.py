@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulator_fixtures import checked_emulator, point_sdk
+from tests.emulator.conftest import checked_emulator, point_sdk
 from tools import spec
 from tools.emulator.faults import Fault, FaultPlan
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-faults-test-key"
 MODELS = ["universal-3-5-pro", "universal-2"]
 BODY = {"audio_url": "https://example.com/media/support-call.mp3", "speech_models": MODELS}

@@ -10,12 +10,12 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator_fixtures import checked_emulator
+from tests.emulator.conftest import checked_emulator
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-test-key-translation"
 MODELS = ["universal-3-5-pro", "universal-2"]
 

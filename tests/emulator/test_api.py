@@ -2,11 +2,7 @@
 response validates against the official specs and parses with the SDK, and it refuses what the
 API refuses."""
 
-import io
 import json
-import shutil
-import time
-import wave
 from pathlib import Path
 
 import assemblyai as aai
@@ -14,12 +10,12 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder, wait
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-test-key-0123456789abcdef"
 MODELS = ["universal-3-5-pro", "universal-2"]
 
@@ -54,21 +50,8 @@ def _get(emulator, path, key=KEY):
     return requests.get(f"{emulator.base_url}{path}", headers={"authorization": key}, timeout=10)
 
 
-def _wait(emulator, transcript_id, seconds=30.0):
-    """Poll as a client does until the transcript finishes.
-
-    With ``processing_seconds=0`` a transcript finishes as soon as its audio is known, but a loopback
-    ``audio_url`` is downloaded on a thread: on a loaded machine that can outlast a few back-to-back
-    polls, so poll against a deadline (a download that hangs still fails here).
-    """
-    deadline = time.monotonic() + seconds
-    while True:
-        result = _get(emulator, f"/v2/transcript/{transcript_id}").json()
-        if result["status"] in {"completed", "error"}:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the transcript never finished in {seconds:.0f} s: {result['status']}")
-        time.sleep(0.02)
+def _wait(emulator, transcript_id):
+    return wait(emulator, transcript_id, key=KEY)
 
 
 def _script(name):
@@ -126,12 +109,6 @@ def test_every_transcript_state_follows_the_spec_and_the_sdk(emulator):
     assert deleted.json()["text"] == "Deleted by user."
 
 
-def test_audio_url_by_file_name(emulator):
-    body = {"audio_url": "https://example.com/media/support-call.mp3", "speech_models": MODELS}
-    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "completed" and result["audio_duration"] == 109
-
-
 @pytest.mark.parametrize(
     ("body", "message"),
     [
@@ -161,40 +138,6 @@ def test_bad_key_is_refused(emulator):
 def test_unknown_transcript_id(emulator):
     response = _get(emulator, "/v2/transcript/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 400 and "transcript id not found" in response.json()["error"]
-
-
-def _wav(ms):
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(b"\x10\x00" * (16 * ms))
-    return buffer.getvalue()
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [(None, "Audio duration is too short."), (b"just some text, not audio", "does not appear to contain audio")],
-)
-def test_unusable_uploads_end_in_error_status(emulator, data, message):
-    if data is None:
-        if not shutil.which("ffmpeg"):
-            pytest.skip("ffmpeg is needed to measure uploaded audio")
-        data = _wav(100)
-    upload = _post(emulator, "/v2/upload", data=data).json()
-    created = _post(
-        emulator, "/v2/transcript", json={"audio_url": upload["upload_url"], "speech_models": MODELS}
-    ).json()
-    result = _wait(emulator, created["id"])
-    assert result["status"] == "error" and message in result["error"]
-
-
-def test_undownloadable_url(emulator):
-    created = _post(
-        emulator, "/v2/transcript", json={"audio_url": "https://example.com/missing.mp3", "speech_models": MODELS}
-    )
-    assert "Download error" in _wait(emulator, created.json()["id"])["error"]
 
 
 def test_language_outside_the_models(emulator):
@@ -266,45 +209,3 @@ def test_language_confidence_threshold(emulator):
         _post(emulator, "/v2/transcript", json={**body, "language_confidence_threshold": score - 0.01}).json()["id"],
     )
     assert lenient["status"] == "completed"
-
-
-@pytest.fixture
-def media_server(tmp_path):
-    """A loopback server holding one of our files under another name, as a local S3 would."""
-    from cookbook_utils.media import serve_folder
-
-    shutil.copy(ROOT / "data" / "audio" / "clip-es.mp3", tmp_path / "renamed.mp3")
-    with serve_folder(tmp_path) as server:
-        yield server
-
-
-def test_loopback_urls_are_downloaded_like_the_real_api_does(emulator, media_server):
-    """The file is fetched and recognised by its bytes, not by its name; a missing one fails."""
-    body = {"audio_url": media_server.url("renamed.mp3"), "speech_models": MODELS}
-    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "completed" and result["language_code"] == "es"
-    body["audio_url"] = media_server.url("missing.mp3")
-    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "error" and result["error"].startswith("Download error")
-
-
-@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is needed to re-encode audio")
-def test_re_encoded_audio_is_recognised_by_its_length(emulator, tmp_path):
-    """yt-dlp hands over AAC from a video, not our mp3: the emulator still knows the speech."""
-    import subprocess
-
-    out = tmp_path / "podcast.m4a"
-    source = ROOT / "data" / "audio" / "podcast-clip.mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-c:a", "aac", "-b:a", "48k", str(out)], check=True)
-    upload = _post(emulator, "/v2/upload", data=out.read_bytes()).json()
-    body = {"audio_url": upload["upload_url"], "speech_models": MODELS}
-    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "completed"
-    assert result["text"].startswith("Welcome back to Work Bench Radio")  # the script's mishearing
-    # Cut to 60 s and it is no longer any script's speech.
-    short = tmp_path / "short.m4a"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-t", "60", "-c", "copy", str(short)], check=True)
-    upload = _post(emulator, "/v2/upload", data=short.read_bytes()).json()
-    body["audio_url"] = upload["upload_url"]
-    result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "error" and "no script for this audio" in result["error"]

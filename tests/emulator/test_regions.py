@@ -17,7 +17,7 @@ from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "eu-test-key"
 BODY = {"audio_url": "https://example.com/support-call.mp3", "speech_models": ["universal-3-5-pro", "universal-2"]}
 
@@ -47,6 +47,23 @@ def test_a_transcript_made_in_the_eu_exists_only_in_the_eu(emulator):
     listed = [t["id"] for t in _get(emulator.base_url, "/v2/transcript").json()["transcripts"]]
     assert made["id"] not in listed
     assert made["id"] in [t["id"] for t in _get(emulator.eu_base_url, "/v2/transcript").json()["transcripts"]]
+
+
+@pytest.mark.parametrize(
+    ("port", "host"), [("eu_base_url", "api.eu.assemblyai.com"), ("base_url", "api.assemblyai.com")]
+)
+def test_a_listing_links_to_the_host_of_its_own_region(emulator, port, host):
+    """current_url and each resource_url lead back to the deployment the transcripts exist in."""
+    base = getattr(emulator, port)
+    made = [_post(base, "/v2/transcript", BODY).json()["id"] for _ in range(3)]
+    page = _get(base, "/v2/transcript?limit=2").json()
+    details = page["page_details"]
+    assert details["current_url"] == f"https://{host}/v2/transcript?limit=2"
+    assert details["prev_url"].startswith(f"https://{host}/v2/transcript?limit=2&before_id=")
+    assert [t["resource_url"] for t in page["transcripts"]] == [
+        f"https://{host}/v2/transcript/{made[2]}",
+        f"https://{host}/v2/transcript/{made[1]}",
+    ]
 
 
 def test_the_eu_gateway_offers_only_the_models_that_run_there(emulator):

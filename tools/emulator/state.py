@@ -1,5 +1,5 @@
-"""What every part of the emulator shares: its errors, its state, its clock and the answers it
-gives on auth.
+"""What every part of the emulator shares: its state, its clock, its ids and the hosts of each
+region.
 
 Locking: ``State.lock`` guards the dictionaries and the id sequence only. It is held for a dict
 update or a read, never while downloading an audio URL, probing audio with ffmpeg, validating a
@@ -16,22 +16,21 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tools.emulator import conversations as build
-from tools.emulator import messages
+from cookbook_utils import config
+from tools.emulator import conversations
+
+if TYPE_CHECKING:
+    from tools.emulator.transcripts import TranscriptRecord
 
 ROOT = Path(__file__).resolve().parents[2]
-UNAUTHORIZED = messages.text("unauthorized")
-NOT_FOUND = messages.text("transcript_not_found")
-
-
-class EmulatorError(Exception):
-    """A request the emulator answers with an error status (the real API's, where it has one)."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
+#: Each region's API and LLM Gateway hosts; the emulator answers each region on a port of its own,
+#: and a transcript made in one region does not exist in the other (as with the real deployments).
+REGION_HOSTS: dict[str, tuple[str, str]] = {
+    "us": (config.API_HOST, config.LLM_GATEWAY_HOST),
+    "eu": (config.EU_API_HOST, config.EU_LLM_GATEWAY_HOST),
+}
 
 
 class Scheduler:
@@ -81,9 +80,9 @@ class State:
         self.data_dir = data_dir
         self.notebook = notebook
         self.processing_seconds = processing_seconds
-        self.library = build.load_library(data_dir)
+        self.library = conversations.load_library(data_dir)
         self.uploads: dict[str, dict] = {}
-        self.transcripts: dict[str, dict] = {}
+        self.transcripts: dict[str, TranscriptRecord] = {}
         self.chat_calls = 0
         self.chat_requests: list[dict] = []  # every chat completion body accepted, for tests
         self.webhooks: list[dict] = []  # every webhook delivery attempted, for tests

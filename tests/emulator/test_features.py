@@ -12,13 +12,13 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import features
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-features-key-0123456789"
 MODELS = ["universal-3-5-pro", "universal-2"]
 AUDIO = ROOT / "data" / "audio"

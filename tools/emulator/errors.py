@@ -1,4 +1,5 @@
-"""Every error text the emulator sends, in one table, with the page each comes from.
+"""The emulator's errors: the exception a handler raises, and every error text it sends, in one
+table, with the page each comes from.
 
 Code written against the real API often matches on an error's words (the documented fallback for
 a low language confidence tests ``"below the requested confidence threshold value" in
@@ -9,8 +10,8 @@ transcript.error``), so the emulator must say what the API says. Each entry name
   False when no page gives the wording and the text is the emulator's own, kept close to the
   documented description. Prefer a verbatim text whenever one is found.
 
-To add a message: add an entry to ``MESSAGES`` and call ``text("key", field=value)`` where the
-error is raised. ``str.format`` placeholders fill in the details.
+To add a message: add an entry to ``MESSAGES`` and raise ``EmulatorError(status, text("key",
+field=value))`` where the error happens. ``str.format`` placeholders fill in the details.
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ MESSAGES: dict[str, Message] = {
     "transcript_not_completed": Message(
         "Transcript {transcript_id} is not completed: its status is {status}", "no documented text", False
     ),
+    "redacted_audio_unavailable": Message(
+        "Transcript {transcript_id} has no redacted audio: the emulator refuses redact_pii_audio, so no "
+        "transcript it makes has any. Record this request against the real API.",
+        "emulator limit (tools/emulator/features.py refuses redact_pii_audio)",
+        False,
+    ),
     "deleted_before_completion": Message(
         "Transcript deleted by user before it completed.", "no documented text", False
     ),
@@ -131,3 +138,16 @@ MESSAGES: dict[str, Message] = {
 def text(key: str, **fields: object) -> str:
     """The message ``key`` with its placeholders filled in."""
     return MESSAGES[key].template.format(**fields)
+
+
+class EmulatorError(Exception):
+    """A request the emulator answers with an error status (the real API's, where it has one)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+UNAUTHORIZED = text("unauthorized")
+NOT_FOUND = text("transcript_not_found")

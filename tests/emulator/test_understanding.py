@@ -8,12 +8,12 @@ import assemblyai as aai
 import pytest
 import requests
 
-from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "understanding-test-key-0123456789ab"
 MODELS = ["universal-3-5-pro", "universal-2"]
 URL = "https://llm-gateway.assemblyai.com/v1/understanding"

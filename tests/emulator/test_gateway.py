@@ -10,12 +10,12 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator_fixtures import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KEY = "gateway-test-key-0123456789abcdef"
 NOTEBOOK_MODELS = ["claude-sonnet-4-5-20250929", "gemini-2.5-flash-lite"]
 ANSWER = "The release moves from the fourteenth to the twenty-first."
@@ -319,3 +319,12 @@ def test_usage_comes_from_a_rule_of_thumb_not_a_tokenizer(emulator):
     assert longer["usage"]["input_tokens"] > short["input_tokens"] > 0
     assert short["total_tokens"] == short["input_tokens"] + short["output_tokens"]
     assert short["output_tokens"] == estimate_tokens("Hello! Hello! Hello!")
+
+
+def test_the_model_list_parses_with_the_sdks_own_model(emulator):
+    """GET /v1/models is not in the published spec: the SDK's pydantic model is the reference."""
+    from assemblyai.llm_gateway.v1 import models as gateway_models
+
+    listed = requests.get(f"{emulator.base_url}/v1/models", headers={"authorization": KEY}, timeout=10).json()
+    parsed = gateway_models.LLMGatewayModelList.model_validate(listed)
+    assert [m.id for m in parsed.data] == [m["id"] for m in listed["data"]] and parsed.data
