@@ -154,13 +154,15 @@ class EmbedderChoice:
 def load_embedder(
     make: Callable[[], Callable[[Any], Any]] | None = None,
     *,
-    name: str = "",
-    same_speaker_threshold: float = 0.0,
+    name: str = "custom",
+    same_speaker_threshold: float | None = None,
 ) -> EmbedderChoice:
     """The caller's embedder, ``make()`` (named ``name``, with its model's threshold), when it
     loads; else, or without ``make``, resemblyzer's packaged model. A package that ``make`` cannot
     import, weights it cannot fetch: any error it raises means the fallback, and the reason says so."""
     if make is not None:
+        if same_speaker_threshold is None:
+            raise ValueError(f"give the same-speaker threshold of {name}'s model (same_speaker_threshold=...)")
         try:
             return EmbedderChoice(name, make(), same_speaker_threshold, f"{name} loaded")
         except ImportError as error:

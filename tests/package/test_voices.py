@@ -73,6 +73,8 @@ def test_the_callers_model_when_it_loads():
     choice = voices.load_embedder(lambda: embed, name="mine", same_speaker_threshold=0.6)
     assert (choice.name, choice.embed, choice.same_speaker_threshold) == ("mine", embed, 0.6)
     assert str(choice) == "mine (mine loaded)"
+    with pytest.raises(ValueError, match="same-speaker threshold"):
+        voices.load_embedder(lambda: embed, name="mine")
 
 
 def test_falls_back_when_the_callers_package_is_missing():
