@@ -9,12 +9,14 @@
    matches the script's, after mapping the diarizer's labels onto the script's one-to-one in the
    way that matches most (Hungarian method).
 2. **Cross-chunk matching.** The three parts of ``bakery-planning``, labelled per part as the API
-   labels them, relabelled by matching each speaker's longest monologue (clean and with noise):
-   how many (part, speaker) labels and how many speakers end up as in the script, and the margin
-   between same-speaker and other-speaker similarities.
+   labels them, relabelled by the ``nemo-async-chunking`` notebook's own ``longest_monologues`` and
+   ``match_speakers`` (clean and with noise): how many (part, speaker) labels and how many speakers
+   end up as in the script, and the margin between the cosine similarities of two fingerprints of
+   one speaker (from different parts) and of two different speakers.
 3. **Alignment speed.** A synthetic one-hour transcript (10,000 words, 1,500 segments, with gaps,
-   overlaps and words outside every segment): the vectorised assignment against the per-word loop,
-   in one run; the labels must be identical.
+   overlaps and words outside every segment): the vectorised assignment against the per-word rule
+   written out in the ``pyannote-speaker-labels`` notebook (``speaker_for``), in one run; the labels
+   must be identical.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cookbook_utils.alignment import Segment, assign_speakers, assign_speakers_loop  # noqa: E402
+from cookbook_utils.alignment import Segment, assign_speakers  # noqa: E402
+from tools.notebook_code import load_definitions  # noqa: E402
 
 CONVERSATIONS = ["team-meeting", "support-call", "bakery-planning"]
 
@@ -87,36 +90,51 @@ def diarization_quality(noise_levels: tuple[float | None, ...]) -> list[dict]:
 
 
 def chunk_matching(snr_db: float | None) -> dict:
-    from cookbook_utils.audio import load_audio
-    from cookbook_utils.speaker_matching import match_chunks
+    from types import SimpleNamespace
+
+    from cookbook_utils.audio import SAMPLE_RATE, clip, load_audio
     from cookbook_utils.voices import ResemblyzerEmbedder
 
+    lesson = load_definitions("nemo-async-chunking", ["longest_monologues", "match_speakers"])
     parts = [_timing(f"bakery-planning-part{n}") for n in (1, 2, 3)]
     audio = [with_noise(load_audio(ROOT / p["audio"]), snr_db, seed=n) for n, p in enumerate(parts)]
     embedder = ResemblyzerEmbedder()
     started = time.perf_counter()
-    result = match_chunks(audio, [p["words"] for p in parts], embedder=embedder)
+    fingerprints = []
+    for samples, part in zip(audio, parts, strict=True):
+        found = lesson["longest_monologues"]([SimpleNamespace(**w) for w in part["words"]])
+        fingerprints.append({s: embedder.embed(clip(samples, m["start"], m["end"])) for s, m in found.items()})
+    relabel = lesson["match_speakers"](fingerprints, embedder.same_speaker_threshold)
     seconds = time.perf_counter() - started
     pairs = correct = 0
     consistent: dict[str, set] = {}
-    same, different = [], []
-    for part, relabel, table in zip(parts, result.match.relabel, result.match.similarities, strict=True):
+    heard = []  # (part, true speaker, fingerprint)
+    for number, (part, mapping, chunk) in enumerate(zip(parts, relabel, fingerprints, strict=True)):
         truth = part["part_of"]["speakers"]
-        for label, global_label in relabel.items():
+        for label, global_label in mapping.items():
             pairs += 1
             correct += global_label == truth[label]
             consistent.setdefault(truth[label], set()).add(global_label)
-            for known, similarity in table[label].items():
-                (same if known == truth[label] else different).append(similarity)
+            heard.append((number, truth[label], chunk[label] / np.linalg.norm(chunk[label])))
+    same, different = [], []
+    for i, (part_a, speaker_a, a) in enumerate(heard):
+        for part_b, speaker_b, b in heard[i + 1 :]:
+            if part_a != part_b:
+                (same if speaker_a == speaker_b else different).append(float(a @ b))
+    lengths = [len(samples) * 1000 // SAMPLE_RATE for samples in audio]  # offsets from the decoded audio
+    merged = [
+        (w["start"] + sum(lengths[:number]), mapping[w["speaker"]])
+        for number, (part, mapping) in enumerate(zip(parts, relabel, strict=True))
+        for w in part["words"]
+    ]
     return {
         "noise": "clean" if snr_db is None else f"{snr_db:g} dB",
         "pairs": pairs,
         "pairs_correct": correct,
         "speakers": len(consistent),
         "speakers_correct": sum(labels == {speaker} for speaker, labels in consistent.items()),
-        "merged_equals_script": [(w["start"], w["speaker"]) for w in result.words]
-        == [(w["start"], w["speaker"]) for w in _timing("bakery-planning")["words"]],
-        "threshold": result.match.threshold,
+        "merged_equals_script": merged == [(w["start"], w["speaker"]) for w in _timing("bakery-planning")["words"]],
+        "threshold": embedder.same_speaker_threshold,
         "lowest_same": min(same),
         "highest_different": max(different),
         "seconds": seconds,
@@ -146,12 +164,13 @@ def alignment_speed(repeats: int) -> dict:
         started = time.perf_counter()
         fast = assign_speakers(ws, we, segs)
         vectorised_runs.append(time.perf_counter() - started)
+    speaker_for = load_definitions("pyannote-speaker-labels", ["speaker_for"])["speaker_for"]
     started = time.perf_counter()
-    slow = assign_speakers_loop(ws, we, segs)
+    slow = [speaker_for(a, b, segs) for a, b in zip(ws, we, strict=True)]
     loop_s = time.perf_counter() - started
     if fast != slow:
         differing = sum(a != b for a, b in zip(fast, slow, strict=True))
-        raise AssertionError(f"the vectorised and the loop assignments differ on {differing} words")
+        raise AssertionError(f"the vectorised assignment and the notebook's rule differ on {differing} words")
     # Words that overlap no segment (they take the nearest one): unlabelled when no gap is allowed.
     outside = sum(label is None for label in assign_speakers(ws, we, segs, max_gap_ms=-1))
     best = min(vectorised_runs)
@@ -186,7 +205,7 @@ def main() -> int:
                 f"   {row['conversation']:<16}{row['noise']:>7}{row['audio_s']:>7.1f}s{row['speakers']:>10}{given:>7}"
                 f"{row['found']:>7}{row['words']:>7}{row['accuracy']:>9.1%}{row['seconds']:>7.1f}s"
             )
-        print("\n2. Cross-chunk matching (bakery-planning, 3 parts, longest monologue per speaker, resemblyzer)")
+        print("\n2. Cross-chunk matching (bakery-planning, 3 parts, the notebook's code, resemblyzer)")
         print("   noise   labels right   speakers right   merged = script   same-speaker min   other max   threshold")
         for snr in (None, *args.noise):
             m = chunk_matching(snr)
@@ -200,8 +219,8 @@ def main() -> int:
         f"\n3. Alignment over a synthetic hour: {speed['words']:,} words ({speed['outside']} outside every segment), "
         f"{speed['segments']:,} segments"
     )
-    print(f"   vectorised (numpy): {speed['vectorised_s'] * 1000:.1f} ms (best of {args.repeats})")
-    print(f"   per-word loop:      {speed['loop_s'] * 1000:.0f} ms")
+    print(f"   vectorised (numpy):       {speed['vectorised_s'] * 1000:.1f} ms (best of {args.repeats})")
+    print(f"   notebook's per-word rule: {speed['loop_s'] * 1000:.0f} ms")
     print(f"   speedup: {speed['speedup']:.0f}x; labels identical: {speed['identical']}")
     return 0
 

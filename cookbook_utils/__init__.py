@@ -4,9 +4,9 @@ Every notebook starts with ``session = cookbook_utils.setup("<slug>")``, which d
 its HTTP calls are replayed from a recording, sent to the real API, or recorded.
 """
 
-from .alignment import Segment, assign_speakers, group_turns, label_sentences, label_words
+from .alignment import Segment, assign_speakers, group_turns, label_words
 from .config import SPEECH_MODELS
-from .diarization import diarize, speaker_accuracy
+from .diarization import speaker_accuracy
 from .errors import (
     AnswerError,
     AnswerOutsideOptionsError,
@@ -48,10 +48,8 @@ __all__ = [
     "UnknownRecipeError",
     "assign_speakers",
     "base_language",
-    "diarize",
     "format_timestamp",
     "group_turns",
-    "label_sentences",
     "label_words",
     "resolve_mode",
     "save_recording",

@@ -1,8 +1,8 @@
-"""Giving transcript words and sentences the speakers of a diarization, by time overlap.
+"""Giving transcript words (or any timed items) the speakers of a diarization, by time overlap.
 
 A diarization model answers "who spoke when" as segments ``(start_ms, end_ms, speaker)``; a
 transcript says what was said, word by word, with times. Joining the two gives every word the
-speaker of the segment it overlaps most. The rule, used by both implementations below:
+speaker of the segment it overlaps most. The rule:
 
 1. **Largest overlap wins.** The overlap of a word ``[ws, we]`` and a segment ``[ss, se]`` is
    ``min(we, se) - max(ws, ss)``, in milliseconds.
@@ -15,14 +15,14 @@ speaker of the segment it overlaps most. The rule, used by both implementations 
    word gets ``None``.
 
 :func:`assign_speakers` is vectorised with numpy: words and segments are sorted by time, and each
-block of words is compared (by broadcasting) only with the segments its time range can reach.
-:func:`assign_speakers_loop` is the plain per-word loop, kept as the reference that tests and the
-benchmark (``benchmarks/diarization.py``) compare it with; both give identical labels.
+block of words is compared (by broadcasting) only with the segments its time range can reach. The
+per-word reference is the overlap rule written out in the ``pyannote-speaker-labels`` notebook
+(``speaker_for``); ``tests/package/test_alignment.py`` and ``benchmarks/diarization.py`` load it from
+there and check that both give identical labels.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +72,7 @@ def assign_speakers(
     starts: Sequence[float], ends: Sequence[float], segments: Sequence[Segment], *, max_gap_ms: float | None = None
 ) -> list[str | None]:
     """The speaker of each span ``[starts[i], ends[i]]`` (ms) by largest overlap with ``segments``
-    (rules in the module's docstring). Vectorised; same answers as :func:`assign_speakers_loop`."""
+    (rules in the module's docstring), vectorised."""
     import numpy as np
 
     ws, we = _spans(starts, ends)
@@ -113,31 +113,6 @@ def assign_speakers(
     return [speakers[i] if i >= 0 else None for i in best.tolist()]
 
 
-def assign_speakers_loop(
-    starts: Sequence[float], ends: Sequence[float], segments: Sequence[Segment], *, max_gap_ms: float | None = None
-) -> list[str | None]:
-    """The same as :func:`assign_speakers`, one word at a time: the reference implementation."""
-    _spans(starts, ends)  # the same checks
-    ordered = _sorted_segments(segments)
-    labels: list[str | None] = []
-    for ws, we in zip(map(float, starts), map(float, ends), strict=True):
-        best, best_overlap = None, 0.0
-        for segment in ordered:
-            overlap = min(we, float(segment.end_ms)) - max(ws, float(segment.start_ms))
-            if overlap > best_overlap:
-                best, best_overlap = segment, overlap
-        if best is None:
-            best_gap = math.inf
-            for segment in ordered:
-                gap = max(float(segment.start_ms) - we, ws - float(segment.end_ms), 0.0)
-                if gap < best_gap:
-                    best, best_gap = segment, gap
-            if max_gap_ms is not None and best_gap > max_gap_ms:
-                best = None
-        labels.append(best.speaker if best is not None else None)
-    return labels
-
-
 def label_words(words: Iterable[Any], segments: Sequence[Segment], *, max_gap_ms: float | None = None) -> list[dict]:
     """Copies of ``words`` (dicts or the SDK's ``Word`` objects, with ``start`` and ``end`` in ms)
     as dicts whose ``speaker`` comes from ``segments``."""
@@ -146,18 +121,6 @@ def label_words(words: Iterable[Any], segments: Sequence[Segment], *, max_gap_ms
         [item_field(w, "start") for w in items], [item_field(w, "end") for w in items], segments, max_gap_ms=max_gap_ms
     )
     return [{**item_as_dict(item), "speaker": speaker} for item, speaker in zip(items, speakers, strict=True)]
-
-
-def label_sentences(
-    sentences: Iterable[Any], segments: Sequence[Segment], *, max_gap_ms: float | None = None
-) -> list[dict]:
-    """Sentences (or paragraphs, utterances: anything with ``start``, ``end``) labelled as a whole,
-    by the same largest-overlap rule; their ``words``, when present, are labelled one by one."""
-    labelled = label_words(sentences, segments, max_gap_ms=max_gap_ms)
-    for sentence in labelled:
-        if sentence.get("words"):
-            sentence["words"] = label_words(sentence["words"], segments, max_gap_ms=max_gap_ms)
-    return labelled
 
 
 def group_turns(words: Iterable[dict]) -> list[dict]:

@@ -1,19 +1,18 @@
 """Speaker diarization run locally: "who spoke when" for an audio file, as :class:`Segment` s.
 
-One call, :func:`diarize`, with two backends:
+:func:`diarize_local` needs no download. It finds voiced stretches with WebRTC's voice activity
+detector, embeds overlapping 1.6 s windows of them with resemblyzer's speaker encoder (its weights
+ship inside the PyPI package) and clusters the windows with scikit-learn's agglomerative clustering:
+into ``num_speakers`` clusters when you know the number, else into as many as a cosine-distance
+threshold gives, within ``min_speakers..max_speakers`` (see :func:`cluster_speakers`). Segments come
+sorted by time, with speakers named ``A``, ``B``, ... in order of first appearance, like AssemblyAI's
+own labels.
 
-- ``pyannote``: pyannote.audio's pretrained pipeline. It is used when ``pyannote.audio`` is installed
-  (``pip install 'cookbook-utils[pyannote]'``) and a Hugging Face token is set (``HF_TOKEN``), since its
-  weights are gated on the Hugging Face hub.
-- ``local``: needs no download. It finds voiced stretches with WebRTC's voice activity detector,
-  embeds overlapping 1.6 s windows of them with resemblyzer's speaker encoder (its weights ship
-  inside the PyPI package) and clusters the windows with scikit-learn's agglomerative clustering:
-  into ``num_speakers`` clusters when you know the number, else into as many as a cosine-distance
-  threshold gives, within ``min_speakers..max_speakers`` (see :func:`cluster_speakers`).
-
-Both return segments sorted by time, with speakers named ``A``, ``B``, ... in order of first
-appearance, like AssemblyAI's own labels. :func:`choose_backend` says which backend would run and
-why; :func:`speaker_accuracy` scores labels against a reference after the best label mapping.
+pyannote.audio's pretrained pipeline is the stronger choice when it is installed (``pip install
+'cookbook-utils[pyannote]'``) and a Hugging Face token is set (``HF_TOKEN``), since its weights are
+gated on the hub; the ``pyannote-speaker-labels`` notebook writes that call out itself.
+:func:`choose_backend` says which of the two can run here and why; :func:`speaker_accuracy` scores
+labels against a reference after the best label mapping.
 """
 
 from __future__ import annotations
@@ -24,17 +23,16 @@ import string
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .alignment import Segment
-from .audio import SAMPLE_RATE, load_audio
+from .audio import SAMPLE_RATE
 from .errors import CookbookError
 from .vectors import unit_rows
 
 #: pyannote's open pretrained pipeline (gated: accept its conditions on the hub first).
 PYANNOTE_PIPELINE = "pyannote/speaker-diarization-community-1"
-#: Where the pyannote backend looks for a Hugging Face token, in order.
+#: Where :func:`hf_token` looks for a Hugging Face token, in order.
 HF_TOKEN_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
 #: Voice activity detection: 30 ms frames; silences shorter than this are bridged, voiced runs
@@ -76,8 +74,9 @@ def hf_token() -> str | None:
 
 
 def choose_backend(prefer: str = "auto") -> BackendChoice:
-    """``pyannote`` when it is installed and a Hugging Face token is set, else ``local``;
-    ``prefer="pyannote"`` or ``"local"`` asks for one (an error if pyannote cannot run)."""
+    """Which diarizer can run: ``pyannote`` when it is installed and a Hugging Face token is set,
+    else ``local``; ``prefer="pyannote"`` or ``"local"`` asks for one (an error if pyannote cannot
+    run). The caller runs the one chosen."""
     if prefer not in {"auto", "pyannote", "local"}:
         raise ValueError(f"unknown diarization backend {prefer!r}: choose 'auto', 'pyannote' or 'local'")
     if prefer == "local":
@@ -91,31 +90,9 @@ def choose_backend(prefer: str = "auto") -> BackendChoice:
     if prefer == "pyannote":
         raise DiarizationUnavailableError(
             f"pyannote cannot run: {missing}. Install it with `pip install 'cookbook-utils[pyannote]'`, accept the "
-            f"conditions of {PYANNOTE_PIPELINE} on Hugging Face and set HF_TOKEN; or use backend='local'."
+            f"conditions of {PYANNOTE_PIPELINE} on Hugging Face and set HF_TOKEN; or use the local diarizer."
         )
     return BackendChoice("local", f"{missing}; the local diarizer needs no download")
-
-
-def diarize(
-    audio_path: str | Path,
-    num_speakers: int | None = None,
-    *,
-    backend: str = "auto",
-    min_speakers: int = 1,
-    max_speakers: int = 8,
-) -> list[Segment]:
-    """Who spoke when in ``audio_path``: segments sorted by time, speakers ``A``, ``B``, ...
-
-    ``num_speakers`` fixes the number of speakers; without it the backend estimates it within
-    ``min_speakers..max_speakers``. ``backend`` is ``"auto"`` (see :func:`choose_backend`),
-    ``"pyannote"`` or ``"local"``."""
-    _check_counts(num_speakers, min_speakers, max_speakers)
-    choice = choose_backend(backend)
-    if choice.name == "pyannote":
-        return diarize_pyannote(
-            audio_path, num_speakers, min_speakers=min_speakers, max_speakers=max_speakers, token=hf_token()
-        )
-    return diarize_local(load_audio(audio_path), num_speakers, min_speakers=min_speakers, max_speakers=max_speakers)
 
 
 def _check_counts(num_speakers: int | None, min_speakers: int, max_speakers: int) -> None:
@@ -123,52 +100,6 @@ def _check_counts(num_speakers: int | None, min_speakers: int, max_speakers: int
         raise ValueError(f"num_speakers must be at least 1, got {num_speakers}")
     if not 1 <= min_speakers <= max_speakers:
         raise ValueError(f"need 1 <= min_speakers <= max_speakers, got {min_speakers} and {max_speakers}")
-
-
-# --- the pyannote backend ------------------------------------------------------------------------
-
-
-def diarize_pyannote(
-    audio_path: str | Path,
-    num_speakers: int | None = None,
-    *,
-    min_speakers: int = 1,
-    max_speakers: int = 8,
-    token: str | None = None,
-    pipeline: Any = None,
-) -> list[Segment]:
-    """Diarize with pyannote.audio's pretrained pipeline (``pipeline``, or :data:`PYANNOTE_PIPELINE`
-    loaded with ``token``). The audio is decoded with ffmpeg and handed over as a waveform."""
-    import torch
-
-    if pipeline is None:
-        from pyannote.audio import Pipeline
-
-        try:
-            pipeline = Pipeline.from_pretrained(PYANNOTE_PIPELINE, token=token)
-        except TypeError:  # pyannote.audio 3.x names the argument differently
-            pipeline = Pipeline.from_pretrained(PYANNOTE_PIPELINE, use_auth_token=token)
-        if pipeline is None:
-            raise DiarizationUnavailableError(
-                f"pyannote could not load {PYANNOTE_PIPELINE}: accept its conditions on Hugging Face with the account "
-                "whose token is in HF_TOKEN"
-            )
-    samples = load_audio(audio_path)
-    waveform = {"waveform": torch.from_numpy(samples.copy())[None, :], "sample_rate": SAMPLE_RATE}
-    counts = (
-        {"num_speakers": num_speakers} if num_speakers else {"min_speakers": min_speakers, "max_speakers": max_speakers}
-    )
-    output = pipeline(waveform, **counts)
-    # pyannote.audio 4 returns several views; the exclusive one (one speaker at a time) suits
-    # transcripts best. pyannote.audio 3 returns the annotation itself.
-    annotation = getattr(output, "exclusive_speaker_diarization", None)
-    if annotation is None:
-        annotation = getattr(output, "speaker_diarization", output)
-    raw = [
-        Segment(turn.start * 1000, turn.end * 1000, str(label))
-        for turn, _, label in annotation.itertracks(yield_label=True)
-    ]
-    return relabel_in_order(raw)
 
 
 # --- the local backend ---------------------------------------------------------------------------

@@ -1,13 +1,10 @@
 """Speaker embeddings: a fixed-length vector per stretch of speech, close for the same voice.
 
-Two embedders behind one small interface (:class:`Embedder`):
-
-- ``resemblyzer``: a speaker encoder whose weights ship inside the ``resemblyzer`` package on PyPI,
-  so it runs anywhere with no download. It is the one tests and replay use.
-- ``titanet``: NVIDIA NeMo's TitaNet-Large, used when NeMo is installed (``pip install
-  nemo_toolkit[asr]``) and its weights can be fetched or are cached.
-
-:func:`load_embedder` picks one and says why. Models are loaded once per process.
+:class:`ResemblyzerEmbedder` is a speaker encoder whose weights ship inside the ``resemblyzer``
+package on PyPI, so it runs anywhere with no download; tests, replay and the local diarizer use it.
+A recipe that brings its own model (``nemo-async-chunking`` writes NVIDIA NeMo's TitaNet out itself)
+hands it to :func:`load_embedder`, which uses it when it loads and otherwise falls back to
+resemblyzer, saying which ran and why. The packaged model is loaded once per process.
 """
 
 from __future__ import annotations
@@ -15,7 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -24,16 +21,13 @@ from .audio import SAMPLE_RATE
 from .errors import CookbookError
 from .vectors import unit_rows
 
-#: NeMo's speaker-verification model (TitaNet-Large).
-TITANET_MODEL = "nvidia/speakerverification_en_titanet_large"
-
 
 class EmbedderUnavailableError(CookbookError):
-    """The requested speaker-embedding model is not installed or could not be loaded."""
+    """The packaged speaker-embedding model (resemblyzer) is not installed."""
 
 
 class Embedder(Protocol):
-    """What the recipes need from a speaker-embedding model."""
+    """What the local diarizer needs from a speaker-embedding model (:class:`ResemblyzerEmbedder` is one)."""
 
     name: str
     #: Cosine similarity above which two clips are taken for the same voice (model-specific).
@@ -142,89 +136,41 @@ class ResemblyzerEmbedder:
             return unit_rows(self.encoder(torch.from_numpy(frames)).numpy())
 
 
-@functools.cache
-def _titanet(model_name: str) -> Any:
-    from nemo.collections.asr.models import EncDecSpeakerLabelModel
-
-    model = EncDecSpeakerLabelModel.from_pretrained(model_name, map_location="cpu")
-    model.eval()
-    return model
-
-
-@dataclass
-class TitaNetEmbedder:
-    """Speaker embeddings from NeMo's TitaNet-Large (192 dimensions)."""
-
-    name: str = "titanet"
-    same_speaker_threshold: float = 0.7
-    model_name: str = TITANET_MODEL
-    window_ms: float = 1500.0
-    model: Any = field(default=None, repr=False)
-    threads: int = 1
-
-    def __post_init__(self) -> None:
-        self.model = self.model or _titanet(self.model_name)
-
-    def _forward(self, batch: Any, lengths: Any) -> Any:
-        import numpy as np
-        import torch
-
-        batch = np.asarray(batch, dtype=np.float32)  # one array: the list-of-arrays path is slow
-
-        with torch.no_grad(), torch_threads(self.threads):
-            _, embeddings = self.model.forward(
-                input_signal=torch.as_tensor(batch, dtype=torch.float32),
-                input_signal_length=torch.as_tensor(lengths, dtype=torch.int64),
-            )
-        return unit_rows(embeddings.cpu().numpy())
-
-    def embed(self, samples: Any) -> Any:
-        if len(samples) == 0:
-            raise ValueError("cannot embed an empty clip")
-        return self._forward([samples], [len(samples)])[0]
-
-    def embed_spans(self, samples: Any, spans: Sequence[tuple[float, float]]) -> Any:
-        import numpy as np
-
-        if len(samples) == 0:
-            raise ValueError("cannot embed an empty clip")
-        if not spans:
-            return np.zeros((0, 192), dtype=np.float32)
-        pieces = [samples[int(a * SAMPLE_RATE // 1000) : int(b * SAMPLE_RATE // 1000)] for a, b in spans]
-        lengths = [max(1, len(piece)) for piece in pieces]
-        batch = np.zeros((len(pieces), max(lengths)), dtype=np.float32)
-        for row, piece in enumerate(pieces):
-            batch[row, : len(piece)] = piece
-        return self._forward(batch, lengths)
-
-
 @dataclass(frozen=True)
 class EmbedderChoice:
-    """The embedder :func:`load_embedder` picked, and why."""
+    """What :func:`load_embedder` picked: a name, a function from a clip of 16 kHz mono samples to
+    an L2-normalised vector, the cosine similarity above which two clips are the same voice, and
+    why it was picked."""
 
-    embedder: Embedder
+    name: str
+    embed: Callable[[Any], Any]
+    same_speaker_threshold: float
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.embedder.name} ({self.reason})"
+        return f"{self.name} ({self.reason})"
 
 
-def load_embedder(prefer: str = "auto") -> EmbedderChoice:
-    """A speaker-embedding model: ``"titanet"`` when NeMo is installed and the model loads,
-    else ``"resemblyzer"``; ``prefer`` forces one (an error if it is unavailable)."""
-    if prefer not in {"auto", "titanet", "resemblyzer"}:
-        raise ValueError(f"unknown embedder {prefer!r}: choose 'auto', 'titanet' or 'resemblyzer'")
-    if prefer in {"auto", "titanet"}:
-        if importlib.util.find_spec("nemo") is None:
-            if prefer == "titanet":
-                raise EmbedderUnavailableError("NeMo is not installed: `pip install 'nemo_toolkit[asr]'`")
-            reason = "NeMo is not installed, so TitaNet is unavailable; resemblyzer's model ships in its package"
-        else:
-            try:
-                return EmbedderChoice(TitaNetEmbedder(), f"NeMo is installed and {TITANET_MODEL} loaded")
-            except Exception as error:  # no network, no cached weights, a NeMo version mismatch...
-                if prefer == "titanet":
-                    raise EmbedderUnavailableError(f"TitaNet could not be loaded: {error}") from error
-                reason = f"NeMo is installed but TitaNet could not be loaded ({type(error).__name__})"
-        return EmbedderChoice(ResemblyzerEmbedder(), reason)
-    return EmbedderChoice(ResemblyzerEmbedder(), "asked for resemblyzer")
+def load_embedder(
+    make: Callable[[], Callable[[Any], Any]] | None = None,
+    *,
+    name: str = "custom",
+    same_speaker_threshold: float | None = None,
+) -> EmbedderChoice:
+    """The caller's embedder, ``make()`` (named ``name``, with its model's threshold), when it
+    loads; else, or without ``make``, resemblyzer's packaged model. A package that ``make`` cannot
+    import, weights it cannot fetch: any error it raises means the fallback, and the reason says so."""
+    if make is not None:
+        if same_speaker_threshold is None:
+            raise ValueError(f"give the same-speaker threshold of {name}'s model (same_speaker_threshold=...)")
+        try:
+            return EmbedderChoice(name, make(), same_speaker_threshold, f"{name} loaded")
+        except ImportError as error:
+            reason = f"{error.name or name} is not installed, so {name} is unavailable"
+        except Exception as error:  # no network, no cached weights, a version mismatch...
+            reason = f"{name} could not be loaded ({type(error).__name__}: {error})"
+        reason += "; resemblyzer's model ships in its package"
+    else:
+        reason = "resemblyzer's model ships in its package"
+    packaged = ResemblyzerEmbedder()
+    return EmbedderChoice(packaged.name, packaged.embed, packaged.same_speaker_threshold, reason)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import random
-import string
 from pathlib import Path
 
 import nbformat
@@ -16,7 +15,7 @@ import numpy as np
 import pytest
 
 import cookbook_utils as cu
-from cookbook_utils import alignment, config, qa, routing, search, speaker_matching
+from cookbook_utils import config, qa, routing, search
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,52 +122,6 @@ def test_ald_routing_routes_as_the_helper_does():
     assert lesson["PRO_LANGUAGES"] == set(config.PRO_LANGUAGES)
     for code in ["en", "en_us", "EN-GB", " es ", "pt_br", "de", "fr", "it", "nl", "hi", "ja", "zh"]:
         assert lesson["speech_models_for"](code) == routing.speech_models_for(code), code
-
-
-# --- pyannote-speaker-labels: the overlap rule ---------------------------------------------------------
-
-
-def test_pyannote_overlap_rule_labels_words_as_the_helper_does():
-    lesson = from_notebook("speakers/pyannote-speaker-labels.ipynb", "speaker_for", namespace={"cu": cu})
-    rng = random.Random(7)
-    segments, t = [], 0
-    for _ in range(40):
-        start = t + rng.choice([0, 0, 150, 900])
-        t = start + rng.randint(200, 4000)
-        segments.append(cu.Segment(start, t, rng.choice("ABCD")))
-    rng.shuffle(segments)  # the rule must not depend on the order of the list
-    starts = [rng.uniform(-500, t + 500) for _ in range(500)] + [900, 800, 3200]
-    ends = [s + rng.uniform(0, 1200) for s in starts[:-3]] + [1300, 1200, 3400]
-    for gap in (None, 100):
-        expected = alignment.assign_speakers(starts, ends, segments, max_gap_ms=gap)
-        got = [lesson["speaker_for"](a, b, segments, max_gap_ms=gap) for a, b in zip(starts, ends, strict=True)]
-        assert got == expected
-
-
-# --- nemo-async-chunking: the matching step ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("threshold", [0.99, 0.85, 0.5, 0.0])
-def test_nemo_matching_step_matches_as_the_helper_does(threshold):
-    from scipy.optimize import linear_sum_assignment
-
-    lesson = from_notebook(
-        "speakers/nemo-async-chunking.ipynb",
-        "match_speakers",
-        namespace={"np": np, "string": string, "linear_sum_assignment": linear_sum_assignment},
-    )
-    rng = np.random.default_rng(3)
-    voices = rng.normal(size=(5, 16))
-    chunks = []
-    for people in ([0, 1, 2], [1, 0], [2, 3, 1, 0], [4, 3]):
-        chunks.append(
-            {
-                label: voices[p] + rng.normal(scale=0.4, size=16)
-                for label, p in zip("ABCD"[: len(people)], people, strict=True)
-            }
-        )
-    expected = speaker_matching.match_speakers(chunks, threshold).relabel
-    assert lesson["match_speakers"](chunks, threshold) == expected
 
 
 # --- transcript-citations: the nearest-neighbour search ------------------------------------------------

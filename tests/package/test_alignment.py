@@ -1,92 +1,80 @@
-"""Speakers for words by largest overlap: the rules (ties, gaps, zero-length words, empty inputs)
-and the vectorised implementation against the per-word loop on random data."""
+"""Speakers for words by largest overlap: the vectorised tool's rules (ties, gaps, zero-length
+words, empty inputs), and its labels against the per-word rule written out in the
+pyannote-speaker-labels notebook (``speaker_for``) on random data."""
 
 import numpy as np
 import pytest
 
 from cookbook_utils import alignment
-from cookbook_utils.alignment import (
-    Segment,
-    assign_speakers,
-    assign_speakers_loop,
-    group_turns,
-    label_sentences,
-    label_words,
-)
-
-BOTH = pytest.mark.parametrize("assign", [assign_speakers, assign_speakers_loop], ids=["vectorised", "loop"])
+from cookbook_utils.alignment import Segment, assign_speakers, group_turns, label_words
+from tools.notebook_code import load_definitions
 
 
 def _spans(words):
     return [w[0] for w in words], [w[1] for w in words]
 
 
-@BOTH
-def test_largest_overlap_wins(assign):
+def test_largest_overlap_wins():
     segments = [Segment(0, 1000, "A"), Segment(1000, 3000, "B")]
     # 900-1300 overlaps A by 100 and B by 300; 200-900 lies inside A.
-    assert assign(*_spans([(900, 1300), (200, 900), (2500, 2900)]), segments) == ["B", "A", "B"]
+    assert assign_speakers(*_spans([(900, 1300), (200, 900), (2500, 2900)]), segments) == ["B", "A", "B"]
 
 
-@BOTH
-def test_ties_go_to_the_earliest_segment(assign):
+def test_ties_go_to_the_earliest_segment():
     # 800-1200 overlaps both by 200: the segment that starts first wins, whatever the input order.
     segments = [Segment(1000, 2000, "B"), Segment(0, 1000, "A")]
-    assert assign([800], [1200], segments) == ["A"]
+    assert assign_speakers([800], [1200], segments) == ["A"]
     # Two segments that start together: the one listed first wins.
-    assert assign([0], [500], [Segment(0, 1000, "X"), Segment(0, 800, "Y")]) == ["X"]
-    assert assign([0], [500], [Segment(0, 800, "Y"), Segment(0, 1000, "X")]) == ["Y"]
+    assert assign_speakers([0], [500], [Segment(0, 1000, "X"), Segment(0, 800, "Y")]) == ["X"]
+    assert assign_speakers([0], [500], [Segment(0, 800, "Y"), Segment(0, 1000, "X")]) == ["Y"]
 
 
-@BOTH
-def test_a_word_outside_every_segment_takes_the_nearest(assign):
+def test_a_word_outside_every_segment_takes_the_nearest():
     segments = [Segment(0, 1000, "A"), Segment(5000, 6000, "B")]
     # 1200-1400 is 200 ms after A and 3600 ms before B; 4500-4800 is 200 ms before B.
-    assert assign(*_spans([(1200, 1400), (4500, 4800), (9000, 9100)]), segments) == ["A", "B", "B"]
+    assert assign_speakers(*_spans([(1200, 1400), (4500, 4800), (9000, 9100)]), segments) == ["A", "B", "B"]
     # Equally far from both: the earlier segment.
-    assert assign([2900], [3100], segments) == ["A"]
+    assert assign_speakers([2900], [3100], segments) == ["A"]
 
 
-@BOTH
-def test_max_gap_leaves_far_words_unlabelled(assign):
+def test_max_gap_leaves_far_words_unlabelled():
     segments = [Segment(0, 1000, "A")]
-    assert assign(*_spans([(1100, 1200), (3000, 3100), (500, 600)]), segments, max_gap_ms=500) == ["A", None, "A"]
-    assert assign([1000], [1000], segments, max_gap_ms=0) == ["A"]  # touching counts as distance 0
+    assert assign_speakers(*_spans([(1100, 1200), (3000, 3100), (500, 600)]), segments, max_gap_ms=500) == [
+        "A",
+        None,
+        "A",
+    ]
+    assert assign_speakers([1000], [1000], segments, max_gap_ms=0) == ["A"]  # touching counts as distance 0
 
 
-@BOTH
-def test_zero_length_words(assign):
+def test_zero_length_words():
     segments = [Segment(0, 1000, "A"), Segment(1000, 2000, "B"), Segment(2500, 3000, "C")]
     # Inside B; on the A/B boundary (touches both: the earlier wins); in the B/C gap, nearer C.
-    assert assign(*_spans([(1500, 1500), (1000, 1000), (2400, 2400)]), segments) == ["B", "A", "C"]
+    assert assign_speakers(*_spans([(1500, 1500), (1000, 1000), (2400, 2400)]), segments) == ["B", "A", "C"]
 
 
-@BOTH
-def test_zero_length_segments_are_only_ever_nearest(assign):
+def test_zero_length_segments_are_only_ever_nearest():
     segments = [Segment(500, 500, "Z"), Segment(0, 400, "A")]
-    assert assign([450], [550], segments) == ["Z"]  # overlaps nothing; Z is at distance 0
-    assert assign([100], [550], segments) == ["A"]
+    assert assign_speakers([450], [550], segments) == ["Z"]  # overlaps nothing; Z is at distance 0
+    assert assign_speakers([100], [550], segments) == ["A"]
 
 
-@BOTH
-def test_one_speaker(assign):
+def test_one_speaker():
     segments = [Segment(0, 1000, "A"), Segment(2000, 3000, "A")]
-    assert assign(*_spans([(0, 10), (1400, 1500), (5000, 6000)]), segments) == ["A", "A", "A"]
+    assert assign_speakers(*_spans([(0, 10), (1400, 1500), (5000, 6000)]), segments) == ["A", "A", "A"]
 
 
-@BOTH
-def test_empty_inputs(assign):
-    assert assign([], [], [Segment(0, 1, "A")]) == []
-    assert assign([], [], []) == []
-    assert assign([0, 10], [5, 20], []) == [None, None]
+def test_empty_inputs():
+    assert assign_speakers([], [], [Segment(0, 1, "A")]) == []
+    assert assign_speakers([], [], []) == []
+    assert assign_speakers([0, 10], [5, 20], []) == [None, None]
 
 
-@BOTH
-def test_bad_input_is_refused(assign):
+def test_bad_input_is_refused():
     with pytest.raises(ValueError, match="ends before it starts"):
-        assign([10], [5], [Segment(0, 100, "A")])
+        assign_speakers([10], [5], [Segment(0, 100, "A")])
     with pytest.raises(ValueError, match="2 start times but 1 end times"):
-        assign([0, 1], [5], [Segment(0, 100, "A")])
+        assign_speakers([0, 1], [5], [Segment(0, 100, "A")])
 
 
 def test_segments_must_not_end_before_they_start():
@@ -105,33 +93,35 @@ def _random_case(rng, words, segments, grid):
     return ws.tolist(), we.tolist(), [Segment(int(a), int(b), str(s)) for a, b, s in zip(ss, se, speakers, strict=True)]
 
 
+@pytest.fixture(scope="module")
+def speaker_for():
+    return load_definitions("pyannote-speaker-labels", ["speaker_for"])["speaker_for"]
+
+
 @pytest.mark.parametrize("seed", range(40))
-def test_vectorised_equals_loop_on_random_data(seed, monkeypatch):
+def test_the_tool_labels_as_the_notebooks_per_word_rule(seed, monkeypatch, speaker_for):
+    """Random words and segments, on a grid that makes ties frequent or on float times; every
+    fifth case adds a segment spanning everything. The labels must be identical."""
     rng = np.random.default_rng(seed)
     monkeypatch.setattr(alignment, "BLOCK", int(rng.integers(1, 64)))  # exercise block edges
     words, segments = int(rng.integers(0, 300)), int(rng.integers(0, 60))
-    grid = [1, 100, 500][seed % 3]
-    ws, we, segs = _random_case(rng, words, segments, grid)
+    grid = [1, 100, 500, None][seed % 4]
+    if grid is None:
+        ws = rng.uniform(0, 10_000, words)
+        we = ws + rng.uniform(0, 500, words)
+        ss = rng.uniform(0, 10_000, segments)
+        segs = [
+            Segment(a, a + d, str(s))
+            for a, d, s in zip(ss, rng.uniform(0, 800, segments), rng.choice(list("AB"), segments), strict=True)
+        ]
+        ws, we = ws.tolist(), we.tolist()
+    else:
+        ws, we, segs = _random_case(rng, words, segments, grid)
+    if seed % 5 == 4:
+        segs.append(Segment(0, 70_000, "LONG"))
     gap = [None, 0, 250][seed % 3]
-    assert assign_speakers(ws, we, segs, max_gap_ms=gap) == assign_speakers_loop(ws, we, segs, max_gap_ms=gap)
-
-
-def test_vectorised_equals_loop_with_a_segment_spanning_everything():
-    rng = np.random.default_rng(7)
-    ws, we, segs = _random_case(rng, 500, 50, 100)
-    segs.append(Segment(0, 70_000, "LONG"))
-    assert assign_speakers(ws, we, segs) == assign_speakers_loop(ws, we, segs)
-
-
-def test_float_times_match_too():
-    rng = np.random.default_rng(3)
-    ws = rng.uniform(0, 10_000, 400)
-    we = ws + rng.uniform(0, 500, 400)
-    ss = rng.uniform(0, 10_000, 40)
-    segs = [
-        Segment(a, a + d, s) for a, d, s in zip(ss, rng.uniform(0, 800, 40), rng.choice(list("AB"), 40), strict=True)
-    ]
-    assert assign_speakers(ws, we, segs) == assign_speakers_loop(ws, we, segs)
+    expected = [speaker_for(a, b, segs, max_gap_ms=gap) for a, b in zip(ws, we, strict=True)]
+    assert assign_speakers(ws, we, segs, max_gap_ms=gap) == expected
 
 
 class _SdkWord:
@@ -147,19 +137,6 @@ def test_label_words_accepts_dicts_and_objects_and_copies():
     labelled = label_words(words, segments)
     assert [(w["text"], w["speaker"]) for w in labelled] == [("hi", "A"), ("there", "B")]
     assert words[0]["speaker"] is None  # the input is left alone
-
-
-def test_label_sentences_labels_the_sentence_and_its_words():
-    segments = [Segment(0, 1000, "A"), Segment(1000, 3000, "B")]
-    sentence = {
-        "text": "Yes. Go on",
-        "start": 800,
-        "end": 2500,
-        "words": [{"text": "Yes.", "start": 800, "end": 950}, {"text": "Go", "start": 1100, "end": 1300}],
-    }
-    (labelled,) = label_sentences([sentence], segments)
-    assert labelled["speaker"] == "B"  # 200 ms with A, 1500 ms with B
-    assert [w["speaker"] for w in labelled["words"]] == ["A", "B"]
 
 
 def test_group_turns():

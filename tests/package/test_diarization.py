@@ -1,10 +1,9 @@
-"""The diarizer: backend choice, the pyannote adapter, and the local backend on the shipped
-conversations, scored against their scripts."""
+"""The diarizer: backend choice, and the local backend on the shipped conversations, scored
+against their scripts. (The pyannote call is the pyannote-speaker-labels notebook's own:
+tests/recipes/test_pyannote_speaker_labels.py.)"""
 
 import importlib.util
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,6 @@ from cookbook_utils.alignment import Segment, assign_speakers
 from cookbook_utils.audio import load_audio
 from cookbook_utils.diarization import (
     cluster_speakers,
-    diarize,
     diarize_local,
     merge_adjacent,
     relabel_in_order,
@@ -81,74 +79,11 @@ def test_pyannote_when_installed_and_authorised(monkeypatch, no_token):
 
 
 def test_bad_counts_are_refused():
+    samples = np.zeros(16_000, dtype=np.float32)
     with pytest.raises(ValueError, match="num_speakers"):
-        diarize(ROOT / "data" / "audio" / "clip-es.mp3", num_speakers=0)
+        diarize_local(samples, num_speakers=0)
     with pytest.raises(ValueError, match="min_speakers"):
-        diarize(ROOT / "data" / "audio" / "clip-es.mp3", min_speakers=3, max_speakers=2)
-
-
-# --- the pyannote adapter, with a pipeline of our own --------------------------------------------
-
-
-class _Turn:
-    def __init__(self, start, end):
-        self.start, self.end = start, end
-
-
-class _Annotation:
-    def __init__(self, tracks):
-        self.tracks = tracks
-
-    def itertracks(self, yield_label=False):
-        for start, end, label in self.tracks:
-            yield _Turn(start, end), "track", label
-
-
-class _Pipeline:
-    """Answers like pyannote's pipelines: v4 returns an object with views, v3 the annotation."""
-
-    def __init__(self, version):
-        self.version, self.calls = version, []
-
-    def __call__(self, audio, **counts):
-        self.calls.append((audio, counts))
-        overlapping = _Annotation([(0.0, 2.0, "SPEAKER_01"), (1.5, 3.0, "SPEAKER_00"), (3.5, 4.0, "SPEAKER_01")])
-        exclusive = _Annotation([(0.0, 1.5, "SPEAKER_01"), (1.5, 3.0, "SPEAKER_00"), (3.5, 4.0, "SPEAKER_01")])
-        if self.version == 3:
-            return overlapping
-        return types.SimpleNamespace(speaker_diarization=overlapping, exclusive_speaker_diarization=exclusive)
-
-
-@pytest.mark.parametrize("version", [3, 4])
-def test_pyannote_output_becomes_lettered_segments(version):
-    pipeline = _Pipeline(version)
-    segments = diarization.diarize_pyannote(ROOT / "data" / "audio" / "clip-fr.mp3", 2, pipeline=pipeline)
-    first_end = 1500 if version == 4 else 2000  # v4: the exclusive view, one speaker at a time
-    assert segments == [Segment(0, first_end, "A"), Segment(1500, 3000, "B"), Segment(3500, 4000, "A")]
-    audio, counts = pipeline.calls[0]
-    assert counts == {"num_speakers": 2}
-    assert audio["sample_rate"] == 16_000 and tuple(audio["waveform"].shape[:1]) == (1,)
-    assert audio["waveform"].shape[1] == len(load_audio(ROOT / "data" / "audio" / "clip-fr.mp3"))
-    diarization.diarize_pyannote(ROOT / "data" / "audio" / "clip-fr.mp3", pipeline=pipeline, max_speakers=3)
-    assert pipeline.calls[1][1] == {"min_speakers": 1, "max_speakers": 3}
-
-
-def test_pyannote_is_loaded_with_the_token(monkeypatch):
-    seen = {}
-
-    class Pipeline:
-        @staticmethod
-        def from_pretrained(name, **kwargs):
-            seen.update(name=name, **kwargs)
-            return _Pipeline(4)
-
-    module = types.ModuleType("pyannote.audio")
-    module.Pipeline = Pipeline
-    monkeypatch.setitem(sys.modules, "pyannote", types.ModuleType("pyannote"))
-    monkeypatch.setitem(sys.modules, "pyannote.audio", module)
-    segments = diarization.diarize_pyannote(ROOT / "data" / "audio" / "clip-fr.mp3", token="made-up-" + "token")
-    assert seen == {"name": diarization.PYANNOTE_PIPELINE, "token": "made-up-token"}
-    assert [s.speaker for s in segments] == ["A", "B", "A"]
+        diarize_local(samples, min_speakers=3, max_speakers=2)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -231,7 +166,7 @@ def test_voiced_regions_cover_the_words_and_find_the_pauses():
 
 
 def test_team_meeting_without_the_number_of_speakers():
-    segments = diarize(ROOT / "data" / "audio" / "team-meeting.mp3", backend="local")
+    segments = diarize_local(load_audio(ROOT / "data" / "audio" / "team-meeting.mp3"))
     assert {s.speaker for s in segments} == {"A", "B", "C", "D"}
     assert segments[0].speaker == "A" and segments == sorted(segments, key=lambda s: s.start_ms)
     assert _accuracy("team-meeting", segments) >= 0.9
@@ -245,7 +180,7 @@ def test_two_speakers_with_the_number_given():
 
 
 def test_a_single_speaker_is_found_alone():
-    segments = diarize(ROOT / "data" / "audio" / "clip-es.mp3")
+    segments = diarize_local(load_audio(ROOT / "data" / "audio" / "clip-es.mp3"))
     assert segments and {s.speaker for s in segments} == {"A"}
 
 

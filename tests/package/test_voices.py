@@ -1,7 +1,7 @@
-"""Speaker embeddings: the packaged model tells voices apart, and the choice between TitaNet and
-resemblyzer falls back as documented."""
+"""Speaker embeddings: the packaged model tells voices apart, and load_embedder uses a caller's
+model when it loads and falls back to resemblyzer, saying why. (The notebook's own TitaNet code is
+tested in tests/recipes/test_nemo_async_chunking.py.)"""
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -58,64 +58,40 @@ def test_threads_are_restored(resemblyzer):
     assert torch.get_num_threads() == before
 
 
-def _pretend_nemo(monkeypatch, installed):
-    real = importlib.util.find_spec
-    monkeypatch.setattr(
-        voices.importlib.util,
-        "find_spec",
-        lambda name, *a: (object() if installed else None) if name == "nemo" else real(name, *a),
-    )
-
-
-def test_resemblyzer_without_nemo(monkeypatch):
-    _pretend_nemo(monkeypatch, False)
+def test_resemblyzer_when_the_caller_brings_no_model(resemblyzer):
     choice = voices.load_embedder()
-    assert choice.embedder.name == "resemblyzer" and "NeMo is not installed" in choice.reason
-    with pytest.raises(voices.EmbedderUnavailableError, match="nemo_toolkit"):
-        voices.load_embedder("titanet")
-    with pytest.raises(ValueError):
-        voices.load_embedder("ecapa")
+    assert (choice.name, choice.same_speaker_threshold) == ("resemblyzer", resemblyzer.same_speaker_threshold)
+    assert "ships in its package" in choice.reason
+    vector = choice.embed(load_audio(ROOT / "data" / "audio" / "clip-fr.mp3"))
+    assert vector.shape == (256,) and np.linalg.norm(vector) == pytest.approx(1, abs=1e-5)
 
 
-def test_falls_back_when_titanet_cannot_load(monkeypatch):
-    _pretend_nemo(monkeypatch, True)
+def test_the_callers_model_when_it_loads():
+    def embed(samples):
+        return samples[:2]
 
-    def no_weights(name):
+    choice = voices.load_embedder(lambda: embed, name="mine", same_speaker_threshold=0.6)
+    assert (choice.name, choice.embed, choice.same_speaker_threshold) == ("mine", embed, 0.6)
+    assert str(choice) == "mine (mine loaded)"
+    with pytest.raises(ValueError, match="same-speaker threshold"):
+        voices.load_embedder(lambda: embed, name="mine")
+
+
+def test_falls_back_when_the_callers_package_is_missing():
+    def needs_nemo():
+        import nemo_that_is_not_installed  # noqa: F401
+
+    choice = voices.load_embedder(needs_nemo, name="titanet", same_speaker_threshold=0.7)
+    assert (choice.name, choice.same_speaker_threshold) == ("resemblyzer", 0.85)
+    assert choice.reason.startswith("nemo_that_is_not_installed is not installed, so titanet is unavailable")
+
+
+def test_falls_back_when_the_callers_model_cannot_load():
+    def no_weights():
         raise OSError("no network")
 
-    monkeypatch.setattr(voices, "_titanet", no_weights)
-    choice = voices.load_embedder()
-    assert choice.embedder.name == "resemblyzer" and "could not be loaded (OSError)" in choice.reason
-    with pytest.raises(voices.EmbedderUnavailableError, match="no network"):
-        voices.load_embedder("titanet")
-
-
-class _FakeTitaNet:
-    """Answers like NeMo's EncDecSpeakerLabelModel.forward: (logits, embeddings)."""
-
-    def __init__(self):
-        self.calls = []
-
-    def forward(self, input_signal, input_signal_length):
-        import torch
-
-        self.calls.append((tuple(input_signal.shape), input_signal_length.tolist()))
-        embeddings = torch.stack([input_signal.abs().mean(dim=1) + 1, input_signal_length.float()], dim=1)
-        return None, embeddings
-
-
-def test_titanet_adapter_batches_spans(monkeypatch):
-    _pretend_nemo(monkeypatch, True)
-    model = _FakeTitaNet()
-    monkeypatch.setattr(voices, "_titanet", lambda name: model)
-    choice = voices.load_embedder()
-    assert choice.embedder.name == "titanet" and voices.TITANET_MODEL in choice.reason
-    samples = np.ones(16_000 * 3, dtype=np.float32)
-    vectors = choice.embedder.embed_spans(samples, [(0, 1500), (1000, 2500), (2000, 3500)])
-    assert model.calls[-1] == ((3, 24_000), [24_000, 24_000, 16_000])  # the last window is cut at the end
-    assert vectors.shape == (3, 2) and np.allclose(np.linalg.norm(vectors, axis=1), 1)
-    assert choice.embedder.embed(samples).shape == (2,)
-    assert choice.embedder.embed_spans(samples, []).shape == (0, 192)
+    choice = voices.load_embedder(no_weights, name="titanet", same_speaker_threshold=0.7)
+    assert choice.name == "resemblyzer" and "titanet could not be loaded (OSError: no network)" in choice.reason
 
 
 def test_the_local_models_need_no_network(tmp_path):
@@ -135,10 +111,11 @@ socket.socket.connect = refuse
 socket.create_connection = refuse
 from cookbook_utils import diarization, voices
 from cookbook_utils.audio import load_audio
-segments = diarization.diarize({str(ROOT / "data" / "audio" / "clip-fr.mp3")!r}, backend="local")
+samples = load_audio({str(ROOT / "data" / "audio" / "clip-fr.mp3")!r})
+segments = diarization.diarize_local(samples)
 choice = voices.load_embedder()
-vector = choice.embedder.embed(load_audio({str(ROOT / "data" / "audio" / "clip-fr.mp3")!r}))
-print(len({{s.speaker for s in segments}}), choice.embedder.name, vector.shape[0])
+vector = choice.embed(samples)
+print(len({{s.speaker for s in segments}}), choice.name, vector.shape[0])
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
