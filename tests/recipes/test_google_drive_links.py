@@ -105,4 +105,3 @@ def test_a_file_over_the_scan_limit_fails_with_the_size_limit(lesson: dict, driv
 def test_a_missing_drive_file_fails(lesson: dict, drive: DriveStandIn) -> None:
     with pytest.raises(lesson["NotDownloadable"], match="no such file"):
         lesson["check_drive_url"](_url(lesson, drive, "1NoSuchFile0123"))
-
