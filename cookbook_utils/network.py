@@ -1,4 +1,5 @@
-"""Which addresses stay on this machine, and a guard that lets only those be reached.
+"""Which addresses stay on this machine, a guard that lets only those be reached, and the loopback
+servers that live there.
 
 Replay answers every API call from a recording, so nothing may leave the machine: the guard makes
 that true at the socket, below every HTTP library (those vcrpy patches and those it does not
@@ -11,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-from typing import Any
+from typing import Any, Self
 
 from .errors import CookbookError
 
@@ -141,3 +142,83 @@ def serve_in_background(server: Any, name: str | None = None) -> threading.Threa
     )
     thread.start()
     return thread
+
+
+class LoopbackServer:
+    """A websockets server on 127.0.0.1 (``port``, 0 for any free one) with its own event loop
+    thread: the WebSocket counterpart of :func:`serve_in_background`. A subclass answers plain HTTP
+    in ``_http``, sync or async (``None`` lets the WebSocket handshake go on), and serves each
+    WebSocket in ``_session``. The streaming record and replay servers
+    (:mod:`cookbook_utils.recording.streams`) and the emulator's streaming server
+    (``tools/emulator/streaming.py``) are subclasses."""
+
+    def __init__(self, port: int = 0) -> None:
+        import asyncio
+
+        self.port = port
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        import asyncio
+
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    async def _start(self) -> None:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(
+            self._session,
+            "127.0.0.1",
+            self.port,
+            process_request=self._http,
+            max_size=2**22,
+            max_queue=None,
+            ping_interval=None,
+        )
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def stop(self) -> None:
+        import asyncio
+
+        async def _stop() -> None:
+            self._server.close()
+            await self._server.wait_closed()
+
+        if self._thread.is_alive():
+            try:
+                asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout=10)
+            except TimeoutError:
+                pass  # a session still closing: the loop stops under it, as a process exit would
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=10)
+
+    async def _http(self, connection: Any, request: Any) -> Any:
+        raise NotImplementedError
+
+    async def _session(self, websocket: Any) -> None:
+        raise NotImplementedError
+
+
+def json_response(status: int, body: Any) -> Any:
+    """A plain HTTP answer with a JSON body, for a :class:`LoopbackServer`'s ``_http``."""
+    import json
+    from http import HTTPStatus
+
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    data = json.dumps(body).encode()
+    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Error"
+    return Response(status, reason, headers, data)

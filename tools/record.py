@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 
 from cookbook_utils import paths
 from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE_URL, ENV_MODE, ENV_RECORD
-from cookbook_utils.streaming import ENV_STREAMING_HOST
+from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
 CELL_TIMEOUT_S = 900

@@ -60,7 +60,7 @@ def test_undownloadable_url(emulator):
 @pytest.fixture
 def media_server(tmp_path):
     """A loopback server holding one of our files under another name, as a local S3 would."""
-    from cookbook_utils.media import serve_folder
+    from cookbook_utils.standins.web import serve_folder
 
     shutil.copy(ROOT / "data" / "audio" / "clip-es.mp3", tmp_path / "renamed.mp3")
     with serve_folder(tmp_path) as server:

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
-from cookbook_utils.streaming import LoopbackServer, json_response
+from cookbook_utils.network import LoopbackServer, json_response
 from tools import asyncapi
 from tools.emulator import conversations
 from tools.emulator.errors import UNAUTHORIZED

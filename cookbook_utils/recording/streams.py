@@ -35,14 +35,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from . import paths
-from .errors import CookbookError
-from .recording import REDACTED, scrub_text
+from .. import paths
+from ..errors import CookbookError
+from ..network import LoopbackServer, json_response
+from .filters import REDACTED, scrub_text
 
 STREAMING_HOST = "streaming.assemblyai.com"
 ENV_STREAMING_HOST = "COOKBOOK_STREAMING_HOST"  # a stand-in for the host (the emulator: ws://127.0.0.1:PORT)
@@ -127,7 +127,7 @@ class _Writer:
     """Collects exchanges in record mode and rewrites the fixture after each one."""
 
     def __init__(self, path: Path, source: str, secrets: list[str]):
-        from .recording import provenance
+        from .cassette import provenance
 
         self.path = path
         self.secrets = [s for s in secrets if s]
@@ -150,78 +150,6 @@ class _Writer:
             partial = self.path.with_name(f".{self.path.name}.partial")
             partial.write_text(dump_fixture(self.data))
             partial.replace(self.path)  # whole or not at all, for a reader at any moment
-
-
-# --- a loopback server in a thread of its own --------------------------------------------------
-
-
-class LoopbackServer:
-    """A websockets server on 127.0.0.1 (``port``, 0 for any free one) with its own event loop
-    thread. A subclass answers plain HTTP in ``_http``, sync or async (``None`` lets the WebSocket
-    handshake go on), and serves each WebSocket in ``_session``. The emulator's streaming server
-    (``tools/emulator/streaming.py``) is one too."""
-
-    def __init__(self, port: int = 0) -> None:
-        self.port = port
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self._server: Any = None
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def start(self) -> Self:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    async def _start(self) -> None:
-        from websockets.asyncio.server import serve
-
-        self._server = await serve(
-            self._session,
-            "127.0.0.1",
-            self.port,
-            process_request=self._http,
-            max_size=2**22,
-            max_queue=None,
-            ping_interval=None,
-        )
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    def stop(self) -> None:
-        async def _stop() -> None:
-            self._server.close()
-            await self._server.wait_closed()
-
-        if self._thread.is_alive():
-            try:
-                asyncio.run_coroutine_threadsafe(_stop(), self._loop).result(timeout=10)
-            except TimeoutError:
-                pass  # a session still closing: the loop stops under it, as a process exit would
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
-
-    async def _http(self, connection: Any, request: Any) -> Any:
-        raise NotImplementedError
-
-    async def _session(self, websocket: Any) -> None:
-        raise NotImplementedError
-
-
-def json_response(status: int, body: Any) -> Any:
-    """A plain HTTP answer with a JSON body, for a :class:`LoopbackServer`'s ``_http``."""
-    from websockets.datastructures import Headers
-    from websockets.http11 import Response
-
-    data = json.dumps(body).encode()
-    headers = Headers([("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Error"
-    return Response(status, reason, headers, data)
 
 
 async def _http_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
@@ -477,7 +405,7 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     time in replay.
     """
     global _active
-    from .modes import Mode
+    from ..modes import Mode
 
     _stop_active()
     path = fixture_path(session.slug)
@@ -489,7 +417,7 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     if session.mode is Mode.RECORD:
         import assemblyai as aai
 
-        from .session import SECRET_ENV_VARS
+        from ..session import SECRET_ENV_VARS
 
         upstream = stand_in or f"wss://{STREAMING_HOST}"
         source = "emulator" if stand_in else STREAMING_HOST

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from cookbook_utils import s3
 from cookbook_utils.recording import REDACTED, normalise_url, scrub_url
+from cookbook_utils.standins import s3
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 AUDIO = ROOT / "data" / "audio" / "support-call.mp3"
 
 

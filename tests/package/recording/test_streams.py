@@ -14,7 +14,7 @@ from tools.spec import SpecViolation
 
 pytestmark = pytest.mark.skipif(not asyncapi.available(), reason="the official streaming specs are not available")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KEY = "test-streaming-key-0123456789abcdef"
 FIXTURES = sorted((ROOT / "data" / "streams").glob("*.json"))
 
@@ -212,7 +212,7 @@ def recorded(emulator, pcm, tmp_path_factory) -> Path:
     """A fixture recorded through the proxy against the emulator: a token, then a session with it."""
     import asyncio
 
-    from cookbook_utils.streaming import RecordingProxy, _http_get
+    from cookbook_utils.recording.streams import RecordingProxy, _http_get
 
     path = tmp_path_factory.mktemp("streams") / "demo.json"
     proxy = RecordingProxy(emulator.streaming_url, path, "emulator", [KEY]).start()
@@ -260,7 +260,7 @@ def _frames_of(session: dict, pcm: bytes) -> list:
 
 
 def test_replay_plays_the_session_back(recorded, pcm):
-    from cookbook_utils.streaming import ReplayServer
+    from cookbook_utils.recording.streams import ReplayServer
 
     data = json.loads(recorded.read_text())
     server = ReplayServer(data).start()
@@ -281,7 +281,7 @@ def test_replay_plays_the_session_back(recorded, pcm):
 
 
 def test_replay_fails_clearly_on_an_unexpected_client_message(recorded, pcm):
-    from cookbook_utils.streaming import MISMATCH_CODE, ReplayServer
+    from cookbook_utils.recording.streams import MISMATCH_CODE, ReplayServer
 
     data = json.loads(recorded.read_text())
     data["exchanges"] = data["exchanges"][1:]  # the session alone
@@ -298,7 +298,7 @@ def test_replay_fails_clearly_on_an_unexpected_client_message(recorded, pcm):
 
 
 def test_replay_refuses_other_audio_and_other_parameters(recorded, pcm):
-    from cookbook_utils.streaming import MISMATCH_CODE, ReplayServer
+    from cookbook_utils.recording.streams import MISMATCH_CODE, ReplayServer
 
     data = json.loads(recorded.read_text())
     data["exchanges"] = data["exchanges"][1:]
@@ -350,7 +350,7 @@ def test_replay_without_a_fixture_says_how_to_record():
     from types import SimpleNamespace
 
     from cookbook_utils.modes import Mode
-    from cookbook_utils.streaming import StreamReplayError, endpoint
+    from cookbook_utils.recording.streams import StreamReplayError, endpoint
 
     with pytest.raises(StreamReplayError, match="make record-emulator NOTEBOOK=no-such-notebook"):
         endpoint(SimpleNamespace(slug="no-such-notebook", mode=Mode.REPLAY))
@@ -360,7 +360,7 @@ def test_live_mode_streams_to_the_real_host(monkeypatch):
     from types import SimpleNamespace
 
     from cookbook_utils.modes import Mode
-    from cookbook_utils.streaming import ENV_STREAMING_HOST, endpoint
+    from cookbook_utils.recording.streams import ENV_STREAMING_HOST, endpoint
 
     monkeypatch.delenv(ENV_STREAMING_HOST, raising=False)
     host, pace, clock = endpoint(SimpleNamespace(slug="streaming-transcription", mode=Mode.LIVE))

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import requests
 
-from cookbook_utils.easycron import easycron
+from cookbook_utils.standins.easycron import easycron
 from tools.notebook_code import load_cell, load_definitions
 
 

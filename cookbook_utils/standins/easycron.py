@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .network import serve_in_background
+from ..network import serve_in_background
 
 EASYCRON_URL = "https://api.easycron.com"
 ENV_EASYCRON_KEY = "EASYCRON_API_KEY"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import ENV_S3_BUCKET, LOCAL_S3_BUCKET
-from .errors import CookbookError
-from .network import is_loopback
+from ..config import ENV_S3_BUCKET, LOCAL_S3_BUCKET
+from ..errors import CookbookError
+from ..network import is_loopback
 
 
 class S3SetupError(CookbookError):

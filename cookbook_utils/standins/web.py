@@ -1,22 +1,28 @@
-"""Loopback stand-ins for the places users keep audio (Google Drive, GitHub), for replay and tests.
+"""Loopback stand-ins for the places users keep audio and video (Google Drive, GitHub, a video
+site), for replay and tests.
 
-Each answers on ``127.0.0.1`` the way the real host answers the URLs that
-:mod:`cookbook_utils.links` builds: Drive serves a shared file's bytes, redirects to a sign-in page
-for a file that is not shared, and serves its virus-scan warning page for a file too large to scan;
-GitHub's raw host serves files as stored in git (a pointer text for a Git LFS file) and its media
-host serves LFS content. The emulator of the API downloads from them as the real API downloads
-from the real hosts.
+Each answers on ``127.0.0.1`` the way the real host answers the URLs that the link recipes build
+(``google-drive-links``, ``github-raw-links``): Drive serves a shared file's bytes, redirects to a
+sign-in page for a file that is not shared, and serves its virus-scan warning page for a file too
+large to scan; GitHub's raw host serves files as stored in git (a pointer text for a Git LFS file)
+and its media host serves LFS content. :class:`LocalServer` (and :func:`serve_folder`) serves a
+folder, which is how ``youtube-transcripts`` and the tests stand in for a video site: yt-dlp's
+generic extractor downloads from it for real. The emulator of the API downloads from them as the
+real API downloads from the real hosts.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.server
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from .network import serve_in_background
+from ..network import serve_in_background
 
 _SIGN_IN = b"""<!DOCTYPE html><html><head><title>Sign in - Google Accounts</title></head>
 <body><form action="/ServiceLogin" method="post"><p>Sign in to continue to Google Drive</p></form></body></html>"""
@@ -151,3 +157,38 @@ class GitHubStandIn(_StandInServer):
             if name in self.files:
                 return _file(self.files[name])
         return 404, {"content-type": "text/plain; charset=utf-8"}, b"404: Not Found"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:  # keep notebook and test output clean
+        pass
+
+
+class LocalServer:
+    """A folder served over HTTP on 127.0.0.1 (a free port) until :meth:`stop`."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        handler = functools.partial(_QuietHandler, directory=str(self.folder))
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        serve_in_background(self._server)
+
+    def url(self, name: str) -> str:
+        """The address of a file in the folder."""
+        return f"{self.base_url}/{quote(name)}"
+
+    def stop(self) -> None:
+        """Stop serving and free the port."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@contextmanager
+def serve_folder(folder: Path | str) -> Iterator[LocalServer]:
+    """Serve ``folder`` on loopback for as long as the block runs."""
+    server = LocalServer(folder)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,105 @@
+"""github-raw-links: the notebook's link parser on every GitHub link form, and its ``audio_url_for``
+against the local GitHub stand-in (a file in git, a file in Git LFS, a missing file)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from cookbook_utils.standins.web import GitHubStandIn, lfs_pointer
+from tools.notebook_code import load_definitions
+
+AUDIO = Path(__file__).resolve().parents[2] / "data" / "audio" / "clip-es.mp3"
+GITHUB_RAW = "https://raw.githubusercontent.com/acme/podcasts/main/audio/episode%201.mp3"
+GITHUB_LINKS = [
+    ("https://github.com/acme/podcasts/blob/main/audio/episode 1.mp3", GITHUB_RAW),
+    ("https://github.com/acme/podcasts/blob/main/audio/episode%201.mp3", GITHUB_RAW),
+    ("https://github.com/acme/podcasts/blob/main/audio/episode%201.mp3?raw=true", GITHUB_RAW),
+    ("https://github.com/acme/podcasts/blob/main/audio/episode%201.mp3?plain=1#L3", GITHUB_RAW),
+    ("https://github.com/acme/podcasts/raw/main/audio/episode%201.mp3", GITHUB_RAW),
+    ("https://www.github.com/acme/podcasts/blob/main/audio/episode%201.mp3", GITHUB_RAW),
+    ("github.com/acme/podcasts/blob/main/audio/episode%201.mp3", GITHUB_RAW),
+    (GITHUB_RAW, GITHUB_RAW),
+    ("https://raw.githubusercontent.com/acme/podcasts/refs/heads/main/audio/episode%201.mp3", GITHUB_RAW),
+    ("https://media.githubusercontent.com/media/acme/podcasts/main/audio/episode%201.mp3", GITHUB_RAW),
+    (
+        "https://github.com/acme/podcasts/blob/3f2a9c1/audio/episode%201.mp3",
+        "https://raw.githubusercontent.com/acme/podcasts/3f2a9c1/audio/episode%201.mp3",
+    ),
+]
+
+#: Links the notebook refuses, with the reason its ValueError gives.
+BAD_GITHUB_LINKS = [
+    ("https://github.com/acme/podcasts/tree/main/audio", "not a link to a file"),
+    ("https://github.com/acme/podcasts", "not a link to a file"),
+    ("https://github.com/acme/podcasts/issues/12", "not a link to a file"),
+    ("https://github.com/acme/podcasts/blob/main", "not a link to a file"),
+    ("https://raw.githubusercontent.com/acme/podcasts/main", "not a GitHub file link"),
+    ("https://gitlab.com/acme/podcasts/-/raw/main/a.mp3", "not a GitHub file link"),
+    ("not a url", "not a GitHub file link"),
+]
+
+
+@pytest.fixture(scope="module")
+def lesson() -> dict:
+    """The notebook's own parser and resolver (tools/notebook_code.py)."""
+    return load_definitions("github-raw-links", ["github_parts", "raw_url", "audio_url_for"], ("LFS_POINTER",))
+
+
+@pytest.mark.parametrize(("link", "expected"), GITHUB_LINKS)
+def test_github_link_forms_become_the_raw_url(lesson: dict, link: str, expected: str) -> None:
+    assert lesson["raw_url"](link) == expected
+
+
+@pytest.mark.parametrize(("link", "reason"), BAD_GITHUB_LINKS)
+def test_malformed_github_links_say_why(lesson: dict, link: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        lesson["raw_url"](link)
+
+
+def test_the_parts_of_a_link_are_unquoted() -> None:
+    parts = load_definitions("github-raw-links", ["github_parts"])["github_parts"]
+    assert parts("https://github.com/acme/podcasts/blob/v2/a/episode%201.mp3") == (
+        "acme",
+        "podcasts",
+        "v2",
+        "a/episode 1.mp3",
+    )
+
+
+@pytest.fixture
+def github(lesson: dict):
+    with GitHubStandIn(
+        owner="acme", repo="podcasts", files={"audio/plain.mp3": AUDIO}, lfs={"audio/big.mp3": AUDIO}
+    ) as server:
+        # audio_url_for reads the hosts the notebook chose (the stand-in's, in replay).
+        lesson["raw_host"] = lesson["media_host"] = server.base_url
+        yield server
+
+
+def _resolve(lesson: dict, path: str) -> str:
+    return lesson["audio_url_for"](f"https://github.com/acme/podcasts/blob/main/{path}")
+
+
+def test_a_file_in_git_is_served_from_its_raw_url(lesson: dict, github: GitHubStandIn, capsys) -> None:
+    url = _resolve(lesson, "audio/plain.mp3")
+    assert url == f"{github.base_url}/acme/podcasts/main/audio/plain.mp3"
+    assert requests.get(url, timeout=10).content == AUDIO.read_bytes()
+    assert capsys.readouterr().out == ""
+
+
+def test_an_lfs_file_is_detected_and_served_from_its_media_url(lesson: dict, github: GitHubStandIn, capsys) -> None:
+    raw = requests.get(f"{github.base_url}/acme/podcasts/main/audio/big.mp3", timeout=10).content
+    assert raw.startswith(lesson["LFS_POINTER"]) and raw == lfs_pointer(AUDIO)
+    url = _resolve(lesson, "audio/big.mp3")
+    assert url == f"{github.base_url}/media/acme/podcasts/main/audio/big.mp3"
+    assert requests.get(url, timeout=10).content == AUDIO.read_bytes()
+    size = AUDIO.stat().st_size
+    assert capsys.readouterr().out == f"audio/big.mp3: a Git LFS pointer ({size} bytes), using the media URL\n"
+
+
+def test_a_missing_github_file_fails_before_anything_is_submitted(lesson: dict, github: GitHubStandIn) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no audio/missing.mp3 in acme/podcasts@main \(or private\)"):
+        _resolve(lesson, "audio/missing.mp3")

@@ -1,0 +1,107 @@
+"""google-drive-links: the notebook's share-link converter on every link form people paste, and its
+download check against the local Drive stand-in (shared, not shared, over the scan limit, gone)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+from cookbook_utils.standins.web import DriveStandIn
+from tools.notebook_code import load_definitions
+
+AUDIO = Path(__file__).resolve().parents[2] / "data" / "audio" / "clip-es.mp3"
+FILE_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz012345"
+DIRECT = f"https://drive.usercontent.google.com/download?id={FILE_ID}&export=download"
+
+DRIVE_LINKS = [
+    (f"https://drive.google.com/file/d/{FILE_ID}/view?usp=sharing", DIRECT),
+    (f"https://drive.google.com/file/d/{FILE_ID}/view?usp=drive_link", DIRECT),
+    (f"https://drive.google.com/file/d/{FILE_ID}/edit", DIRECT),
+    (f"https://drive.google.com/file/d/{FILE_ID}/preview", DIRECT),
+    (f"https://drive.google.com/file/d/{FILE_ID}", DIRECT),
+    (f"https://drive.google.com/file/u/1/d/{FILE_ID}/view?usp=share_link", DIRECT),
+    (f"  drive.google.com/file/d/{FILE_ID}/view  ", DIRECT),
+    (f"https://drive.google.com/open?id={FILE_ID}", DIRECT),
+    (f"https://drive.google.com/uc?id={FILE_ID}", DIRECT),
+    (f"https://drive.google.com/uc?export=download&id={FILE_ID}", DIRECT),
+    (f"https://docs.google.com/uc?export=download&id={FILE_ID}", DIRECT),
+    (f"https://drive.usercontent.google.com/download?id={FILE_ID}&export=download&authuser=0", DIRECT),
+    (
+        f"https://drive.google.com/file/d/{FILE_ID}/view?usp=sharing&resourcekey=0-AbC_dEf",
+        f"{DIRECT}&resourcekey=0-AbC_dEf",
+    ),
+    (f"https://drive.google.com/file/d/{FILE_ID}/view#heading", DIRECT),
+]
+
+#: Links the notebook refuses, with the reason its ValueError gives.
+BAD_DRIVE_LINKS = [
+    ("https://drive.google.com/drive/folders/1AbCdEfGhIjKlMnOp", "a folder or a Docs file"),
+    ("https://docs.google.com/document/d/1AbCdEfGhIjKlMnOpQrS/edit", "a folder or a Docs file"),
+    ("https://docs.google.com/spreadsheets/d/1AbCdEfGhIjKlMnOpQrS/edit", "a folder or a Docs file"),
+    ("https://docs.google.com/presentation/d/1AbCdEfGhIjKlMnOpQrS/edit", "a folder or a Docs file"),
+    ("https://drive.google.com/open", "no Drive file id"),
+    ("https://drive.google.com/file/d/abc/view", "no Drive file id"),
+    ("https://drive.google.com/file/d/1AbC%3Cscript%3E0123456/view", "no Drive file id"),
+    ("https://dropbox.com/s/abc/file.mp3", "not a Google Drive link"),
+    ("", "not a Google Drive link"),
+]
+
+
+@pytest.fixture(scope="module")
+def lesson() -> dict:
+    """The notebook's own converter and check (tools/notebook_code.py)."""
+    return load_definitions("google-drive-links", ["drive_download_url", "check_drive_url", "NotDownloadable"])
+
+
+@pytest.mark.parametrize(("link", "expected"), DRIVE_LINKS)
+def test_drive_link_forms_become_the_direct_download_url(lesson: dict, link: str, expected: str) -> None:
+    assert lesson["drive_download_url"](link) == expected
+
+
+@pytest.mark.parametrize(("link", "reason"), BAD_DRIVE_LINKS)
+def test_malformed_drive_links_say_why(lesson: dict, link: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        lesson["drive_download_url"](link)
+
+
+def test_another_host_replaces_drive_in_the_download_url(lesson: dict) -> None:
+    url = lesson["drive_download_url"](f"https://drive.google.com/open?id={FILE_ID}", "http://127.0.0.1:9")
+    assert url == f"http://127.0.0.1:9/download?id={FILE_ID}&export=download"
+
+
+@pytest.fixture
+def drive():
+    with DriveStandIn(
+        shared={"1SharedFile0123": AUDIO}, private={"1PrivateFile012"}, too_large={"1HugeFile012345": AUDIO}
+    ) as server:
+        yield server
+
+
+def _url(lesson: dict, drive: DriveStandIn, file_id: str) -> str:
+    return lesson["drive_download_url"](f"https://drive.google.com/file/d/{file_id}/view", drive.base_url)
+
+
+def test_a_shared_file_passes_the_check_and_serves_its_audio_bytes(lesson: dict, drive: DriveStandIn) -> None:
+    url = _url(lesson, drive, "1SharedFile0123")
+    assert lesson["check_drive_url"](url) == "audio/mpeg"
+    assert requests.get(url, timeout=10).content == AUDIO.read_bytes()
+
+
+def test_a_file_that_is_not_shared_fails_with_the_sharing_setting(lesson: dict, drive: DriveStandIn) -> None:
+    with pytest.raises(lesson["NotDownloadable"], match="Anyone with the link"):
+        lesson["check_drive_url"](_url(lesson, drive, "1PrivateFile012"))
+
+
+def test_a_file_over_the_scan_limit_fails_with_the_size_limit(lesson: dict, drive: DriveStandIn) -> None:
+    url = _url(lesson, drive, "1HugeFile012345")
+    with pytest.raises(lesson["NotDownloadable"], match="over ~100 MB"):
+        lesson["check_drive_url"](url)
+    # Accepting the warning serves the bytes, as Drive does.
+    assert requests.get(url + "&confirm=t", timeout=10).content == AUDIO.read_bytes()
+
+
+def test_a_missing_drive_file_fails(lesson: dict, drive: DriveStandIn) -> None:
+    with pytest.raises(lesson["NotDownloadable"], match="no such file"):
+        lesson["check_drive_url"](_url(lesson, drive, "1NoSuchFile0123"))

@@ -1,0 +1,183 @@
+"""youtube-transcripts: the notebook's own download (``ytdlp_options``, ``download_audio``) and its
+error explanation, run for real: yt-dlp's generic extractor against a loopback server holding our
+video, and ffmpeg extracting its audio."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cookbook_utils.audio import duration_ms
+from cookbook_utils.network import serve_in_background
+from cookbook_utils.standins.web import serve_folder
+from tools.notebook_code import load_definitions
+
+ROOT = Path(__file__).resolve().parents[2]
+VIDEO = ROOT / "data" / "media" / "podcast-clip.mp4"
+SLUG = "youtube-transcripts"
+ERRORS = ["MediaDownloadError", "MediaUnreachableError", "MediaAccessError", "FFmpegMissingError"]
+
+needs_ffmpeg = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is not installed (make setup installs it)")
+
+
+@pytest.fixture(scope="module")
+def lesson() -> dict:
+    names = ["QuietLogger", "ytdlp_options", "explain_download_error", "download_audio", *ERRORS]
+    return load_definitions(SLUG, names, ("ACCESS", "UNREACHABLE", "NO_FFMPEG", "CAUSED_BY"))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site")
+    shutil.copy(VIDEO, folder / "episode 12.mp4")
+    with serve_folder(folder) as server:
+        yield server
+
+
+def _streams(path: Path) -> list[str]:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [f"{s['codec_type']}:{s['codec_name']}" for s in json.loads(out)["streams"]]
+
+
+def test_the_options_ask_for_the_best_audio_extracted_by_ffmpeg(lesson, tmp_path):
+    options = lesson["ytdlp_options"](tmp_path, "mp3")
+    assert options["format"] == "bestaudio/best"
+    assert options["outtmpl"] == str(tmp_path / "%(title)s.%(ext)s")
+    assert options["postprocessors"] == [{"key": "FFmpegExtractAudio", "preferredcodec": "mp3"}]
+    assert options["noplaylist"] and options["quiet"] and options["no_warnings"] and options["noprogress"]
+    assert isinstance(options["logger"], lesson["QuietLogger"])
+    assert lesson["ytdlp_options"](tmp_path)["postprocessors"][0]["preferredcodec"] == "m4a"
+
+
+@needs_ffmpeg
+def test_download_extracts_the_audio_of_a_video(lesson, site, tmp_path, capsys):
+    assert _streams(VIDEO) == ["video:h264", "audio:aac"]
+    path = lesson["download_audio"](site.url("episode 12.mp4"), tmp_path)
+    assert path == tmp_path / "episode 12.m4a" and path.is_file()  # named after the title
+    assert _streams(path) == ["audio:aac"]  # the picture is gone
+    timing = json.loads((ROOT / "data" / "scripts" / "podcast-clip.timing.json").read_text())
+    assert duration_ms(path) / 1000 == pytest.approx(timing["duration_ms"] / 1000, abs=0.1)
+    assert capsys.readouterr() == ("", "")  # the quiet logger: nothing printed
+
+
+@needs_ffmpeg
+def test_other_formats_are_re_encoded_by_ffmpeg(lesson, site, tmp_path):
+    path = lesson["download_audio"](site.url("episode 12.mp4"), tmp_path, audio_format="mp3")
+    assert path.suffix == ".mp3" and _streams(path) == ["audio:mp3"]
+
+
+@needs_ffmpeg
+def test_the_same_download_gives_the_same_bytes(lesson, site, tmp_path):
+    """Replay matches the upload by its hash, so the extraction must be repeatable."""
+    first = lesson["download_audio"](site.url("episode 12.mp4"), tmp_path / "1").read_bytes()
+    second = lesson["download_audio"](site.url("episode 12.mp4"), tmp_path / "2").read_bytes()
+    assert first == second
+
+
+@needs_ffmpeg
+def test_missing_file_is_unreachable(lesson, site, tmp_path, capsys):
+    with pytest.raises(lesson["MediaUnreachableError"], match="HTTP Error 404.*Check the address"):
+        lesson["download_audio"](site.url("no-such-episode.mp4"), tmp_path)
+    assert not any(tmp_path.iterdir())
+    assert capsys.readouterr() == ("", "")  # reported once, as the exception
+
+
+@needs_ffmpeg
+def test_closed_port_is_unreachable(lesson, tmp_path):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(lesson["MediaUnreachableError"], match="Connection refused"):
+        lesson["download_audio"](f"http://127.0.0.1:{port}/video.mp4", tmp_path)
+
+
+class _Forbidden(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.send_response(403)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@needs_ffmpeg
+def test_private_video_says_how_to_sign_in(lesson, tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Forbidden)
+    serve_in_background(server)
+    try:
+        with pytest.raises(lesson["MediaAccessError"], match="cookies"):
+            lesson["download_audio"](f"http://127.0.0.1:{server.server_address[1]}/private.mp4", tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_no_ffmpeg_is_reported_before_downloading(lesson, site, tmp_path, monkeypatch):
+    python_only = tmp_path / "bin"
+    python_only.mkdir()
+    monkeypatch.setenv("PATH", str(python_only))
+    with pytest.raises(lesson["FFmpegMissingError"], match="apt-get install ffmpeg"):
+        lesson["download_audio"](site.url("episode 12.mp4"), tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+#: Texts yt-dlp prints for YouTube and for its post-processor, and the error each becomes.
+MESSAGES = [
+    (
+        "ERROR: [youtube] dQw4w9WgXcQ: Private video. Sign in if you've been granted access to this video",
+        "MediaAccessError",
+    ),
+    (
+        "ERROR: [youtube] abc: Sign in to confirm your age. This video may be inappropriate for some users.",
+        "MediaAccessError",
+    ),
+    (
+        "ERROR: [youtube] abc: Join this channel to get access to members-only content like this video",
+        "MediaAccessError",
+    ),
+    (
+        "ERROR: Postprocessing: ffprobe and ffmpeg not found. Please install or provide the path using "
+        "--ffmpeg-location",
+        "FFmpegMissingError",
+    ),
+    (
+        "ERROR: [generic] x: Unable to download webpage: <urlopen error [Errno -2] Name or service not known>",
+        "MediaUnreachableError",
+    ),
+    ("ERROR: [youtube] abc: Video unavailable. This video has been removed by the uploader", "MediaDownloadError"),
+]
+
+
+@pytest.mark.parametrize(("message", "kind"), MESSAGES)
+def test_yt_dlp_messages_become_clear_errors(lesson, message, kind):
+    error = lesson["explain_download_error"](message, "https://www.youtube.com/watch?v=abc")
+    assert type(error) is lesson[kind]
+    assert isinstance(error, lesson["MediaDownloadError"])
+    assert "ERROR:" not in str(error)
+
+
+def test_the_low_level_cause_is_left_out_of_the_message(lesson):
+    message = "ERROR: [generic] x: Unable to download webpage: timed out (caused by TimeoutError('timed out'))"
+    error = lesson["explain_download_error"](message, "https://example.com/v")
+    assert str(error) == (
+        "Could not download https://example.com/v ([generic] x: Unable to download webpage: timed out). "
+        "Check the address (open it in a browser) and your network connection."
+    )
+
+
+@needs_ffmpeg
+def test_the_whole_recipe_fails_with_the_reason_before_any_upload(site, tmp_path):
+    transcribe_video = load_definitions(SLUG, ["transcribe_video"])["transcribe_video"]
+    with pytest.raises(RuntimeError, match=r"Could not download the audio of .*HTTP Error 404"):
+        transcribe_video(site.url("no-such-episode.mp4"), str(tmp_path))
