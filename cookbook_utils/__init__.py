@@ -8,8 +8,6 @@ from .alignment import Segment, assign_speakers, group_turns, label_sentences, l
 from .config import SPEECH_MODELS
 from .diarization import diarize, speaker_accuracy
 from .errors import (
-    AnswerError,
-    AnswerOutsideOptionsError,
     AudioFileNotFoundError,
     CookbookError,
     EmbeddingError,
@@ -24,14 +22,11 @@ from .errors import (
 )
 from .modes import Mode, resolve_mode
 from .recording import scrub_text, scrub_url
-from .routing import base_language, speech_models_for
 from .session import Session, save_recording, setup
 from .timestamps import format_timestamp
 
 __all__ = [
     "SPEECH_MODELS",
-    "AnswerError",
-    "AnswerOutsideOptionsError",
     "AudioFileNotFoundError",
     "CookbookError",
     "EmbeddingError",
@@ -47,7 +42,6 @@ __all__ = [
     "Session",
     "UnknownRecipeError",
     "assign_speakers",
-    "base_language",
     "diarize",
     "format_timestamp",
     "group_turns",
@@ -59,6 +53,5 @@ __all__ = [
     "scrub_url",
     "setup",
     "speaker_accuracy",
-    "speech_models_for",
 ]
 __version__ = "0.1.0"

@@ -5,9 +5,6 @@ from __future__ import annotations
 #: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
 #: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
 SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
-PRO_MODEL, WIDE_MODEL = SPEECH_MODELS
-#: The languages the newest model transcribes; everything else goes to ``WIDE_MODEL``.
-PRO_LANGUAGES = frozenset({"en", "es", "de", "fr", "it", "pt"})
 
 #: The LLM Gateway model the recipes use unless told otherwise. Model ids change: list the current
 #: ones with ``cookbook_utils.llm.available_models()`` (``GET /v1/models``) and change it here.

@@ -48,13 +48,5 @@ class LLMOutputError(LLMError, ValueError):
     """The model's reply is not the JSON asked for: it does not parse, or it breaks the schema."""
 
 
-class AnswerError(CookbookError, ValueError):
-    """A structured Q&A reply does not answer the questions that were asked."""
-
-
-class AnswerOutsideOptionsError(AnswerError):
-    """An answer to a question with answer options is none of those options."""
-
-
 class EmbeddingError(CookbookError):
     """Texts could not be embedded: the model is missing, or the embedding service failed."""

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import cookbook_utils as cu
-from cookbook_utils import alignment, config, qa, routing, search, speaker_matching
+from cookbook_utils import alignment, search, speaker_matching
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,82 +47,6 @@ def from_notebook(notebook: str, *names: str, namespace: dict | None = None) -> 
     missing = wanted - found
     assert not missing, f"{notebook} no longer defines {sorted(missing)}: update this test with the lesson"
     return namespace
-
-
-# --- structured-qa: the prompt, the schema and the answer check --------------------------------------
-
-QUESTIONS = [
-    {"question": "What was decided?", "answer_format": "one sentence"},
-    {"question": "Why?", "context": "QA found a crash.", "answer_format": "one sentence naming the cause"},
-    {"question": "Who fixes it?", "answer_options": ["Priya", "Daniel"]},
-    {"question": "Any objection?", "answer_options": ["yes", "no"]},
-]
-
-
-def _as_helper(questions: list[dict]) -> list[qa.Question]:
-    return [qa.Question(**q) for q in questions]
-
-
-@pytest.fixture(scope="module")
-def structured_qa():
-    import json
-
-    return from_notebook(
-        "llm-gateway/structured-qa.ipynb",
-        "SYSTEM_PROMPT",
-        "format_questions",
-        "build_messages",
-        "answer_schema",
-        "normal",
-        "check_answers",
-        namespace={"json": json},
-    )
-
-
-def test_structured_qa_builds_the_prompt_and_schema_the_helper_builds(structured_qa):
-    context = "A weekly sync."
-    transcript = "Speaker A: We move the release.\nSpeaker B: Fine."
-    assert structured_qa["SYSTEM_PROMPT"] == qa.SYSTEM_PROMPT
-    assert structured_qa["format_questions"](QUESTIONS) == qa.format_questions(_as_helper(QUESTIONS))
-    assert structured_qa["build_messages"](transcript, QUESTIONS, context) == qa.build_messages(
-        transcript, _as_helper(QUESTIONS), context=context
-    )
-    assert structured_qa["answer_schema"](QUESTIONS) == qa.answer_schema(_as_helper(QUESTIONS))
-
-
-@pytest.mark.parametrize(
-    "reply",
-    [
-        {"q1": "Moved a week.", "q2": "A crash.", "q3": "daniel.", "q4": "No"},
-        {"q1": "Moved a week.", "q2": "A crash.", "q3": "Daniel, with Sofia", "q4": "no"},
-        {"q1": "Moved a week.", "q2": "A crash.", "q3": "Daniel"},
-    ],
-)
-def test_structured_qa_checks_answers_as_the_helper_does(structured_qa, reply):
-    try:
-        expected = [pair.answer for pair in qa.parse_answers(reply, _as_helper(QUESTIONS))]
-    except cu.AnswerError:
-        expected = None
-    try:
-        got = structured_qa["check_answers"](reply, QUESTIONS)
-    except ValueError:
-        got = None
-    assert got == expected
-
-
-# --- ald-routing: the routing rule --------------------------------------------------------------------
-
-
-def test_ald_routing_routes_as_the_helper_does():
-    lesson = from_notebook(
-        "languages/ald-routing.ipynb",
-        "PRO_LANGUAGES",
-        "speech_models_for",
-        namespace={"SPEECH_MODELS": list(config.SPEECH_MODELS)},
-    )
-    assert lesson["PRO_LANGUAGES"] == set(config.PRO_LANGUAGES)
-    for code in ["en", "en_us", "EN-GB", " es ", "pt_br", "de", "fr", "it", "nl", "hi", "ja", "zh"]:
-        assert lesson["speech_models_for"](code) == routing.speech_models_for(code), code
 
 
 # --- pyannote-speaker-labels: the overlap rule ---------------------------------------------------------
