@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import cookbook_utils as cu
-from cookbook_utils import alignment, search, speaker_matching
+from cookbook_utils import alignment, speaker_matching
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,47 +93,3 @@ def test_nemo_matching_step_matches_as_the_helper_does(threshold):
         )
     expected = speaker_matching.match_speakers(chunks, threshold).relabel
     assert lesson["match_speakers"](chunks, threshold) == expected
-
-
-# --- transcript-citations: the nearest-neighbour search ------------------------------------------------
-
-
-def test_citations_search_finds_what_the_passage_index_finds():
-    class HashEmbedder:
-        """Deterministic unit vectors from the words of a text: no model needed."""
-
-        name = "hash"
-
-        def embed(self, texts):
-            rows = []
-            for text in texts:
-                vector = np.zeros(32)
-                for word in text.lower().split():
-                    vector[hash(word) % 32] += 1.0
-                rows.append(vector / (np.linalg.norm(vector) or 1.0))
-            return np.array(rows)
-
-    embedder = HashEmbedder()
-    words = "timer invoice export seat price offline sync reminder client project rate".split()
-    rng = random.Random(5)
-    passages = [
-        search.Passage(f"t{i % 3}", " ".join(rng.choices(words, k=6)), i * 1000, i * 1000 + 900, "B") for i in range(30)
-    ]
-    vectors = embedder.embed([p.text for p in passages])
-    lesson = from_notebook(
-        "llm-gateway/transcript-citations.ipynb",
-        "neighbours",
-        "search_passages",
-        namespace={"passages": passages, "vectors": vectors, "embed": embedder.embed},
-    )
-    index = search.PassageIndex(passages, embedder)
-    for query in ["offline timer sync", "seat price", "client invoice reminder"]:
-        every = {hit.passage: round(hit.score, 9) for hit in index.search(query, k=len(passages))}
-        for k, min_score in ((3, None), (5, 0.3)):
-            expected = [(hit.passage, round(hit.score, 9)) for hit in index.search(query, k=k, min_score=min_score)]
-            got = [(p, round(s, 9)) for p, s in lesson["search_passages"](query, k=k, min_score=min_score)]
-            # The same scores, each that of its passage; passages of equal score may come in another
-            # order (the index puts them in passage order, scikit-learn in no set order).
-            assert [s for _, s in got] == [s for _, s in expected]
-            assert all(every[p] == s for p, s in got)
-            assert len({p for p, _ in got}) == len(got)
