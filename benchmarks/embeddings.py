@@ -1,5 +1,8 @@
 """Throughput, memory and retrieval quality of the local embedder and the passage search.
 
+The passages are cut by the transcript-citations recipe's own ``passages_from`` and ``sliding_windows``
+(loaded from the notebook), and searched with ``benchmarks/cosine_index.py``'s exact index.
+
     .venv/bin/python benchmarks/embeddings.py [--hours 10] [--queries 300] [--threads N] [--openai]
 
 1. **Speed and memory** on a synthetic corpus as long as ``--hours`` of speech: sentences made by
@@ -9,7 +12,8 @@
    time and in one batch), and the peak resident memory added by loading the model and indexing.
 2. **Retrieval quality** on ``data/retrieval/interview-questions.yaml``: each question's answering
    sentence in one of the three customer interviews; top-1 and top-3 hit rates for several ways of
-   cutting the transcripts into passages. ``--openai`` adds OpenAI's model (needs OPENAI_API_KEY).
+   cutting the transcripts into passages. ``--openai`` adds OpenAI's model through the recipe's own
+   ``embed_openai`` (needs OPENAI_API_KEY).
 
 Figures depend on the machine, and on what else runs on it (torch's threads spin while they wait, so a
 busy machine slows the default two threads far more than one): run it where you want to know them.
@@ -25,14 +29,19 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from cookbook_utils.search import Passage, PassageIndex, passages_from, sliding_windows  # noqa: E402
+from benchmarks.cosine_index import ModelEmbedder, PassageIndex  # noqa: E402
 from tools.emulator import conversations  # noqa: E402
+from tools.notebook_code import load_definitions  # noqa: E402
+
+LESSON = load_definitions("transcript-citations", ["Passage", "passages_from", "sliding_windows", "embed_openai"])
+Passage, passages_from, sliding_windows = LESSON["Passage"], LESSON["passages_from"], LESSON["sliding_windows"]
 
 SENTENCE = re.compile(r"(?<=[.?!])\s+")
 
@@ -84,15 +93,12 @@ def timed(fn, *args, **kwargs):
 
 
 def speed(hours: float, n_queries: int, bare_mb: float) -> None:
-    from cookbook_utils.embeddings import LocalEmbedder
-
     baseline = rss_mb()
     corpus = synthetic_corpus(hours)
     words = sum(len(p.text.split()) for p in corpus)
     print(f"Corpus: {hours:g} h of speech at {speech_rate():.2f} words/s = {len(corpus)} sentences, {words} words")
 
-    embedder = LocalEmbedder()
-    _, load_s = timed(lambda: embedder.model)
+    embedder, load_s = timed(ModelEmbedder)
     loaded = rss_mb()
     embedder.embed([p.text for p in corpus[:64]])  # warm-up
     index, index_s = timed(PassageIndex, corpus, embedder)
@@ -135,9 +141,10 @@ def interview_passages(variant: str) -> list[Passage]:
         conversation = conversations.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
         words = conversations.transcript_words(conversation, {"speaker_labels": True})
         if variant == "turns, interviewee":
-            passages += [p for p in passages_from(name, conversations.utterances(words)) if p.speaker == "B"]
+            turns = [SimpleNamespace(**u) for u in conversations.utterances(words)]
+            passages += [p for p in passages_from(name, turns) if p.speaker == "B"]
             continue
-        sentences = passages_from(name, conversations.sentences(words), min_words=4)
+        sentences = passages_from(name, [SimpleNamespace(**s) for s in conversations.sentences(words)], min_words=4)
         if variant == "sentences, both speakers":
             passages += sentences
         elif variant == "sentences, interviewee":
@@ -197,11 +204,9 @@ def main() -> None:
     print(f"CPU cores: {os.cpu_count()}, torch {torch.__version__} with {torch.get_num_threads()} threads")
     speed(args.hours, args.queries, bare_mb)
 
-    from cookbook_utils.embeddings import LocalEmbedder, OpenAIEmbedder
-
-    embedders = {"all-MiniLM-L6-v2 (local)": LocalEmbedder()}
+    embedders = {"all-MiniLM-L6-v2 (local)": ModelEmbedder()}
     if args.openai:
-        embedders["text-embedding-3-small (OpenAI)"] = OpenAIEmbedder()
+        embedders["text-embedding-3-small (OpenAI)"] = SimpleNamespace(name="openai", embed=LESSON["embed_openai"])
     quality(embedders)
 
 

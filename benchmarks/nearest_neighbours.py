@@ -7,7 +7,7 @@ Compared, on the same vectors and queries:
 - **old**: scikit-learn's ``NearestNeighbors(metric="cosine", algorithm="brute")``, what
   ``PassageIndex`` used before;
 - **scan**: a plain numpy scan (``vectors @ query``, then the top k);
-- **new**: :class:`cookbook_utils.vectors.CosineIndex`, what ``PassageIndex`` uses now (a scan under
+- **new**: :class:`benchmarks.cosine_index.CosineIndex`, what ``PassageIndex`` uses now (a scan under
   20,000 rows; above, PCA blocks with Cauchy-Schwarz bounds, then exact scores of the rows left).
 
 For each: one query at a time (median and 95th percentile), a batch of ``--batch`` queries at once
@@ -21,7 +21,8 @@ make any pruning look worse or better than it is):
 1. *Real*: every distinct text of three words or more in the repository's own prose: the turns of
    ``data/scripts/*.yaml`` (each turn, each sentence, each run of 2 and 3 sentences), the markdown
    sentences of the notebooks, README.md and docs/. About 2,100 texts, embedded once with the local
-   ``all-MiniLM-L6-v2`` (``LocalEmbedder``), cached in ``build/nearest-neighbours/`` (git-ignored).
+   ``all-MiniLM-L6-v2`` (``cookbook_utils.embeddings.local_model()``), cached in
+   ``build/nearest-neighbours/`` (git-ignored).
 2. *Grown* to ``--rows`` rows (and to 8,300, the size the issue quotes): each row is
    ``w * a + (1 - w) * b`` for two real embeddings ``a``, ``b`` drawn at random and ``w`` uniform in
    [0.5, 1] (a text mostly about one thing, a little about another), renormalised, plus isotropic
@@ -61,7 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from cookbook_utils.vectors import CosineIndex, unit_rows  # noqa: E402
+from benchmarks.cosine_index import CosineIndex, ModelEmbedder  # noqa: E402
+from cookbook_utils.vectors import unit_rows  # noqa: E402
 
 CACHE = ROOT / "build" / "nearest-neighbours"
 SENTENCE = re.compile(r"(?<=[.?!])\s+")
@@ -117,14 +119,12 @@ def query_texts() -> list[str]:
 
 def embedded(texts: list[str], name: str) -> np.ndarray:
     """The texts' local embeddings, from the cache when the same texts were embedded before."""
-    from cookbook_utils.embeddings import LocalEmbedder
-
     key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     path = CACHE / f"{name}-{key}.npy"
     if path.is_file():
         return np.load(path)
     started = time.perf_counter()
-    vectors = LocalEmbedder().embed(texts)
+    vectors = ModelEmbedder().embed(texts)
     print(f"  embedded {len(texts)} {name} texts in {time.perf_counter() - started:.0f} s (cached in {path})")
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
@@ -173,7 +173,7 @@ class Scan:
 
 
 class New:
-    """cookbook_utils.vectors.CosineIndex, what PassageIndex uses now."""
+    """benchmarks.cosine_index.CosineIndex, what PassageIndex uses now."""
 
     name = "new (CosineIndex)"
 

