@@ -23,14 +23,27 @@ there and check that both give identical labels.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .items import item_as_dict, item_field
-
 #: Words compared with their candidate segments at once, in :func:`assign_speakers`.
 BLOCK = 512
+
+
+def item_field(item: Any, name: str, default: Any = None) -> Any:
+    """``item[name]`` for a dict (the REST API's JSON), ``item.name`` for an object (the SDK's);
+    ``default`` when it has none."""
+    return item.get(name, default) if isinstance(item, Mapping) else getattr(item, name, default)
+
+
+def item_as_dict(item: Any) -> dict:
+    """A new dict with the item's fields (the SDK's pydantic models are dumped)."""
+    if isinstance(item, Mapping):
+        return dict(item)
+    if hasattr(item, "model_dump"):
+        return item.model_dump()
+    return dict(vars(item))
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,15 @@ from pathlib import Path
 
 import yaml
 
-from tools.emulator import conversations as build
+from tools.emulator import conversations
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())
 
 
 def _sentences(name):
-    conversation = build.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
-    return build.sentences(build.transcript_words(conversation, {"speaker_labels": True}))
+    conversation = conversations.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
+    return conversations.sentences(conversations.transcript_words(conversation, {"speaker_labels": True}))
 
 
 def test_the_set_covers_every_interview():
