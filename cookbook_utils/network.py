@@ -17,10 +17,6 @@ from typing import Any, Self
 from .errors import CookbookError
 
 
-class NetworkBlockedError(CookbookError):
-    """Something tried to connect to a host off this machine while the network is sealed."""
-
-
 def is_loopback(hostname: str | None) -> bool:
     """True for addresses that never leave this machine: 127.0.0.0/8, ::1 and ``localhost``."""
     name = (hostname or "").strip().strip("[]").lower().rstrip(".")
@@ -66,8 +62,8 @@ def _allowed(address: Any, family: int | None = None) -> tuple[bool, str]:
     return False, where
 
 
-def _refuse(where: str) -> NetworkBlockedError:
-    return NetworkBlockedError(
+def _refuse(where: str) -> CookbookError:
+    return CookbookError(
         f"Blocked a connection to {where}: {_why} never reaches the network. Only this machine "
         "(127.0.0.0/8, ::1, localhost, unix sockets) may be reached. Every API call must come from the "
         "recording; if this one should, re-record the notebook, and if the code reaches another "

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 
 from .config import ENV_ROOT
-from .errors import AudioFileNotFoundError, UnknownRecipeError
+from .errors import CookbookError
 
 
 @cache
@@ -54,7 +54,7 @@ def notebook_path(slug: str) -> Path:
         return known[slug]
     close = difflib.get_close_matches(slug, known, n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    raise UnknownRecipeError(
+    raise CookbookError(
         f"No recipe called {slug!r}: there is no notebooks/<category>/{slug}.ipynb.{hint} "
         "Pass the notebook's file name without .ipynb."
     )
@@ -74,7 +74,5 @@ def _shipped_file(folder: str, name: str) -> Path:
     path = data_dir() / folder / name
     if not path.is_file():
         available = sorted(p.name for p in (data_dir() / folder).glob("*") if p.is_file())
-        raise AudioFileNotFoundError(
-            f"No reference recording {name!r} in {path.parent}. Available: {', '.join(available)}."
-        )
+        raise CookbookError(f"No reference recording {name!r} in {path.parent}. Available: {', '.join(available)}.")
     return path

@@ -23,7 +23,7 @@ from .config import (
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
 )
-from .errors import CookbookError, MissingCassetteError
+from .errors import CookbookError
 from .modes import Mode, resolve_mode
 from .network import allow_network, block_network, is_loopback
 from .recording import Recording, Scrubber, read_provenance
@@ -189,9 +189,8 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
 def setup(slug: str, *, quiet: bool = False) -> Session:
     """Prepare a notebook: choose the mode, configure the SDK, start replay or recording.
 
-    Prints one line saying which mode was chosen and why. Raises :class:`UnknownRecipeError`
-    for a slug that names no notebook and :class:`MissingCassetteError` when replay is chosen
-    but the notebook has no recording.
+    Prints one line saying which mode was chosen and why. Raises :class:`CookbookError` for a
+    slug that names no notebook, and when replay is chosen but the notebook has no recording.
     """
     global _active
     install_error_display()
@@ -202,7 +201,7 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
 
     if decision.mode is Mode.REPLAY:
         if not cassette.is_file():
-            raise MissingCassetteError(
+            raise CookbookError(
                 f"Notebook {slug!r} has no recording at {cassette}, so it cannot run in replay mode "
                 f"({decision.reason}). Set ASSEMBLYAI_API_KEY to run it live, or record it: "
                 f"`{RECORD_COMMAND.format(slug=slug)}` (with a key) or "

@@ -22,10 +22,6 @@ from .errors import CookbookError
 from .vectors import unit_rows
 
 
-class EmbedderUnavailableError(CookbookError):
-    """The packaged speaker-embedding model (resemblyzer) is not installed."""
-
-
 class Embedder(Protocol):
     """What the local diarizer needs from a speaker-embedding model (:class:`ResemblyzerEmbedder` is one)."""
 
@@ -62,7 +58,7 @@ def torch_threads(count: int) -> Iterator[None]:
 def _voice_encoder() -> Any:
     """resemblyzer's VoiceEncoder on the CPU, with the weights from its own package."""
     if importlib.util.find_spec("resemblyzer") is None:
-        raise EmbedderUnavailableError(
+        raise CookbookError(
             "resemblyzer is not installed: `pip install 'cookbook-utils[diarization]'` (or `pip install resemblyzer`)"
         )
     import numpy as np

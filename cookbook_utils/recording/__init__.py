@@ -9,7 +9,7 @@ streaming notebooks' setup cells and ``tools/record.py``).
 """
 
 from .cassette import Recording, provenance, read_provenance
-from .errors import StepOrderError, missing_request_message
+from .errors import missing_request_message
 from .filters import (
     REDACTED,
     Scrubber,
@@ -25,7 +25,6 @@ __all__ = [
     "REDACTED",
     "Recording",
     "Scrubber",
-    "StepOrderError",
     "distance",
     "missing_request_message",
     "normalise_url",

@@ -17,8 +17,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ..errors import CookbookError
 from ..yamlio import load_yaml
-from .errors import StepOrderError, missing_request_error_class, step_order_message
+from .errors import missing_request_error_class, step_order_message
 from .filters import Scrubber, body_bytes, map_json_strings
 from .matchers import MATCH_ON, distance, register
 
@@ -155,7 +156,7 @@ def replay_cassette_class() -> type:
             return [index for index, _ in self._responses(request)]
 
         def _check_order(self, request, filtered, matches: list[int]) -> None:
-            """Raise StepOrderError for a request about something whose creating cell has not run."""
+            """Raise a CookbookError for a request about something whose creating cell has not run."""
             mentioned = set(urlsplit(filtered.uri).path.split("/")) | _strings(_json(filtered.body))
             for name in sorted(mentioned & self.creators.keys()):
                 index = self.creators[name]
@@ -165,7 +166,7 @@ def replay_cassette_class() -> type:
                     what = f"upload {name}" if name.startswith("http") else f"id {name}"
                     creator = self.data[index][0]
                     slug = Path(self._path).stem
-                    raise StepOrderError(step_order_message(slug, filtered, what, creator, step))
+                    raise CookbookError(step_order_message(slug, filtered, what, creator, step))
 
         def can_play_response_for(self, request):
             if self.record_mode == RecordMode.ALL:

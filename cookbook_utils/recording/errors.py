@@ -15,11 +15,6 @@ from ..errors import CookbookError
 from .matchers import normalised_body, preview
 
 
-class StepOrderError(CookbookError):
-    """A cell sent a request about something (a transcript, an upload) that an earlier cell creates,
-    and that cell has not run since ``setup``."""
-
-
 @functools.cache
 def missing_request_error_class() -> type[Exception]:
     """:class:`RecordingMissingError`, built on first use: it subclasses vcrpy's own exception, and

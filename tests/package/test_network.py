@@ -10,7 +10,8 @@ import requests
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from cookbook_utils.network import NetworkBlockedError, is_loopback, network_blocked, serve_in_background
+from cookbook_utils.errors import CookbookError
+from cookbook_utils.network import is_loopback, network_blocked, serve_in_background
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,13 +31,13 @@ def test_other_names_are_not_loopback(host):
 
 def test_the_whole_test_run_is_sealed():
     assert network_blocked()
-    with pytest.raises(NetworkBlockedError, match=r"192\.0\.2\.1:443.*the test suite never reaches the network"):
+    with pytest.raises(CookbookError, match=r"192\.0\.2\.1:443.*the test suite never reaches the network"):
         socket.create_connection(("192.0.2.1", 443), timeout=1)
-    with socket.socket() as sock, pytest.raises(NetworkBlockedError, match=r"198\.51\.100\.7:80"):
+    with socket.socket() as sock, pytest.raises(CookbookError, match=r"198\.51\.100\.7:80"):
         sock.connect(("198.51.100.7", 80))
-    with socket.socket() as sock, pytest.raises(NetworkBlockedError, match=r"198\.51\.100\.7:81"):
+    with socket.socket() as sock, pytest.raises(CookbookError, match=r"198\.51\.100\.7:81"):
         sock.connect_ex(("198.51.100.7", 81))
-    with pytest.raises(NetworkBlockedError, match=r"203\.0\.113\.5:80"):
+    with pytest.raises(CookbookError, match=r"203\.0\.113\.5:80"):
         requests.get("http://203.0.113.5/", timeout=1)
 
 
@@ -77,6 +78,6 @@ def test_a_replay_notebook_that_reaches_off_the_machine_fails_naming_the_host(tm
     with pytest.raises(CellExecutionError) as caught:
         client.execute()
     message = str(caught.value)
-    assert "NetworkBlockedError" in message
+    assert "CookbookError" in message
     assert "Blocked a connection to 192.0.2.44:21: replay never reaches the network" in message
     assert "Mode: replay" in "".join(nb.cells[0].outputs[0]["text"])

@@ -18,7 +18,6 @@ from cookbook_utils.recording import (
     REDACTED,
     Recording,
     Scrubber,
-    StepOrderError,
     distance,
     normalise_url,
     read_provenance,
@@ -213,14 +212,14 @@ def test_a_request_before_the_cell_that_creates_its_id_names_the_step(tmp_path, 
     recording = Recording(cassette, record=False, scrubber=Scrubber())
     try:
         with httpx.Client(base_url="https://api.assemblyai.com") as client:
-            with pytest.raises(StepOrderError) as caught:
+            with pytest.raises(CookbookError, match="before the cell that creates it") as caught:
                 client.get("/v2/transcript/t1")
             message = str(caught.value)
             assert "Run 'Step 2: Transcribe with speaker labels' (the cell that sends POST /v2/transcript)" in message
             assert "re-record" in message and "nothing needs re-recording" in message
             assert "make record" not in message
             # The step's request with an upload URL nobody has uploaded in this replay: the upload step first.
-            with pytest.raises(StepOrderError, match="the cell that sends POST /v2/upload"):
+            with pytest.raises(CookbookError, match="the cell that sends POST /v2/upload"):
                 client.post(
                     "/v2/transcript", json={**_transcript_body(), "audio_url": "https://cdn.assemblyai.com/upload/abc"}
                 )

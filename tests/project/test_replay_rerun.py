@@ -64,5 +64,5 @@ def test_a_cell_run_before_its_step_names_the_step(monkeypatch):
         with pytest.raises(CellExecutionError) as caught:
             client.execute_cell(nb.cells[later], later)
     message = str(caught.value)
-    assert "StepOrderError" in message and "before the cell that creates it has run since setup" in message
+    assert "CookbookError" in message and "before the cell that creates it has run since setup" in message
     assert "Run 'Step" in message and "nothing needs re-recording" in message
