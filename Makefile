@@ -5,7 +5,7 @@ NOTEBOOK ?=
 # a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator
+.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay
 
 setup:
 	@tools/bootstrap.sh
@@ -42,6 +42,10 @@ record: setup  ## re-record one notebook against the real API: make record NOTEB
 record-emulator: setup  ## re-record one notebook against the local emulator
 	@test -n "$(NOTEBOOK)" || (echo "usage: make record-emulator NOTEBOOK=<slug>" >&2; exit 2)
 	$(PY) -m tools.record --emulator $(NOTEBOOK)
+
+replay: setup  ## after an edit that sends the same requests: store a notebook's outputs from its recording
+	@test -n "$(NOTEBOOK)" || (echo "usage: make replay NOTEBOOK=<slug>" >&2; exit 2)
+	$(PY) -m tools.record --replay $(NOTEBOOK)
 
 record-all: setup
 	$(PY) -m tools.record --all

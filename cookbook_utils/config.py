@@ -5,6 +5,9 @@ from __future__ import annotations
 #: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
 #: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
 SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
+#: The LLM Gateway model the recipes ask (``GET /v1/models`` lists the current ones). The registry
+#: writes it into the setup cell of every recipe that reads ``LLM_MODEL``, as it writes ``SPEECH_MODELS``.
+LLM_MODEL = "claude-sonnet-4-5-20250929"
 
 #: The real hosts. Recordings always name these, whatever server answered while recording.
 API_HOST = "api.assemblyai.com"

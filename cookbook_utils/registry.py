@@ -52,6 +52,8 @@ class Recipe:
     tags: tuple[str, ...] = ()
     needs: Needs = field(default_factory=Needs)
     related: tuple[str, ...] = ()
+    #: The LLM Gateway model this recipe asks, when not ``config.LLM_MODEL`` (``llm_model:`` in the registry).
+    llm_model: str | None = None
 
     @property
     def notebook(self) -> str:
@@ -132,6 +134,7 @@ def parse(data: dict, root: Path | None = None) -> Registry:
                 tags=tuple(entry.get("tags") or ()),
                 needs=Needs(*(tuple(needs.get(n) or ()) for n in ("keys", "extras", "system"))),
                 related=tuple(entry.get("related") or ()),
+                llm_model=entry.get("llm_model"),
             )
         )
     slugs = [r.slug for r in recipes]

@@ -3,12 +3,15 @@
     python -m tools.record speaker-labels            # against the real API (needs ASSEMBLYAI_API_KEY)
     python -m tools.record --emulator speaker-labels # against the local emulator
     python -m tools.record --emulator --all
+    python -m tools.record --replay speaker-labels   # no recording: re-run from the recording, store outputs
 
 A notebook is recorded in three steps: (1) it runs with ``COOKBOOK_RECORD=1``, its HTTP calls
 going to the API (or the emulator) and into a new cassette; (2) it runs again in replay mode
 from that cassette, which proves the recording is complete; (3) the replay's outputs are saved
 into the notebook. If step 2 fails, the previous cassette is put back and the new one is kept
-beside it as ``<slug>.rejected.yaml`` for inspection.
+beside it as ``<slug>.rejected.yaml`` for inspection. ``--replay`` does steps 2 and 3 alone, for an edit
+that sends the same requests as the recording holds (a prose or printing change): the recording is
+left as it is, and a request it does not hold fails the run.
 """
 
 from __future__ import annotations
@@ -100,6 +103,26 @@ def merge_streams(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def replay(notebook: Path) -> nbformat.NotebookNode:
+    """Run a notebook in replay mode in the tests' environment and return it with its outputs (conftest.py
+    unsets MPLBACKEND, so figures are drawn by IPython's inline backend in both, and nbval compares like
+    with like)."""
+    replaying = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
+    replaying[ENV_EU_API_BASE_URL] = None
+    with _environment(**replaying, MPLBACKEND=None):
+        return merge_streams(execute(notebook))
+
+
+def replay_one(slug: str) -> None:
+    """Store a notebook's outputs from a replay of its recording, which is not changed."""
+    notebook = paths.notebook_path(slug)
+    started = time.perf_counter()
+    nbformat.write(replay(notebook), notebook)
+    print(
+        f"{slug}: replayed in {time.perf_counter() - started:.1f} s; wrote {notebook.relative_to(paths.project_root())}"
+    )
+
+
 def record_one(
     slug: str,
     *,
@@ -121,12 +144,7 @@ def record_one(
         with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
-        # The stored outputs come from a replay in the tests' environment (conftest.py unsets MPLBACKEND, so
-        # figures are drawn by IPython's inline backend in both), so that nbval compares like with like.
-        replay = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
-        replay[ENV_EU_API_BASE_URL] = None
-        with _environment(**replay, MPLBACKEND=None):
-            replayed = execute(notebook)
+        replayed = replay(notebook)
     except Exception:
         if cassette.exists() and backup.exists():
             cassette.replace(cassette.with_suffix(".rejected.yaml"))
@@ -134,7 +152,7 @@ def record_one(
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
-    nbformat.write(merge_streams(replayed), notebook)
+    nbformat.write(replayed, notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "
         f"wrote {cassette.relative_to(paths.project_root())} and {notebook.relative_to(paths.project_root())}"
@@ -146,12 +164,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("slugs", nargs="*", help="notebooks to record, by slug")
     parser.add_argument("--all", action="store_true", help="record every notebook")
     parser.add_argument("--emulator", action="store_true", help="record against the local emulator")
+    parser.add_argument(
+        "--replay", action="store_true", help="record nothing: store the outputs of a replay of the recording"
+    )
     args = parser.parse_args(argv)
     slugs = sorted(paths.notebooks()) if args.all else args.slugs
     if not slugs:
         parser.error("name at least one notebook, or pass --all")
     for slug in slugs:
         paths.notebook_path(slug)  # fail early on a typo
+    if args.replay:
+        for slug in slugs:
+            replay_one(slug)
+        return 0
     if args.emulator:
         from tools.emulator import Emulator
         from tools.emulator.server import settings_from_env  # processing time and faults, from the environment

@@ -90,7 +90,9 @@ SPEECH_MODELS_COMMENT = (
     "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
 )
 #: The comment above the literal LLM Gateway model of the setup cell of a recipe that asks one.
-LLM_MODEL_COMMENT = "# The LLM Gateway model: kept in cookbook_utils/config.py, written here by tools/registry.py."
+LLM_MODEL_COMMENT = (
+    "# The LLM Gateway model: from recipes.yml or cookbook_utils/config.py, written by tools/registry.py."
+)
 #: A line that sets one of the settings kept in cookbook_utils/config.py: the registry writes its value
 #: wherever it stands (the setup cell, and a whole-recipe cell that must carry its own literal).
 SETTING_LINE = re.compile(r"^(?P<indent>[ ]*)(?P<name>SPEECH_MODELS|LLM_MODEL) = .*$", re.M)
@@ -104,11 +106,12 @@ RELATED_FIRST = "**Related recipes in this cookbook** (from `related:` in recipe
 _SETUP_LAST = re.compile(r'^session = cu\.setup\("(?P<slug>[^"]+)"\)$')
 
 
-def setting_literal(name: str) -> str:
-    """The Python literal of setting ``name`` (``SPEECH_MODELS`` or ``LLM_MODEL``) of cookbook_utils/config.py."""
+def setting_literal(name: str, recipe: Recipe | None = None) -> str:
+    """The Python literal of setting ``name`` (``SPEECH_MODELS`` or ``LLM_MODEL``): the recipe's own
+    ``llm_model`` from the registry, else the value in cookbook_utils/config.py."""
     from cookbook_utils import config
 
-    value = getattr(config, name)
+    value = recipe.llm_model if name == "LLM_MODEL" and recipe and recipe.llm_model else getattr(config, name)
     if isinstance(value, str):
         return f'"{value}"'
     return "[" + ", ".join(f'"{item}"' for item in value) + "]"
@@ -119,15 +122,15 @@ def speech_models_block() -> str:
     return SPEECH_MODELS_COMMENT + "\nSPEECH_MODELS = " + setting_literal("SPEECH_MODELS")
 
 
-def llm_model_block() -> str:
+def llm_model_block(recipe: Recipe | None = None) -> str:
     """The two lines the setup cell of a recipe that asks the LLM Gateway carries: ``LLM_MODEL = "..."``."""
-    return LLM_MODEL_COMMENT + "\nLLM_MODEL = " + setting_literal("LLM_MODEL")
+    return LLM_MODEL_COMMENT + "\nLLM_MODEL = " + setting_literal("LLM_MODEL", recipe)
 
 
-def write_settings(source: str) -> str:
+def write_settings(source: str, recipe: Recipe | None = None) -> str:
     """``source`` (a code cell) with every ``SPEECH_MODELS = ...`` and ``LLM_MODEL = ...`` line set to the
-    value in cookbook_utils/config.py, its indentation and any comment after the value dropped."""
-    return SETTING_LINE.sub(lambda m: f"{m['indent']}{m['name']} = {setting_literal(m['name'])}", source)
+    recipe's value, its indentation kept and any comment after the value dropped."""
+    return SETTING_LINE.sub(lambda m: f"{m['indent']}{m['name']} = {setting_literal(m['name'], recipe)}", source)
 
 
 def uses_llm_model(nb) -> bool:
@@ -149,8 +152,15 @@ def split_setup_cell(source: str) -> tuple[str | None, str]:
 def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
     """A setup cell's source with the ``SPEECH_MODELS`` lines (and with ``llm``, the ``LLM_MODEL`` lines)
     written fresh just above its last line, which must be ``session = cu.setup("<slug>")``."""
-    generated = {SPEECH_MODELS_COMMENT, LLM_MODEL_COMMENT}
-    lines = [line for line in source.rstrip().split("\n") if line not in generated and not SETTING_LINE.match(line)]
+
+    def generated(line: str) -> bool:
+        return (
+            line == SPEECH_MODELS_COMMENT
+            or line.startswith("# The LLM Gateway model")
+            or bool(SETTING_LINE.match(line))
+        )
+
+    lines = [line for line in source.rstrip().split("\n") if not generated(line)]
     expected = f'session = cu.setup("{recipe.slug}")'
     if not lines or lines[-1] != expected:
         raise registry.RegistryError(
@@ -158,7 +168,7 @@ def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
         )
     while len(lines) > 1 and lines[-2] == "":
         del lines[-2]
-    settings = [speech_models_block(), *([llm_model_block()] if llm else [])]
+    settings = [speech_models_block(), *([llm_model_block(recipe)] if llm else [])]
     return "\n".join([*lines[:-1], "", *settings, lines[-1]]).lstrip("\n")
 
 
@@ -209,7 +219,7 @@ def generated(nb, reg: Registry, recipe: Recipe) -> bool:
     setup.source = setup_cell_source(setup.source, recipe, llm=uses_llm_model(nb))
     for cell in nb.cells[nb.cells.index(setup) + 1 :]:
         if cell.cell_type == "code":
-            cell.source = write_settings(cell.source)
+            cell.source = write_settings(cell.source, recipe)
     last = nb.cells[-1]
     if last.cell_type == "markdown" and last.source.startswith(RELATED_FIRST):
         if recipe.related:

@@ -75,14 +75,15 @@ def test_the_llm_model_id_is_written_only_by_the_registry():
     users = []
     for recipe in REGISTRY.recipes:
         nb = nbformat.read(ROOT / recipe.notebook, as_version=4)
+        ids = {LLM_MODEL, recipe.llm_model or LLM_MODEL}
         for number, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
             for line in cell.source.split("\n"):
-                if LLM_MODEL in line and not tool.SETTING_LINE.match(line):
+                if any(i in line for i in ids) and not tool.SETTING_LINE.match(line):
                     users.append(f"{recipe.slug} cell {number}: {line.strip()}")
         if tool.uses_llm_model(nb):
-            assert tool.llm_model_block() in tool.setup_cell(nb).source, f"{recipe.slug}: run `make registry`"
+            assert tool.llm_model_block(recipe) in tool.setup_cell(nb).source, f"{recipe.slug}: run `make registry`"
     assert not users, "write LLM_MODEL instead of the model id (the registry writes its value): " + "; ".join(users)
 
 
@@ -92,6 +93,9 @@ def test_the_registry_writes_the_settings_wherever_a_cell_sets_them():
     assert f"    LLM_MODEL = {tool.setting_literal('LLM_MODEL')}\n" in written
     assert f"    SPEECH_MODELS = {tool.setting_literal('SPEECH_MODELS')}\n" in written
     assert "old" not in written and written.endswith("return LLM_MODEL")
+    own = REGISTRY.recipe("follow-up-questions")  # a recipe with a model of its own in recipes.yml
+    assert own.llm_model and own.llm_model != tool.setting_literal("LLM_MODEL").strip('"')
+    assert f'    LLM_MODEL = "{own.llm_model}"\n' in tool.write_settings(cell, own)
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
