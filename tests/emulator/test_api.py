@@ -10,7 +10,7 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder, wait
+from tests.emulator.support import checked_emulator, point_sdk, scripts_folder, wait
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")

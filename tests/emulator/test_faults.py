@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.emulator.conftest import checked_emulator, point_sdk
+from tests.emulator.support import checked_emulator, point_sdk
 from tools import spec
 from tools.emulator.faults import Fault, FaultPlan
 

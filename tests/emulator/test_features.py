@@ -12,7 +12,7 @@ import pytest
 import requests
 import yaml
 
-from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import features
 

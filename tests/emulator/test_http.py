@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from tests.emulator.conftest import KEY, MODELS, ROOT, call, submit
+from tests.emulator.support import KEY, MODELS, ROOT, call, submit
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")

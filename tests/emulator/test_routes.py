@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.emulator.conftest import call, submit
+from tests.emulator.support import call, submit
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")

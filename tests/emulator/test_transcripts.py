@@ -11,7 +11,7 @@ import time
 import pytest
 
 from cookbook_utils.network import serve_in_background
-from tests.emulator.conftest import AUDIO_URL, KEY, MODELS, call, point_sdk, submit
+from tests.emulator.support import AUDIO_URL, KEY, MODELS, call, point_sdk, submit
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")

@@ -8,7 +8,7 @@ import assemblyai as aai
 import pytest
 import requests
 
-from tests.emulator.conftest import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")

@@ -8,7 +8,7 @@ import wave
 
 import pytest
 
-from tests.emulator.conftest import MODELS, ROOT, call, wait
+from tests.emulator.support import MODELS, ROOT, call, wait
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
