@@ -23,7 +23,11 @@ from cookbook_utils.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
-SPEC_FILES = {"api": "assemblyai-openapi.yml", "gateway": "assemblyai-llm-gateway.yml"}
+#: The pre-recorded API: the newest published spec (August 2026) with :data:`OVERLAY` applied; the LLM
+#: Gateway: the March 2026 spec (no newer copy exists).
+SPEC_FILES = {"api": "published-2026-08-18/assemblyai-openapi.yml", "gateway": "assemblyai-llm-gateway.yml"}
+#: What the published pre-recorded spec has not caught up with, each patch with its source.
+OVERLAY = ROOT / "tools" / "spec_overlay.yml"
 #: Real endpoints that the published specs do not describe (api-2026.md lists them).
 NOT_IN_SPEC = {("GET", "gateway", "/models")}
 
@@ -90,12 +94,38 @@ def _merge_all_of(node: Any, spec: dict) -> Any:
     return merged
 
 
+def overlay() -> list[dict]:
+    """The patches of :data:`OVERLAY`: each a ``pointer``, an ``append`` or ``set`` value, and a ``source``."""
+    patches = load_yaml(OVERLAY.read_text())
+    for patch in patches:
+        if not patch.get("source") or ("append" in patch) == ("set" in patch):
+            raise ValueError(f"{OVERLAY.name}: each patch needs a source and one of append or set: {patch}")
+    return patches
+
+
+def apply_overlay(raw: dict, patches: list[dict]) -> dict:
+    """``raw`` with ``patches`` applied (a copy); a pointer that finds nothing raises KeyError."""
+    patched = copy.deepcopy(raw)
+    for patch in patches:
+        *parents, last = patch["pointer"].removeprefix("/").split("/")
+        node = _resolve(patched, "#/" + "/".join(parents)) if parents else patched
+        if "append" in patch:
+            node[last].append(patch["append"])
+        else:
+            if last not in node:
+                raise KeyError(f"{patch['pointer']}: not in the spec")
+            node[last] = patch["set"]
+    return patched
+
+
 @functools.cache
 def load(which: str) -> dict:
-    """One spec (``"api"`` or ``"gateway"``), with every ``allOf`` merged."""
+    """One spec (``"api"`` or ``"gateway"``), the overlay applied (``"api"``), every ``allOf`` merged."""
     if not spec_available():
         raise FileNotFoundError(f"the official specs are not in {REFERENCE}")
     raw = load_yaml((REFERENCE / SPEC_FILES[which]).read_text())
+    if which == "api":
+        raw = apply_overlay(raw, overlay())
     merged = copy.deepcopy(raw)
     merged["components"] = _merge_all_of(raw["components"], raw)
     merged["paths"] = _merge_all_of(raw["paths"], raw)

@@ -92,6 +92,9 @@ FEATURES: dict[str, tuple[str, str]] = {
     "prompt": (REFUSED, "the emulator's words come from the scripts; a prompt could not change them honestly"),
     "temperature": (REFUSED, "the emulator's words come from the scripts; there is no sampling to vary"),
     "remove_audio_tags": (REFUSED, "the scripts hold no audio event tags"),
+    "domain": (REFUSED, "Medical Mode is not emulated yet"),
+    "redact_pii_return_unredacted": (REFUSED, "not emulated yet"),
+    "redact_static_entities": (REFUSED, "not emulated yet"),
     "speech_threshold": (REFUSED, "the emulator does not measure the fraction of speech in the audio"),
     "webhook_url": (
         EMULATED,
