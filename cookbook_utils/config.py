@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-#: Speech models in priority order. Universal-3.5 Pro covers en, es, de, fr, it and pt; anything
-#: else falls through to Universal-2 (99 languages). Update here when AssemblyAI ships a successor.
-SPEECH_MODELS: list[str] = ["universal-3-5-pro", "universal-2"]
+#: Speech models in priority order, as AssemblyAI's migration guide advises for audio in any language:
+#: ``assemblyai-stt-3-7`` (the flagship since November 2026) for its languages, Universal-2 (99) for the
+#: rest. Sending the list keeps a recipe on these models whatever the account's default becomes.
+#: The registry writes it into every notebook (``make registry``); change it here, in one line.
+SPEECH_MODELS: list[str] = ["assemblyai-stt-3-7", "universal-2"]
 #: The LLM Gateway model the recipes ask (``GET /v1/models`` lists the current ones). The registry
 #: writes it into the setup cell of every recipe that reads ``LLM_MODEL``, as it writes ``SPEECH_MODELS``.
 LLM_MODEL = "claude-sonnet-4-5-20250929"
