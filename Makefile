@@ -51,4 +51,4 @@ record-all: setup
 	$(PY) -m tools.record --all
 
 record-all-emulator: setup
-	$(PY) -m tools.record --emulator --all
+	$(PY) -m tools.record --emulator --all --jobs $(shell nproc)

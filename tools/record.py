@@ -3,6 +3,7 @@
     python -m tools.record speaker-labels            # against the real API (needs ASSEMBLYAI_API_KEY)
     python -m tools.record --emulator speaker-labels # against the local emulator
     python -m tools.record --emulator --all
+    python -m tools.record --emulator --all --jobs 3 # three notebooks at a time, each against its own emulator
     python -m tools.record --replay speaker-labels   # no recording: re-run from the recording, store outputs
 
 A notebook is recorded in three steps: (1) it runs with ``COOKBOOK_RECORD=1``, its HTTP calls
@@ -159,11 +160,31 @@ def record_one(
     )
 
 
+def _in_parallel(slugs: list[str], flags: list[str], jobs: int) -> int:
+    """Record (or replay) ``slugs`` ``jobs`` at a time, one ``python -m tools.record`` process each, and
+    list the ones that failed; their previous recordings are kept (see :func:`record_one`)."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(slug: str) -> tuple[str, int]:
+        command = [sys.executable, "-m", "tools.record", *flags, slug]
+        return slug, subprocess.run(command, cwd=paths.project_root(), check=False).returncode
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        failed = [slug for slug, code in pool.map(run, slugs) if code != 0]
+    if failed:
+        print(f"{len(failed)} of {len(slugs)} failed: {' '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("slugs", nargs="*", help="notebooks to record, by slug")
     parser.add_argument("--all", action="store_true", help="record every notebook")
     parser.add_argument("--emulator", action="store_true", help="record against the local emulator")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="with --emulator or --replay: notebooks at a time, each in its own process"
+    )
     parser.add_argument(
         "--replay", action="store_true", help="record nothing: store the outputs of a replay of the recording"
     )
@@ -173,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("name at least one notebook, or pass --all")
     for slug in slugs:
         paths.notebook_path(slug)  # fail early on a typo
+    if args.jobs > 1 and (args.emulator or args.replay):
+        return _in_parallel(slugs, ["--emulator"] if args.emulator else ["--replay"], args.jobs)
     if args.replay:
         for slug in slugs:
             replay_one(slug)

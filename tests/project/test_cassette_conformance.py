@@ -55,3 +55,30 @@ def test_recorded_interactions_follow_the_spec(cassette):
         checked += 1
     streams = cassette.parents[1] / "streams" / f"{cassette.stem}.json"
     assert checked or streams.is_file(), f"{cassette.name} holds no interactions (and no streaming recording)"
+
+
+#: Recipes about a model other than the cookbook's first choice: their requests may name another model
+#: first (or none, to show the account default). Every other recording asks for ``SPEECH_MODELS[0]`` first.
+ABOUT_ANOTHER_MODEL = {
+    "model-migration": "compares Universal-3.5 Pro with assemblyai-stt-3-7 and leaves the list out once",
+    "common-errors": "sends a retired and an unknown model on purpose",
+    "chinese-script-conversion": "shows what a list without a fallback model does with Chinese audio",
+    "ald-routing": "routes each language to the model the docs list for it",
+}
+
+
+@pytest.mark.parametrize("cassette", CASSETTES, ids=lambda p: p.stem)
+def test_transcript_requests_name_the_cookbooks_first_model_first(cassette):
+    from cookbook_utils.config import SPEECH_MODELS
+
+    if cassette.stem in ABOUT_ANOTHER_MODEL:
+        pytest.skip(f"{cassette.stem} {ABOUT_ANOTHER_MODEL[cassette.stem]}")
+    for number, request, _ in _interactions(cassette):
+        body = _json_or_text(request.get("body"))
+        if request["method"] != "POST" or not request["uri"].endswith("/v2/transcript") or not isinstance(body, dict):
+            continue
+        models = body.get("speech_models") or []
+        assert models[:1] == SPEECH_MODELS[:1], (
+            f"{cassette.name} interaction {number} asks for {models or 'the account default'}; "
+            f"re-record it with SPEECH_MODELS = {SPEECH_MODELS} (make record-emulator NOTEBOOK={cassette.stem})"
+        )
