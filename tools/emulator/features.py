@@ -231,6 +231,9 @@ def _model_section() -> list[str]:
         "probe's echo of `[universal-3-5-pro, universal-2]`.",
         f"- **Recommended list** in the real refusal texts: `{models.RECOMMENDED}`, as the newest real "
         "text (2026-07-31) gives it. UNVERIFIED whether it now names assemblyai-stt-3-7.",
+        "- **For the live probe** (`models.UNVERIFIED_READINGS`): "
+        + "; ".join(f"`{key}`: {what}" for key, what in models.UNVERIFIED_READINGS.items())
+        + ".",
     ]
 
 
