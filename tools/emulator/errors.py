@@ -22,6 +22,9 @@ DOCS = "https://www.assemblyai.com/docs"
 COMMON_ERRORS = f"{DOCS}/pre-recorded-audio/guides/common_errors_and_solutions"
 OVERVIEW = f"{DOCS}/api-reference/overview"
 SPEC = "assemblyai-openapi.yml (../shared/reference), components.responses"
+RULES_SOURCE = (
+    "published spec of 2026-08-18, TranscriptParams descriptions (../shared/reference/published-2026-08-18/DIFF.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,12 @@ MESSAGES: dict[str, Message] = {
         COMMON_ERRORS,
         True,
     ),
-    "no_audio": Message("File does not appear to contain audio. File type is {file_type}.", COMMON_ERRORS, True),
+    "no_audio": Message(
+        "Transcoding failed. File does not appear to contain audio. File type is {file_type}.",
+        COMMON_ERRORS + "; the 'Transcoding failed.' prefix and the sniffed type as real responses give "
+        "it (../shared/docs/platform-2026-12.md section 13 row 11)",
+        True,
+    ),
     "audio_too_short": Message("Audio duration is too short.", COMMON_ERRORS, True),
     "language_confidence_below_threshold": Message(
         "detected language '{language}', confidence {confidence}, is below the requested confidence "
@@ -70,17 +78,92 @@ MESSAGES: dict[str, Message] = {
     "models_not_available_in_language": Message(
         "The following models are not available in this language: {features}", COMMON_ERRORS, True
     ),
-    # Speech models refused at submission
+    # Speech models refused at submission (tools/emulator/models.py says which id gets which)
     "speech_model_deprecated": Message(
-        'The "{model}" speech model(s) have been deprecated. Use speech_models: ["universal-3-5-pro", '
-        '"universal-2"] instead.',
-        "a real 400 quoted in github.com/TypeWhisper/typewhisper-mac/issues/1042; " + COMMON_ERRORS,
+        'The "{model}" speech model(s) have been deprecated. Use speech_models: {recommended} instead.',
+        "a real 400 quoted in github.com/TypeWhisper/typewhisper-mac/issues/1042 (2026-07-31); the "
+        "recommended list is models.RECOMMENDED",
         True,
     ),
-    "speech_model_invalid": Message(
-        "Invalid speech_models value: {model!r}. speech_models must be a non-empty list of supported model "
-        "names ({supported}).",
-        COMMON_ERRORS + " ('Invalid speech_models value'; the page describes it, the wording is ours)",
+    "speech_model_unavailable": Message(
+        'The "{model}" speech model is no longer available. Use speech_models with one or more of: {accepted}.',
+        "github.com/vercel/ai/pull/16548 (2026-07-01) quotes only 'no longer available' from the real 400",
+        False,
+    ),
+    "speech_models_invalid": Message(
+        '"speech_models" must be a non-empty list containing one or more of: {accepted}',
+        "a real 400 quoted in github.com/FujiwaraChoki/supoclip/pull/43 (2026-05-19, then listing "
+        '"universal-3-pro", "universal-2"); the list is the served models of models.MODELS',
+        True,
+    ),
+    "speech_model_singular": Message(
+        "The speech_model parameter is deprecated. Use speech_models: {recommended} for the best accuracy, "
+        "performance, and language coverage. See documentation: "
+        "https://www.assemblyai.com/docs/pre-recorded-audio/select-the-speech-model",
+        "a real 400 quoted in github.com/FujiwaraChoki/supoclip/issues/56 (2026-06-27; the quote is cut "
+        "after 'https://www.assemblyai', the rest of the URL is the spec's link for speech_model); the "
+        "recommended list is models.RECOMMENDED",
+        True,
+    ),
+    "audio_url_not_found": Message(
+        "Transcript creation error, audio_url not found",
+        "a real 400 for a POST /v2/transcript body without audio_url (../shared/docs/platform-2026-12.md "
+        "section 13 row 11)",
+        True,
+    ),
+    # Cross-field rules of today's request (tools/emulator/request_rules.py): the spec's descriptions
+    # state each rule; no page gives the API's wording, so these texts are the emulator's own.
+    "rule_language_code_and_detection": Message(
+        "language_code cannot be used together with language_detection: send language_code to set the "
+        "language, or language_detection: true (or neither) to have it detected.",
+        RULES_SOURCE + " (language_code: 'Cannot be used together with language_detection')",
+        False,
+    ),
+    "rule_detection_off_without_code": Message(
+        "language_detection: false needs a language_code: set the language with language_code, or leave "
+        "language_detection out to have it detected.",
+        RULES_SOURCE + " (language_detection: applied automatically without a language_code)",
+        False,
+    ),
+    "rule_threshold_without_detection": Message(
+        "language_confidence_threshold can only be set when the language is detected: remove it, or "
+        "remove language_code.",
+        RULES_SOURCE + " (language_confidence_threshold: 'Can only be set when language_detection is enabled')",
+        False,
+    ),
+    "rule_speakers_expected_and_options": Message(
+        "speakers_expected cannot be used together with speaker_options: send one of them.",
+        RULES_SOURCE + " (speakers_expected: 'cannot be used together with speaker_options')",
+        False,
+    ),
+    "rule_speaker_count_without_labels": Message(
+        "speakers_expected and speaker_options require speaker_labels: true: add it, or remove them.",
+        RULES_SOURCE + " (speakers_expected: 'Requires speaker_labels to be true')",
+        False,
+    ),
+    "rule_speaker_labels_need_punctuate": Message(
+        "speaker_labels requires punctuate: true: remove punctuate: false, or speaker_labels.",
+        RULES_SOURCE + " (speaker_labels requires punctuate)",
+        False,
+    ),
+    "rule_sentiment_needs_punctuate": Message(
+        "sentiment_analysis requires punctuate: true: remove punctuate: false, or sentiment_analysis.",
+        RULES_SOURCE + " (sentiment_analysis requires punctuate)",
+        False,
+    ),
+    "rule_redact_pii_needs_format_text": Message(
+        "redact_pii requires format_text: true: remove format_text: false, or redact_pii.",
+        RULES_SOURCE + " (redact_pii requires format_text)",
+        False,
+    ),
+    "rule_webhook_auth_without_url": Message(
+        "webhook_auth_header_name and webhook_auth_header_value need a webhook_url: add it, or remove them.",
+        RULES_SOURCE + " (webhook auth headers need webhook_url)",
+        False,
+    ),
+    "rule_custom_spelling_words": Message(
+        "custom_spelling: each to value must be a single word and each from phrase at most 5 words.",
+        RULES_SOURCE + " (custom_spelling's description)",
         False,
     ),
     # HTTP the emulator refuses before routing
