@@ -194,6 +194,7 @@ def test_unredacted_fields_beside_the_redacted_ones(sdk):
     body = transcript.json_response
     assert "Tom Becker" not in transcript.text and body["redact_pii_return_unredacted"] is True
     assert body["unredacted_text"] == plain["text"] and "Tom Becker" in body["unredacted_text"]
+
     def spans(items):
         return [(item["text"], item["start"], item["end"], item["speaker"]) for item in items]
 
@@ -215,9 +216,7 @@ def test_the_new_redaction_options_need_redact_pii(emulator, params):
 
 def test_static_entities_are_redacted_in_every_output(emulator):
     terms = {"BOOKSHOP": ["lark-spar books"], "internal tool": ["Refund Desk"]}
-    hashed = _transcribe(
-        emulator, redact_pii=True, redact_pii_policies=["person_name"], redact_static_entities=terms
-    )
+    hashed = _transcribe(emulator, redact_pii=True, redact_pii_policies=["person_name"], redact_static_entities=terms)
     assert "Larkspar" not in hashed["text"] and "######## #####," in hashed["text"]
     named = _transcribe(
         emulator,
