@@ -29,7 +29,13 @@ ECHOED = (
     "sentiment_analysis",
     "redact_pii_policies",
     "redact_pii_sub",
+    "prompt",
+    "remove_audio_tags",
+    "domain",
+    "redact_pii_return_unredacted",
 )
+#: The languages Medical Mode (``domain: "medical-v1"``) covers; for others it is skipped with a warning.
+MEDICAL_LANGUAGES = {"en", "es", "de", "fr"}
 
 
 def _base_transcript(transcript_id: str, params: dict) -> dict:
@@ -121,7 +127,7 @@ def _complete(
     if error is not None:
         result.update(status="error", error=error)
         return {}
-    transcription = conversations.transcribe(conversation, params)
+    transcription = conversations.transcribe(conversation, params, model)
     words = conversations.public(transcription.words)
     if not detected:
         result["language_code"] = params["language_code"]  # without detection: the code it was given
@@ -135,6 +141,14 @@ def _complete(
         confidence=conversations.mean([w["confidence"] for w in words]),
         audio_duration=math.ceil(conversation.duration_ms / 1000),  # whole seconds, rounded up, as real answers
     )
+    if params.get("redact_pii") and params.get("redact_pii_return_unredacted"):
+        unredacted = conversations.transcribe(conversation, {**params, "redact_pii": False}, model)
+        plain = conversations.public(unredacted.words)
+        result.update(unredacted_text=" ".join(w["text"] for w in plain), unredacted_words=plain)
+        if with_utterances:
+            result["unredacted_utterances"] = conversations.utterances(plain)
+    if params.get("domain") == "medical-v1" and language.split("_")[0] not in MEDICAL_LANGUAGES:
+        result["metadata"] = {"warnings": [{"message": text("medical_mode_skipped")}]}
     if params.get("entity_detection"):
         result["entities"] = transcription.entities
     if params.get("multichannel"):
