@@ -1,28 +1,108 @@
-"""ald-routing's routing rule on the notebook's own function: the six languages Universal-3.5 Pro
-covers go to it, whatever their region or spelling; every other language goes to Universal-2."""
+"""ald-routing's routing rule on the notebook's own code: the first model of ``SPEECH_MODELS`` whose
+documented languages include the file's, whatever its region or spelling.
+
+The expectations come from the platform facts (``../shared/docs/platform-2026-12.md`` sections 1 and
+13 row 4), not from the notebook's output: Universal-3.5 Pro has 18 languages, among them nl, hi
+and zh; ``assemblyai-stt-3-7`` has 32 whose list is unverified, so the recipe routes to it only
+Universal-3.5 Pro's (a reading it states); Universal-2 takes every language.
+"""
 
 from __future__ import annotations
 
-import pytest
+import ast
 
-from tools.notebook_code import load_definitions
+import nbformat
+import pytest
+import yaml
+
+from cookbook_utils import config, paths
+from tools.notebook_code import load_cell, load_definitions
+
+FLAGSHIP, WIDE = "assemblyai-stt-3-7", "universal-2"
+#: The 18 languages the docs give Universal-3.5 Pro (facts, section 1).
+U35_PRO = set("en es de fr pt it tr nl sv no da fi hi vi ar he ja zh".split())
 
 
 @pytest.fixture(scope="module")
 def nb() -> dict:
-    return load_definitions("ald-routing", ["speech_models_for"], ("PRO_LANGUAGES",))
+    return load_definitions("ald-routing", ["speech_models_for"], ("MODEL_LANGUAGES", "DOCUMENTED"))
 
 
-def test_the_rule_is_written_for_six_languages(nb) -> None:
-    assert nb["PRO_LANGUAGES"] == {"en", "es", "de", "fr", "it", "pt"}
-    assert nb["SPEECH_MODELS"] == ["universal-3-5-pro", "universal-2"]
+@pytest.fixture()
+def models(nb):
+    """Set the notebook's SPEECH_MODELS for one test; restored afterwards."""
+    saved = nb["SPEECH_MODELS"]
+
+    def use(speech_models: list[str]) -> None:
+        nb["SPEECH_MODELS"] = speech_models
+
+    yield use
+    nb["SPEECH_MODELS"] = saved
 
 
-@pytest.mark.parametrize("code", ["en", "en_us", "EN-GB", " es ", "de", "fr", "it", "pt", "pt_br", "en_AU"])
-def test_the_six_languages_go_to_the_newest_model(nb, code) -> None:
-    assert nb["speech_models_for"](code) == ["universal-3-5-pro"]
+def test_the_notebook_uses_the_cookbooks_model_list(nb) -> None:
+    assert nb["SPEECH_MODELS"] == config.SPEECH_MODELS == [FLAGSHIP, WIDE]
 
 
-@pytest.mark.parametrize("code", ["nl", "hi", "ja", "zh", "ptx", "e", "nl_be"])
+def test_the_table_holds_the_documented_languages(nb) -> None:
+    table = nb["MODEL_LANGUAGES"]
+    assert table["universal-3-5-pro"] == U35_PRO
+    assert table[WIDE] is None
+    assert nb["DOCUMENTED"] == {FLAGSHIP: 32, "universal-3-5-pro": 18, WIDE: 99}
+
+
+def test_the_flagship_is_routed_only_what_the_reading_covers(nb) -> None:
+    """Its own list is unverified: no language beyond Universal-3.5 Pro's is claimed for it."""
+    routed = nb["MODEL_LANGUAGES"][FLAGSHIP]
+    assert routed <= U35_PRO
+    assert len(routed) <= nb["DOCUMENTED"][FLAGSHIP]
+
+
+@pytest.mark.parametrize("code", ["en", "en_us", "EN-GB", " es ", "de", "fr", "nl", "hi", "zh", "pt_br", "ja"])
+def test_universal_3_5_pros_languages_go_to_the_flagship(nb, code) -> None:
+    assert nb["speech_models_for"](code) == [FLAGSHIP]
+
+
+@pytest.mark.parametrize("code", ["pl", "el", "ko", "yue", "ptx", "e", "sw_ke"])
 def test_other_languages_go_to_the_wide_model(nb, code) -> None:
-    assert nb["speech_models_for"](code) == ["universal-2"]
+    assert nb["speech_models_for"](code) == [WIDE]
+
+
+def test_every_shipped_clip_is_routed_to_the_flagship(nb) -> None:
+    """The clips' languages (from their scripts) are all among Universal-3.5 Pro's 18."""
+    source = nbformat.read(paths.notebook_path("ald-routing"), as_version=4)
+    cell = next(c.source for c in source.cells if c.source.startswith("files = ["))
+    files = ast.literal_eval(cell.split("=", 1)[1].split("\n\n")[0])
+    assert len(files) == 6
+    scripts = paths.data_dir() / "scripts"
+    for name in files:
+        language = yaml.safe_load((scripts / name.replace(".mp3", ".yaml")).read_text())["language_code"]
+        assert nb["speech_models_for"](language) == [FLAGSHIP], name
+
+
+def test_the_rule_follows_the_list_not_a_fixed_model(nb, models) -> None:
+    models(["universal-3-5-pro", WIDE])
+    assert nb["speech_models_for"]("hi") == ["universal-3-5-pro"]  # live, 2026-09-24 (row 4)
+    assert nb["speech_models_for"]("pl") == [WIDE]
+    models([WIDE])
+    assert nb["speech_models_for"]("zh") == [WIDE]
+
+
+def test_a_model_missing_from_the_table_is_an_error_not_a_guess(nb, models) -> None:
+    models(["assemblyai-stt-4", WIDE])
+    with pytest.raises(KeyError, match="assemblyai-stt-4"):
+        nb["speech_models_for"]("en")
+
+
+def test_a_language_no_listed_model_covers_is_an_error(nb, models) -> None:
+    models([FLAGSHIP])
+    with pytest.raises(ValueError, match="'pl'"):
+        nb["speech_models_for"]("pl")
+
+
+@pytest.mark.parametrize("code", ["en_us", "nl", "hi", "zh", "pl", "ko", "EN-GB"])
+def test_the_whole_recipe_routes_as_the_steps_do(nb, code) -> None:
+    whole = load_cell("ald-routing", "def transcribe_routed")
+    assert whole.SPEECH_MODELS == nb["SPEECH_MODELS"]
+    assert whole.LANGUAGES[FLAGSHIP] == nb["MODEL_LANGUAGES"][FLAGSHIP]
+    assert whole.route(code) == nb["speech_models_for"](code)
