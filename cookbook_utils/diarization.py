@@ -5,8 +5,8 @@ detector, embeds overlapping 1.6 s windows of them with resemblyzer's speaker en
 ship inside the PyPI package) and clusters the windows with scikit-learn's agglomerative clustering:
 into ``num_speakers`` clusters when you know the number, else into as many as a cosine-distance
 threshold gives, within ``min_speakers..max_speakers`` (see :func:`cluster_speakers`). Segments come
-sorted by time, with speakers named ``A``, ``B``, ... in order of first appearance, like AssemblyAI's
-own labels.
+sorted by time, with speakers named ``A``, ``B``, ... in order of first appearance (AssemblyAI's
+letters look the same but promise no order: a real transcript can open with ``B``).
 
 pyannote.audio's pretrained pipeline is the stronger choice when it is installed (``pip install
 'cookbook-utils[pyannote]'``) and a Hugging Face token is set (``HF_TOKEN``), since its weights are

@@ -15,8 +15,14 @@ SLUG = "speaker-subtitles"
 
 @pytest.fixture(scope="module")
 def lesson() -> dict:
-    names = ["speaker_cues", "srt_time", "vtt_time", "to_coloured_srt", "to_voiced_vtt"]
-    return load_definitions(SLUG, names, ("colours", "names"))
+    names = ["speaker_cues", "speaker_styles", "srt_time", "vtt_time", "to_coloured_srt", "to_voiced_vtt"]
+    return load_definitions(SLUG, names, ("PALETTE", "PEOPLE"))
+
+
+def _styled(lesson) -> tuple[list[dict], dict, dict]:
+    """The cues of ``WORDS`` with the notebook's colours and names (Priya is heard first)."""
+    cues = lesson["speaker_cues"](WORDS)
+    return (cues, *lesson["speaker_styles"](cues, lesson["PEOPLE"]))
 
 
 @pytest.mark.parametrize(
@@ -53,8 +59,8 @@ def test_words_without_speakers_are_refused(lesson):
 def test_coloured_srt_keeps_its_text_and_times(lesson):
     import srt
 
-    cues = lesson["speaker_cues"](WORDS)
-    text = lesson["to_coloured_srt"](cues)
+    cues, colours, _ = _styled(lesson)
+    text = lesson["to_coloured_srt"](cues, colours)
     assert text.startswith('1\n00:00:00,000 --> 00:00:01,500\n<font color="#FFD700">Welcome back to the show.</font>')
     assert '<font color="#00BFFF">Thanks for having me.</font>' in text
     parsed = [(s.index, s.start.total_seconds(), s.end.total_seconds(), s.content) for s in srt.parse(text)]
@@ -67,7 +73,7 @@ def test_coloured_srt_keeps_its_text_and_times(lesson):
 def test_vtt_voices_and_styles(lesson):
     import webvtt
 
-    text = lesson["to_voiced_vtt"](lesson["speaker_cues"](WORDS))
+    text = lesson["to_voiced_vtt"](*_styled(lesson))
     assert text.startswith("WEBVTT\n\nSTYLE\n")
     assert '::cue(v[voice="Priya"]) { color: #FFD700; }' in text
     assert '::cue(v[voice="Ollie"]) { color: #00BFFF; }' in text
