@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import requests
 
+from cookbook_utils import config
+
 if TYPE_CHECKING:
     from tools.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-service-test-key"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 AUDIO_URL = "https://example.com/media/support-call.mp3"
 
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 import yaml
 
+from cookbook_utils import config
 from tests.emulator.support import checked_emulator, point_sdk, scripts_folder, wait
 from tools import spec
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-test-key-0123456789abcdef"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +73,7 @@ def test_sdk_round_trip_with_speaker_labels(sdk):
         written[-1] += spoken[span["last"]][len(spoken[span["last"]].rstrip(".,?!")) :]
         spoken[span["first"] : span["last"] + 1] = written
     assert transcript.text.split() == spoken
-    assert transcript.json_response["speech_model_used"] == "universal-3-5-pro"
+    assert transcript.json_response["speech_model_used"] == MODELS[0]
     assert len(transcript.get_sentences()) > len(script["turns"])
     assert len(transcript.get_paragraphs()) == len(script["turns"])
     srt = transcript.export_subtitles_srt(chars_per_caption=32)
@@ -112,7 +113,7 @@ def test_every_transcript_state_follows_the_spec_and_the_sdk(emulator):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"audio_url": "https://example.com/a.mp3"}, "'speech_models' is a required property"),
+        ({"audio_url": "https://example.com/a.mp3", "audio_start_from": "soon"}, "is not of type"),
         (
             {"audio_url": "https://example.com/a.mp3", "speech_models": MODELS, "speaker_names": True},
             "'speaker_names' was unexpected",
@@ -144,10 +145,10 @@ def test_language_outside_the_models(emulator):
     body = {
         "audio_url": "https://example.com/support-call.mp3",
         "speech_models": ["universal-3-5-pro"],
-        "language_code": "ja",
+        "language_code": "ko",  # not among Universal-3.5 Pro's 18
     }
     result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
-    assert result["status"] == "error" and "do not support the language 'ja'" in result["error"]
+    assert result["status"] == "error" and "do not support the language 'ko'" in result["error"]
 
 
 def test_ids_are_deterministic(data_dir):
@@ -176,21 +177,14 @@ def test_gateway_models_and_reference_answers(sdk):
     assert bad.status_code == 400 and "'model' is a required property" in bad.json()["error"]["message"]
 
 
-def test_choose_model_falls_back_like_the_api():
-    from tools.emulator.conversations import choose_model
-
-    assert choose_model(MODELS, "en") == "universal-3-5-pro"
-    assert choose_model(MODELS, "ja") == "universal-2"
-    assert choose_model(["universal-3-5-pro"], "ja") is None
-    assert json.dumps(choose_model(["nano"], "en")) == "null"
-
-
 def test_language_detection_and_the_built_in_fallback(emulator):
-    body = {"audio_url": "https://example.com/clip-hi.mp3", "speech_models": MODELS, "language_detection": True}
+    pro = ["universal-3-5-pro", "universal-2"]  # Hindi is one of Universal-3.5 Pro's 18 (live, 2026-09-24)
+    body = {"audio_url": "https://example.com/clip-hi.mp3", "speech_models": pro, "language_detection": True}
     result = _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])
     assert result["status"] == "completed"
     assert result["language_code"] == "hi" and 0 < result["language_confidence"] <= 1
-    assert result["speech_model_used"] == "universal-2"
+    assert result["speech_model_used"] == "universal-3-5-pro"
+    body["speech_models"] = MODELS
     body["audio_url"] = "https://example.com/clip-es.mp3"
     assert _wait(emulator, _post(emulator, "/v2/transcript", json=body).json()["id"])["speech_model_used"] == MODELS[0]
 

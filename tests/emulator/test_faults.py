@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from cookbook_utils import config
 from tests.emulator.support import checked_emulator, point_sdk
 from tools import spec
 from tools.emulator.faults import Fault, FaultPlan
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-faults-test-key"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 BODY = {"audio_url": "https://example.com/media/support-call.mp3", "speech_models": MODELS}
 
 

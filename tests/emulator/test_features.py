@@ -12,6 +12,7 @@ import pytest
 import requests
 import yaml
 
+from cookbook_utils import config
 from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import features
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-features-key-0123456789"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 AUDIO = ROOT / "data" / "audio"
 ENDPOINTS = ("sentences", "paragraphs", "srt", "vtt")
 

@@ -11,6 +11,7 @@ import requests
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from cookbook_utils import config
 from cookbook_utils.recording import Scrubber
 from cookbook_utils.session import Session
 from tools import spec
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "eu-test-key"
-BODY = {"audio_url": "https://example.com/support-call.mp3", "speech_models": ["universal-3-5-pro", "universal-2"]}
+BODY = {"audio_url": "https://example.com/support-call.mp3", "speech_models": config.SPEECH_MODELS}
 
 
 @pytest.fixture(scope="module")

@@ -161,8 +161,8 @@ def test_a_deleted_transcript_stays_deleted(make_emulator, processing_seconds):
 @pytest.mark.parametrize(
     ("models", "words"),
     [
-        (["nano"], 'The "nano" speech model(s) have been deprecated'),
-        (["universal-3-5-pro", "univresal-2"], "Invalid speech_models value: 'univresal-2'"),
+        (["universal-3-pro"], 'The "universal-3-pro" speech model(s) have been deprecated'),
+        (["universal-3-5-pro", "univresal-2"], '"speech_models" must be a non-empty list containing one or more of'),
     ],
 )
 def test_models_that_do_not_exist_are_refused_at_submission(emulator, models, words):

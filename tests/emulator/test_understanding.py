@@ -8,6 +8,7 @@ import assemblyai as aai
 import pytest
 import requests
 
+from cookbook_utils import config
 from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "understanding-test-key-0123456789ab"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 URL = "https://llm-gateway.assemblyai.com/v1/understanding"
 
 

@@ -10,6 +10,7 @@ import pytest
 import requests
 import yaml
 
+from cookbook_utils import config
 from tests.emulator.support import checked_emulator
 from tools import spec
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "emulator-test-key-translation"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not matter
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,6 @@ from pathlib import Path
 
 from tools.emulator import redaction
 
-#: Which languages each speech model transcribes (api-2026.md). Universal-2 takes the rest.
-MODEL_LANGUAGES = {
-    "universal-3-5-pro": {"en", "es", "de", "fr", "it", "pt"},
-    "universal-3-pro": {"en", "es", "de", "fr", "it", "pt"},
-    "universal-2": None,  # 99 languages
-}
 SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
 
 
@@ -86,15 +80,6 @@ def detection_confidence(conversation: Conversation, params: dict) -> float:
     if heard < 15_000:
         value -= 0.1
     return round(value, 4)
-
-
-def choose_model(speech_models: list[str], language: str) -> str | None:
-    """The first requested model that transcribes ``language``, as the API's fallback does."""
-    for model in speech_models:
-        languages = MODEL_LANGUAGES.get(model, set())
-        if languages is None or language in languages:
-            return model
-    return None
 
 
 EDGE_PUNCTUATION = ".,?!;:"

@@ -53,7 +53,12 @@ MESSAGES: dict[str, Message] = {
         COMMON_ERRORS,
         True,
     ),
-    "no_audio": Message("File does not appear to contain audio. File type is {file_type}.", COMMON_ERRORS, True),
+    "no_audio": Message(
+        "Transcoding failed. File does not appear to contain audio. File type is {file_type}.",
+        COMMON_ERRORS + "; the 'Transcoding failed.' prefix and the sniffed type as real responses give "
+        "it (../shared/docs/platform-2026-12.md section 13 row 11)",
+        True,
+    ),
     "audio_too_short": Message("Audio duration is too short.", COMMON_ERRORS, True),
     "language_confidence_below_threshold": Message(
         "detected language '{language}', confidence {confidence}, is below the requested confidence "
@@ -70,18 +75,38 @@ MESSAGES: dict[str, Message] = {
     "models_not_available_in_language": Message(
         "The following models are not available in this language: {features}", COMMON_ERRORS, True
     ),
-    # Speech models refused at submission
+    # Speech models refused at submission (tools/emulator/models.py says which id gets which)
     "speech_model_deprecated": Message(
-        'The "{model}" speech model(s) have been deprecated. Use speech_models: ["universal-3-5-pro", '
-        '"universal-2"] instead.',
-        "a real 400 quoted in github.com/TypeWhisper/typewhisper-mac/issues/1042; " + COMMON_ERRORS,
+        'The "{model}" speech model(s) have been deprecated. Use speech_models: {recommended} instead.',
+        "a real 400 quoted in github.com/TypeWhisper/typewhisper-mac/issues/1042 (2026-07-31); the "
+        "recommended list is models.RECOMMENDED",
         True,
     ),
-    "speech_model_invalid": Message(
-        "Invalid speech_models value: {model!r}. speech_models must be a non-empty list of supported model "
-        "names ({supported}).",
-        COMMON_ERRORS + " ('Invalid speech_models value'; the page describes it, the wording is ours)",
+    "speech_model_unavailable": Message(
+        'The "{model}" speech model is no longer available. Use speech_models with one or more of: {accepted}.',
+        "github.com/vercel/ai/pull/16548 (2026-07-01) quotes only 'no longer available' from the real 400",
         False,
+    ),
+    "speech_models_invalid": Message(
+        '"speech_models" must be a non-empty list containing one or more of: {accepted}',
+        "a real 400 quoted in github.com/FujiwaraChoki/supoclip/pull/43 (2026-05-19, then listing "
+        '"universal-3-pro", "universal-2"); the list is the served models of models.MODELS',
+        True,
+    ),
+    "speech_model_singular": Message(
+        "The speech_model parameter is deprecated. Use speech_models: {recommended} for the best accuracy, "
+        "performance, and language coverage. See documentation: "
+        "https://www.assemblyai.com/docs/pre-recorded-audio/select-the-speech-model",
+        "a real 400 quoted in github.com/FujiwaraChoki/supoclip/issues/56 (2026-06-27; the quote is cut "
+        "after 'https://www.assemblyai', the rest of the URL is the spec's link for speech_model); the "
+        "recommended list is models.RECOMMENDED",
+        True,
+    ),
+    "audio_url_not_found": Message(
+        "Transcript creation error, audio_url not found",
+        "a real 400 for a POST /v2/transcript body without audio_url (../shared/docs/platform-2026-12.md "
+        "section 13 row 11)",
+        True,
     ),
     # HTTP the emulator refuses before routing
     "invalid_json": Message("Invalid JSON body: {detail}", "no documented text", False),

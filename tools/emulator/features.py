@@ -26,8 +26,13 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
     "audio_start_from": (EMULATED, "only the words wholly after it are transcribed"),
     "audio_end_at": (EMULATED, "only the words wholly before it are transcribed"),
-    "speech_models": (EMULATED, "the first listed model that transcribes the language is used"),
-    "speech_model": (REFUSED, "deprecated and replaced by speech_models; send speech_models instead"),
+    "speech_models": (
+        EMULATED,
+        "optional: left out, the account default is filled in and echoed (see Speech models below); "
+        "the first listed model that takes the language transcribes; retired and unknown ids get the "
+        "real 400 texts, before the body is checked against the spec",
+    ),
+    "speech_model": (REFUSED, "the API refuses the singular parameter with a 400 of its own (the real text)"),
     "language_code": (EMULATED, "reported as given; the words stay the audio's (as a misset language would not)"),
     "language_codes": (REFUSED, "code switching needs audio that mixes languages, and no conversation does"),
     "language_detection": (EMULATED, "the script's language, with a deterministic confidence"),
@@ -153,7 +158,32 @@ def table() -> str:
     ]
     for name, (status, why) in FEATURES.items():
         lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + ["", *_model_section()]) + "\n"
+
+
+def _model_section() -> list[str]:
+    """The speech models part of the page, from ``tools/emulator/models.py``."""
+    import json
+
+    from tools.emulator import models
+
+    return [
+        "## Speech models",
+        "",
+        "Generated from `tools/emulator/models.py` (`MODELS`), the one table of the emulator's models.",
+        "Readings marked UNVERIFIED are the documented reading taken where the facts",
+        "(`../shared/docs/platform-2026-12.md`) have no official answer; the live probe checks each.",
+        "",
+        *models.table_rows(),
+        "",
+        f"- **Routing** (`models.choose`): {models.FALLBACK_RULE}.",
+        f"- **Default** when `speech_models` is left out: `{json.dumps(models.DEFAULT_SPEECH_MODELS)}`, filled in and "
+        "echoed. UNVERIFIED: the default of an account made from 2026-11-17, and of every Universal-3.5 "
+        "Pro-default account from 2026-12-08 (facts section 1); the list form follows the September "
+        "probe's echo of `[universal-3-5-pro, universal-2]`.",
+        f"- **Recommended list** in the real refusal texts: `{models.RECOMMENDED}`, as the newest real "
+        "text (2026-07-31) gives it. UNVERIFIED whether it now names assemblyai-stt-3-7.",
+    ]
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tools import spec
-from tools.emulator import gateway, transcripts, understanding, uploads
+from tools.emulator import gateway, models, transcripts, understanding, uploads
 from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import State
 
@@ -49,12 +49,15 @@ class Request:
     def state(self) -> State:
         return self.emulator.state
 
-    def json(self) -> dict:
-        """The body as JSON, checked against the operation's request schema (a 400 otherwise)."""
+    def json(self, precheck: Callable[[Any], None] | None = None) -> dict:
+        """The body as JSON, checked against the operation's request schema (a 400 otherwise);
+        ``precheck`` first refuses what the API answers with texts of its own."""
         try:
             body = json.loads(self.body or b"null")
         except ValueError as error:
             raise EmulatorError(400, text("invalid_json", detail=error)) from error
+        if precheck is not None:
+            precheck(body)
         try:
             spec.validate_request(self.method, self.url, body)
         except spec.SpecViolation as violation:
@@ -90,7 +93,8 @@ def _upload(request: Request) -> Answer:
 
 
 def _create_transcript(request: Request) -> Answer:
-    return 200, transcripts.create(request.state, request.json(), region=request.region), JSON
+    body = request.json(precheck=models.check_request)
+    return 200, transcripts.create(request.state, body, region=request.region), JSON
 
 
 def _list_transcripts(request: Request) -> Answer:

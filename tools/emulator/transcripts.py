@@ -13,7 +13,7 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from cookbook_utils.network import is_loopback
-from tools.emulator import analysis, conversations, features, uploads
+from tools.emulator import analysis, conversations, features, models, uploads
 from tools.emulator.errors import NOT_FOUND, EmulatorError, text
 from tools.emulator.state import REGION_HOSTS, State
 
@@ -104,7 +104,7 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         if detected:
             language, score, error = _detect(conversation, params)
             result.update(language_code=language, language_confidence=score)
-        model = conversations.choose_model(params["speech_models"], language)
+        model = models.choose(params["speech_models"], language)
         if error is None and model is None:
             error = text("models_do_not_support_language", models=params["speech_models"], language=language)
         error = error or analysis.missing(conversation, params)
@@ -136,8 +136,6 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         result["auto_highlights_result"] = analysis.key_phrases(conversation, transcription.words)
 
 
-#: Speech models the API has retired; anything else not in ``MODEL_LANGUAGES`` is a typo.
-RETIRED_MODELS = {"nano", "best", "universal", "slam-1", "conformer-2"}
 #: The created/completed times a transcript reports: a fixed epoch plus its sequence, so recordings
 #: made twice are the same.
 EPOCH = datetime.datetime(2026, 11, 25, 10, 0, 0)
@@ -148,17 +146,6 @@ WEBHOOK_RETRY_PAUSE_S = 0.2
 #: has answered sees ``webhook_status_code`` (and one made from inside the receiver does not wait
 #: for ever).
 WEBHOOK_SETTLE_S = 0.5
-
-
-def _check_models(models: list[str]) -> None:
-    """Refuse a retired or unknown speech model at submission, as the API does."""
-    for model in models:
-        if model in RETIRED_MODELS:
-            raise EmulatorError(400, text("speech_model_deprecated", model=model))
-        if model not in conversations.MODEL_LANGUAGES:
-            raise EmulatorError(
-                400, text("speech_model_invalid", model=model, supported=", ".join(conversations.MODEL_LANGUAGES))
-            )
 
 
 def _check_webhook(params: dict) -> None:
@@ -173,8 +160,10 @@ def _clock_text(sequence: int, after_seconds: float = 0.0) -> str:
 
 
 def create(state: State, params: dict, region: str = "us") -> dict:
-    """POST /v2/transcript: a queued transcript for an already validated body, kept in ``region``."""
-    _check_models(params["speech_models"])
+    """POST /v2/transcript: a queued transcript for an already validated body, kept in ``region``.
+    A body without ``speech_models`` gets the account default (``models.DEFAULT_SPEECH_MODELS``)."""
+    models.check_request(params)
+    params = {**params, "speech_models": params.get("speech_models") or list(models.DEFAULT_SPEECH_MODELS)}
     _check_webhook(params)
     transcript_id = state.next_id("transcript", json.dumps(params, sort_keys=True))
     now = time.monotonic()
