@@ -95,22 +95,28 @@ def _merge_all_of(node: Any, spec: dict) -> Any:
 
 
 def overlay() -> list[dict]:
-    """The patches of :data:`OVERLAY`: each a ``pointer``, an ``append`` or ``set`` value, and a ``source``."""
+    """The patches of :data:`OVERLAY`: each a ``pointer``, an ``append``, ``set`` or ``add`` value
+    (``add``: a key the spec lacks), and a ``source``."""
     patches = load_yaml(OVERLAY.read_text())
     for patch in patches:
-        if not patch.get("source") or ("append" in patch) == ("set" in patch):
-            raise ValueError(f"{OVERLAY.name}: each patch needs a source and one of append or set: {patch}")
+        if not patch.get("source") or sum(op in patch for op in ("append", "set", "add")) != 1:
+            raise ValueError(f"{OVERLAY.name}: each patch needs a source and one of append, set or add: {patch}")
     return patches
 
 
 def apply_overlay(raw: dict, patches: list[dict]) -> dict:
-    """``raw`` with ``patches`` applied (a copy); a pointer that finds nothing raises KeyError."""
+    """``raw`` with ``patches`` applied (a copy); a ``set`` pointer that finds nothing, or an ``add``
+    pointer that finds something, raises KeyError."""
     patched = copy.deepcopy(raw)
     for patch in patches:
         *parents, last = patch["pointer"].removeprefix("/").split("/")
         node = _resolve(patched, "#/" + "/".join(parents)) if parents else patched
         if "append" in patch:
             node[last].append(patch["append"])
+        elif "add" in patch:
+            if last in node:
+                raise KeyError(f"{patch['pointer']}: already in the spec (use set)")
+            node[last] = patch["add"]
         else:
             if last not in node:
                 raise KeyError(f"{patch['pointer']}: not in the spec")

@@ -104,13 +104,19 @@ def _written_words(conversation: Conversation, span: dict, params: dict) -> list
     return words
 
 
-def _applies(conversation: Conversation, span: dict, params: dict) -> bool:
+def _applies(conversation: Conversation, span: dict, params: dict, model: str | None = None) -> bool:
     """Formatting ("as") applies only with ``format_text``; a mishearing ("heard") always, unless
-    the correct words are among ``keyterms_prompt`` (then the model gets them right)."""
+    the correct words are among ``keyterms_prompt``, or are a phrase of the ``prompt`` and ``model``
+    takes a prompt (then the model gets them right)."""
+    from tools.emulator import param_rules
+
     if span["formatting"]:
         return params.get("format_text", True) is not False
     said = " ".join(_bare(w["text"]) for w in conversation.words[span["first"] : span["last"] + 1])
-    return said not in {" ".join(_bare(p) for p in term.split()) for term in params.get("keyterms_prompt") or []}
+    if said in {" ".join(_bare(p) for p in term.split()) for term in params.get("keyterms_prompt") or []}:
+        return False
+    prompt = " ".join(_bare(p) for p in (params.get("prompt") or "").split())
+    return not (param_rules.takes_prompt(model) and f" {said} " in f" {prompt} ")
 
 
 def _custom_spelling(words: list[dict], rules: list[dict]) -> list[dict]:
@@ -177,10 +183,10 @@ class Transcription:
     audio_channels: int
 
 
-def transcribe(conversation: Conversation, params: dict) -> Transcription:
-    """The words the API would return for these params: the span asked for, written forms and
+def transcribe(conversation: Conversation, params: dict, model: str | None = None) -> Transcription:
+    """The words ``model`` would return for these params: the span asked for, written forms and
     mishearings, custom spelling, text formatting and punctuation, speakers or channels, and PII
-    redaction, in that order."""
+    redaction (the policies' entities, then ``redact_static_entities``), in that order."""
     start_from = params.get("audio_start_from") or 0
     end_at = params.get("audio_end_at") or conversation.duration_ms
     chosen = [i for i, w in enumerate(conversation.words) if w["start"] >= start_from and w["end"] <= end_at]
@@ -188,7 +194,7 @@ def transcribe(conversation: Conversation, params: dict) -> Transcription:
     spans = {
         s["first"]: s
         for s in conversation.written
-        if s["first"] in inside and s["last"] in inside and _applies(conversation, s, params)
+        if s["first"] in inside and s["last"] in inside and _applies(conversation, s, params, model)
     }
     words: list[dict] = []
     index = chosen[0] if chosen else 0
@@ -235,8 +241,12 @@ def transcribe(conversation: Conversation, params: dict) -> Transcription:
             word["speaker"] = labels[word["speaker"]] if params.get("speaker_labels") else None
     if params.get("redact_pii"):
         words = redaction.redact(
-            words, conversation.entities, params.get("redact_pii_policies") or [], params.get("redact_pii_sub")
+            words,
+            redaction.with_subtypes(conversation.entities, conversation.words),
+            params.get("redact_pii_policies") or [],
+            params.get("redact_pii_sub"),
         )
+        words = redaction.redact_terms(words, params.get("redact_static_entities") or {}, params.get("redact_pii_sub"))
     entities = redaction.detected_entities(words, conversation.entities) if params.get("entity_detection") else []
     channels = len(conversation.channels) if conversation.channels else 1
     return Transcription(words, entities, channels)

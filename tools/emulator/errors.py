@@ -108,6 +108,35 @@ MESSAGES: dict[str, Message] = {
         "section 13 row 11)",
         True,
     ),
+    # The parameters of 2026 (tools/emulator/param_rules.py); no page gives the API's wording
+    "prompt_too_long": Message(
+        "prompt has {words} words; it takes at most {limit:,} words of contextual information.",
+        "the spec's prompt description (2026-08-18): 'up to 1,500 words'",
+        False,
+    ),
+    "keyterm_too_long": Message(
+        "keyterms_prompt: {term!r} has {words} words; each phrase may have at most {limit} words.",
+        "the spec's keyterms_prompt description (2026-08-18): 'maximum 6 words per phrase'",
+        False,
+    ),
+    "too_many_keyterms": Message(
+        "keyterms_prompt has {count} terms; the speech models {models} take at most {limit}.",
+        "the spec's keyterms_prompt description (2026-08-18): 'up to 200 (for Universal-2) or 1000 (for "
+        "Universal-3.5 Pro)'",
+        False,
+    ),
+    "needs_redact_pii": Message(
+        "{name} requires redact_pii to be true.",
+        "the spec's descriptions of redact_pii_return_unredacted and redact_static_entities (2026-08-18): "
+        "'Requires redact_pii to be true, otherwise a 400 error is returned'",
+        False,
+    ),
+    # Warnings of a completed transcript (metadata.warnings[].message)
+    "medical_mode_skipped": Message(
+        "Skipped medical-v1 domain correction because the language is not supported",
+        f"{DOCS}/pre-recorded-audio/medical-mode",
+        True,
+    ),
     # HTTP the emulator refuses before routing
     "invalid_json": Message("Invalid JSON body: {detail}", "no documented text", False),
     "invalid_body": Message("Invalid request body: {detail}", "no documented text", False),

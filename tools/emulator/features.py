@@ -4,7 +4,10 @@ Every property of the spec's ``TranscriptParams`` (its ``allOf`` parts merged) i
 :data:`FEATURES` as emulated (with how) or refused (with why); a test checks the list against the
 spec, so a property the spec gains fails it until someone decides. A request that sets a refused
 parameter to anything but its default gets a 400 that names the parameter (:func:`refusal`).
-Nested options are listed as ``parent.child`` where the parent is emulated but a child is not.
+Nested options are listed too, as ``parent.child`` (an object's property, or a ``oneOf``
+branch's), and ``parent[].child`` for the objects of a list (:func:`spec_paths` walks them): every
+nested property of an emulated parameter is classified, and a refused entry covers what is below it.
+A nested key that is set but not listed is refused as unclassified, so nothing is accepted silently.
 """
 
 from __future__ import annotations
@@ -42,14 +45,34 @@ FEATURES: dict[str, tuple[str, str]] = {
         "expected_languages restricts detection; audio in another language with a fallback_language ends in "
         "an error that says so, since the emulator cannot write a transcript in a language nobody spoke",
     ),
+    "language_detection_options.expected_languages": (
+        EMULATED,
+        "detection picks the audio's language only if it is listed (see language_detection_options)",
+    ),
+    "language_detection_options.fallback_language": (
+        EMULATED,
+        "named in the error a transcript in an unexpected language ends in (see language_detection_options)",
+    ),
     "language_detection_options.code_switching": (REFUSED, "no conversation mixes languages"),
     "language_detection_options.code_switching_confidence_threshold": (REFUSED, "no conversation mixes languages"),
+    "language_detection_options.localization": (
+        REFUSED,
+        "the emulator cannot respell the scripts' words in a regional variant (en_au, en_uk)",
+    ),
     "speaker_labels": (EMULATED, "each word's speaker from the script, utterances per speaker turn"),
     "speakers_expected": (
         EMULATED,
         "fewer than the script's speakers merges the closest voices (conversations.speaker_map); more changes nothing",
     ),
     "speaker_options": (EMULATED, "max_speakers_expected merges like speakers_expected; min never splits a voice"),
+    "speaker_options.min_speakers_expected": (
+        EMULATED,
+        "a lower bound the script's voices already meet or that the emulator cannot meet: it never splits a voice",
+    ),
+    "speaker_options.max_speakers_expected": (
+        EMULATED,
+        "fewer than the script's speakers merges the closest voices, like speakers_expected",
+    ),
     "multichannel": (
         EMULATED,
         "words and utterances carry their channel (speaker = channel, or 1A, 1B... with speaker_labels) and "
@@ -58,11 +81,27 @@ FEATURES: dict[str, tuple[str, str]] = {
     "punctuate": (EMULATED, "false strips punctuation from the edges of every word"),
     "format_text": (EMULATED, "false writes lower case and numbers as the script says them (no 'as' forms)"),
     "custom_spelling": (EMULATED, "each from word or phrase (any case) is written as its to"),
-    "keyterms_prompt": (EMULATED, "a misheard word or phrase listed as a key term is written correctly"),
+    "custom_spelling[].from": (EMULATED, "the words or phrases replaced, matched in any case"),
+    "custom_spelling[].to": (EMULATED, "written, as given, in place of each from"),
+    "keyterms_prompt": (
+        EMULATED,
+        "a mishearing (a script's written entry with heard) whose correct words are a key term is written "
+        "correctly; complementary with prompt. Limits, a 400 naming the limit: at most 6 words a phrase, and "
+        "at most 1000 terms when a listed model takes 1000 (assemblyai-stt-3-7, universal-3-5-pro), else 200 "
+        "(universal-2)",
+    ),
     "disfluencies": (EMULATED, "the synthesised speech has no filler words, so there are none to keep"),
     "filter_profanity": (EMULATED, "no script holds profanity (a test checks), so there is nothing to filter"),
     "redact_pii": (EMULATED, "annotated entities of the chosen policies are substituted in every output"),
-    "redact_pii_policies": (EMULATED, "the entity types redacted; required with redact_pii"),
+    "redact_pii_policies": (
+        EMULATED,
+        "the entity types redacted; required with redact_pii. location covers every annotated location; "
+        "location_city (Leeds, Bristol, Edinburgh, Glasgow) and location_address_street (Park Lane) the "
+        "annotated locations of that kind; organization every annotated organisation; "
+        "organization_medical_facility the one clinic (clip-hi's सिटी क्लिनिक); gender, sexuality, "
+        "location_address, location_state, location_country, location_zip and location_coordinate match no "
+        "annotation, so they redact nothing (tools/emulator/redaction.py SUBTYPES)",
+    ),
     "redact_pii_sub": (EMULATED, "hash writes # per character; entity_name writes [ENTITY_TYPE]"),
     "redact_pii_audio": (
         REFUSED,
@@ -70,6 +109,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
     "redact_pii_audio_quality": (REFUSED, "redacted audio is not emulated"),
     "redact_pii_audio_options": (REFUSED, "redacted audio is not emulated"),
+    "redact_pii_audio_options.return_redacted_no_speech_audio": (REFUSED, "redacted audio is not emulated"),
+    "redact_pii_audio_options.override_audio_redaction_method": (REFUSED, "redacted audio is not emulated"),
     "entity_detection": (EMULATED, "entities[] from the scripts' entity annotations, with text and times"),
     "sentiment_analysis": (
         EMULATED,
@@ -90,16 +131,62 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
     "speech_understanding": (
         REFUSED,
-        "translation, speaker identification and custom formatting are not emulated in the transcript request",
+        "no task is emulated in the transcript request; translation and speaker identification are, in "
+        "POST /v1/understanding on a completed transcript",
     ),
+    "speech_understanding.request": (REFUSED, "no speech understanding task is emulated in the transcript request"),
+    "speech_understanding.request.translation": (
+        REFUSED,
+        "emulated in POST /v1/understanding (reference translations), not in the transcript request",
+    ),
+    "speech_understanding.request.speaker_identification": (
+        REFUSED,
+        "emulated in POST /v1/understanding (the scripts' names and roles), not in the transcript request",
+    ),
+    "speech_understanding.request.custom_formatting": (
+        REFUSED,
+        "the scripts hold no dates, phone numbers or e-mail addresses in a written form to reformat",
+    ),
+    "speech_understanding.request.summarization": (REFUSED, f"here and in POST /v1/understanding: {_ANALYSIS}"),
+    "speech_understanding.request.action_items": (REFUSED, f"here and in POST /v1/understanding: {_ANALYSIS}"),
     "custom_topics": (REFUSED, "deprecated and without effect in the API"),
     "topics": (REFUSED, "deprecated and without effect in the API"),
-    "prompt": (REFUSED, "the emulator's words come from the scripts; a prompt could not change them honestly"),
-    "temperature": (REFUSED, "the emulator's words come from the scripts; there is no sampling to vary"),
-    "remove_audio_tags": (REFUSED, "the scripts hold no audio event tags"),
-    "domain": (REFUSED, "Medical Mode is not emulated yet"),
-    "redact_pii_return_unredacted": (REFUSED, "not emulated yet"),
-    "redact_static_entities": (REFUSED, "not emulated yet"),
+    "prompt": (
+        EMULATED,
+        "echoed; a mishearing (a script's written entry with heard) whose correct words the prompt contains, "
+        "as a phrase (case and punctuation ignored), is written correctly, as with a key term; complementary "
+        "with keyterms_prompt. Only on a model that takes a prompt (assemblyai-stt-3-7, universal-3-5-pro): "
+        "a transcript made by universal-2 (a fallback in the list, or the only model) is written without it, "
+        "reading the spec's 'only supported for the Universal-3.5 Pro model' as no effect elsewhere "
+        "(UNVERIFIED: the probe checks). More than 1,500 words: a 400 naming the limit",
+    ),
+    "temperature": (
+        REFUSED,
+        "the emulator's words come from the scripts, with no sampling to vary; the default, 0, is accepted",
+    ),
+    "remove_audio_tags": (
+        EMULATED,
+        "echoed; all and speaker both leave the words as they are, since the scripts hold no audio event "
+        "tags or speaker cues to remove",
+    ),
+    "domain": (
+        EMULATED,
+        "medical-v1 is echoed; for audio in a language other than en, es, de or fr it is ignored and "
+        "metadata.warnings holds the documented warning (its shape, [{message}], from SDK 1.8.2's "
+        "TranscriptMetadata; UNVERIFIED: the probe checks). It changes no word: no script's medical term is "
+        "misheard in its reference transcript (a test checks), so Medical Mode has nothing to correct",
+    ),
+    "redact_pii_return_unredacted": (
+        EMULATED,
+        "with redact_pii, unredacted_text, unredacted_words (and unredacted_utterances when there are "
+        "utterances) are the transcript as it would be without redaction; without redact_pii, a 400",
+    ),
+    "redact_static_entities": (
+        EMULATED,
+        "each listed term (case, surrounding punctuation and hyphens ignored) is redacted in every output like "
+        "a policy's entity: hash per character, or [LABEL] (the label in capitals) with entity_name; "
+        "without redact_pii, a 400",
+    ),
     "speech_threshold": (REFUSED, "the emulator does not measure the fraction of speech in the audio"),
     "webhook_url": (
         EMULATED,
@@ -113,16 +200,62 @@ FEATURES: dict[str, tuple[str, str]] = {
 _UNSET: tuple[Any, ...] = (None, [], {}, False)
 
 
-def _defaults() -> dict[str, Any]:
-    """Each parameter's default in the spec (nested options as ``parent.child``)."""
+def _resolved(schema: dict, api: dict) -> dict:
+    """``schema`` with a ``$ref`` followed (the spec's allOf parts are already merged)."""
+    while "$ref" in schema:
+        node: Any = api
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = {**node, **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def _children(schema: dict, api: dict) -> dict[str, dict]:
+    """The nested properties of one parameter's schema: an object's properties (``.name``), each
+    ``oneOf``/``anyOf`` object branch's (``.name``) and a list's objects' (``[].name``)."""
+    schema = _resolved(schema, api)
+    found: dict[str, dict] = {}
+    for branch in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:
+        branch = _resolved(branch, api)
+        for name, sub in (branch.get("properties") or {}).items():
+            found[f".{name}"] = sub
+        items = branch.get("items")
+        if isinstance(items, dict):
+            for name, sub in (_resolved(items, api).get("properties") or {}).items():
+                found[f"[].{name}"] = sub
+    return found
+
+
+def spec_paths() -> dict[str, Any]:
+    """Every property of the spec's ``TranscriptParams``, nested ones too, each with its default."""
     from tools import spec
 
-    properties = spec.load("api")["components"]["schemas"]["TranscriptParams"]["properties"]
-    defaults = {name: schema.get("default") for name, schema in properties.items()}
-    for name, schema in properties.items():
-        for child, sub in (schema.get("properties") or {}).items():
-            defaults[f"{name}.{child}"] = sub.get("default")
-    return defaults
+    api = spec.load("api")
+    paths: dict[str, Any] = {}
+
+    def walk(prefix: str, schema: dict) -> None:
+        paths[prefix] = _resolved(schema, api).get("default", schema.get("default"))
+        for suffix, sub in _children(schema, api).items():
+            walk(prefix + suffix, sub)
+
+    for name, schema in api["components"]["schemas"]["TranscriptParams"]["properties"].items():
+        walk(name, schema)
+    return paths
+
+
+def _set_paths(prefix: str, value: Any, known: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The paths a request value sets (``prefix`` itself, then what is nested in it). The keys of a
+    map whose spec names no properties (``redact_static_entities``' labels) are values, not paths."""
+    entries = [(prefix, value)]
+    if isinstance(value, dict) and any(path.startswith(prefix + ".") for path in known):
+        for key, sub in value.items():
+            entries += _set_paths(f"{prefix}.{key}", sub, known)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict):
+                for key, sub in item.items():
+                    entries += _set_paths(f"{prefix}[].{key}", sub, known)
+    return entries
 
 
 def _is_set(value: Any, default: Any) -> bool:
@@ -131,18 +264,17 @@ def _is_set(value: Any, default: Any) -> bool:
 
 def refusal(params: dict) -> str | None:
     """The 400 message for the first refused parameter that ``params`` sets, else None."""
-    defaults = _defaults()
+    from tools.emulator import param_rules
+
+    defaults = spec_paths()
     for name, value in params.items():
-        entries = [(name, value)]
-        if isinstance(value, dict):
-            entries += [(f"{name}.{child}", sub) for child, sub in value.items()]
-        for key, item in entries:
-            status, why = FEATURES.get(key, (EMULATED, "")) if "." in key else FEATURES.get(key, (REFUSED, "unknown"))
+        for key, item in _set_paths(name, value, defaults):
+            status, why = FEATURES.get(key, (REFUSED, "it is not classified in tools/emulator/features.py"))
             if status == REFUSED and _is_set(item, defaults.get(key)):
                 return f"The emulator does not emulate `{key}`: {why}. Remove it from the request to use the emulator."
     if params.get("redact_pii") and not params.get("redact_pii_policies"):
         return "redact_pii_policies must list at least one policy when redact_pii is true."
-    return None
+    return param_rules.problem(params)
 
 
 def table() -> str:

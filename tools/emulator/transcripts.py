@@ -28,7 +28,13 @@ ECHOED = (
     "sentiment_analysis",
     "redact_pii_policies",
     "redact_pii_sub",
+    "prompt",
+    "remove_audio_tags",
+    "domain",
+    "redact_pii_return_unredacted",
 )
+#: The languages Medical Mode (``domain: "medical-v1"``) covers; for others it is skipped with a warning.
+MEDICAL_LANGUAGES = {"en", "es", "de", "fr"}
 
 
 def _base_transcript(transcript_id: str, params: dict) -> dict:
@@ -111,7 +117,7 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
     if error is not None:
         result.update(status="error", error=error)
         return
-    transcription = conversations.transcribe(conversation, params)
+    transcription = conversations.transcribe(conversation, params, model)
     words = conversations.public(transcription.words)
     if not detected:
         # Without detection the API reports the code it was given, or its default, en_us.
@@ -126,6 +132,13 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         confidence=conversations.mean([w["confidence"] for w in words]),
         audio_duration=round(conversation.duration_ms / 1000),
     )
+    if params.get("redact_pii") and params.get("redact_pii_return_unredacted"):
+        plain = conversations.public(conversations.transcribe(conversation, {**params, "redact_pii": False}, model).words)
+        result.update(unredacted_text=" ".join(w["text"] for w in plain), unredacted_words=plain)
+        if with_utterances:
+            result["unredacted_utterances"] = conversations.utterances(plain)
+    if params.get("domain") == "medical-v1" and language.split("_")[0] not in MEDICAL_LANGUAGES:
+        result["metadata"] = {"warnings": [{"message": text("medical_mode_skipped")}]}
     if params.get("entity_detection"):
         result["entities"] = transcription.entities
     if params.get("multichannel"):

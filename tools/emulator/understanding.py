@@ -8,6 +8,8 @@ name in ``speech_understanding.request``.
   (``data/translations/<name>.<language>.yaml``, formal and informal registers).
 - ``custom_formatting``: refused; the scripts hold no dates, phone numbers or e-mail addresses in
   written forms to reformat, so the emulator cannot give it its documented effect.
+- ``summarization`` and ``action_items`` (2026): refused; no reference summaries or action items are
+  stored beside the scripts, and the emulator writes no analysis of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ REFUSED = {
         "custom_formatting is not emulated: the emulator's conversations have no dates, phone numbers or "
         "e-mail addresses in a written form it could reformat. Record this request against the real API."
     ),
+    **{
+        task: (
+            f"{task} is not emulated: no reference {task.replace('_', ' ')} are stored beside the scripts, and "
+            "the emulator writes no analysis of its own. Ask the LLM Gateway (reference answers), or record "
+            "this request against the real API."
+        )
+        for task in ("summarization", "action_items")
+    },
 }
 
 
