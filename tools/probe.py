@@ -58,6 +58,7 @@ U3PRO_TEXT = (
     'The "universal-3-pro" speech model(s) have been deprecated. Use speech_models: '
     '["universal-3-5-pro", "universal-2"] instead.'
 )
+UNKNOWN_MODEL_TEXT = '"speech_models" must be a non-empty list containing one or more of: '
 NOT_AUDIO_TEXT = "Transcoding failed. File does not appear to contain audio. File type is text/plain (ASCII text)."
 
 
@@ -133,6 +134,14 @@ def equals(value: Any) -> Expect:
 
 def matches(pattern: str) -> Expect:
     return Expect(f"/{pattern}/", lambda got: isinstance(got, str) and re.fullmatch(pattern, got) is not None)
+
+
+def starts_with(status: int, opening: str) -> Expect:
+    """A ``status`` answer whose error text opens with ``opening``."""
+    return Expect(
+        f"{status} opening {_show(opening)}",
+        lambda got: got[0] == status and (got[1] or "").startswith(opening),
+    )
 
 
 def refused_naming(*names: str) -> Expect:
@@ -227,30 +236,29 @@ def clip_bytes(clip: str) -> bytes:
     return NOT_AUDIO_BYTES if clip == NOT_AUDIO else (ROOT / "data" / "audio" / f"{clip}.mp3").read_bytes()
 
 
-def model_languages() -> dict[str, set[str] | None]:
-    """The emulator's reading of which languages each model transcribes (None: all of Universal-2's)."""
-    from tools.emulator import conversations
+def stt37_languages() -> frozenset[str] | None:
+    """The emulator's reading of the languages ``assemblyai-stt-3-7`` transcribes (P5)."""
+    from tools.emulator import models
 
-    return {
-        model: (set(langs) if langs is not None else None) for model, langs in conversations.MODEL_LANGUAGES.items()
-    }
+    return models.languages(STT37)
 
 
-def routed(models: list[str], language: str) -> str | None:
-    """The documented routing (facts section 1): the first listed model that transcribes the language."""
-    table = model_languages()
-    for model in models:
-        if model in table and (table[model] is None or language in table[model]):
-            return model
-    return None
+def routed(speech_models: list[str], language: str) -> str | None:
+    """The routing the emulator assumes (``tools.emulator.models.choose``): the first listed model
+    that takes the language (facts section 1), by its reading of each model's languages."""
+    from tools.emulator import models
+
+    return models.choose(speech_models, language)
 
 
 @cache
-def documented_default() -> list[str]:
-    """``speech_models``' default in the published spec (the API fills it in when it is left out)."""
-    from tools import spec
+def default_speech_models() -> list[str]:
+    """What the emulator assumes the API fills in and echoes when ``speech_models`` is left out
+    (``tools.emulator.models.DEFAULT_SPEECH_MODELS``; the spec of 2026-08-18 says
+    ``["universal-3-5-pro", "universal-2"]``, the account default moved to stt-3-7 in November)."""
+    from tools.emulator import models
 
-    return spec.load("api")["components"]["schemas"]["TranscriptParams"]["properties"]["speech_models"]["default"]
+    return list(models.DEFAULT_SPEECH_MODELS)
 
 
 # --- The assumptions -----------------------------------------------------------------------------
@@ -295,7 +303,7 @@ def assumptions() -> list[Assumption]:
             "leaving out speech_models is accepted and the documented default is echoed",
             default,
             lambda o: [o.answer.status, final(o).get("speech_models")],
-            equals([200, documented_default()]),
+            equals([200, default_speech_models()]),
             "§1 Defaults, §13 row 5 (the echo after the Dec 8 default change is not documented)",
             unverified="yes",
             relies=(r"""\.speech_models\b""", r"""\[["']speech_models["']\]"""),
@@ -388,8 +396,8 @@ def assumptions() -> list[Assumption]:
             "unknown-model-text",
             "an unknown speech model gets 400 and the real text's opening",
             Transcribe.of(fr, speech_models=["probe-no-such-model"]),
-            lambda o: [o.answer.status, (o.answer.error or "")[:64]],
-            equals([400, '"speech_models" must be a non-empty list containing one or more of: ']),
+            submission,
+            starts_with(400, UNKNOWN_MODEL_TEXT),
             "§13 row 11, §12 P3 (the accepted list)",
             unverified="P3",
             relies=(r"must be a non-empty list", r"Invalid speech_models"),
@@ -533,8 +541,7 @@ def assumptions() -> list[Assumption]:
 
 def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
     """Which model each list routes each shipped language to (facts section 1; stt-3-7's set: P5)."""
-    table = model_languages()
-    stt37 = table.get(STT37, set())
+    stt37 = stt37_languages()
     found = []
     for language in sorted({d["language"] for d in clips().values()}):
         clip = shortest_clip(language)
