@@ -300,7 +300,7 @@ def assumptions() -> list[Assumption]:
         ),
         Assumption(
             "speech-models-optional",
-            "leaving out speech_models is accepted and the documented default is echoed",
+            "leaving out speech_models is accepted and the default list is echoed",
             default,
             lambda o: [o.answer.status, final(o).get("speech_models")],
             equals([200, default_speech_models()]),
@@ -825,6 +825,37 @@ def run(
     return 1 if differing or failures else 0
 
 
+DOCS = ROOT / "docs" / "probe.md"
+
+
+def markdown() -> str:
+    """``docs/probe.md``: every assumption the probe checks (``python -m tools.probe --docs``)."""
+    rows = [
+        "# What the contract probe checks",
+        "",
+        "Generated from `tools/probe.py` by `python -m tools.probe --docs > docs/probe.md`; do not edit.",
+        "`make probe-live` checks each line against the real API, `make probe-emulator` against the emulator",
+        '(README, "The contract probe"). Sections (§) are those of `../shared/docs/platform-2026-12.md`;',
+        "*unverified* marks what it calls UNVERIFIED (P1..P5: its section 12), where the expected value is",
+        "the emulator's own reading (`tools/emulator/models.py`).",
+        "",
+        "Each line of a run also names the notebooks whose code uses what it covers.",
+        "",
+        "| id | assumption | expected | source | unverified |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for check in assumptions():
+        cells = [
+            f"`{check.id}`",
+            check.what,
+            check.expected.describe,
+            check.source,
+            check.unverified,
+        ]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 @contextlib.contextmanager
 def emulator_target() -> Iterator[tuple[Target, Callable[[], list[tuple[str, bool, str]]]]]:
     """An emulator started in-process, as a target, and its own last check (no spec violations)."""
@@ -848,10 +879,14 @@ def main(argv: list[str] | None = None) -> int:
         description="Check the emulator's assumptions against the real API or the emulator."
     )
     where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--docs", action="store_true", help="print docs/probe.md (what the probe checks)")
     where.add_argument("--live", action="store_true", help=f"the real API, with ${config.ENV_API_KEY} (a few cents)")
     where.add_argument("--emulator", action="store_true", help="an emulator started in-process")
     parser.add_argument("-v", "--verbose", action="store_true", help="also show what each ok line got")
     args = parser.parse_args(argv)
+    if args.docs:
+        sys.stdout.write(markdown())
+        return 0
     if args.emulator:
         with emulator_target() as (target, extra):
             return run(target, verbose=args.verbose, extra=extra)

@@ -97,3 +97,7 @@ def test_live_never_sends_a_loopback_url(monkeypatch: pytest.MonkeyPatch, checks
     assert probe.run(target, routing, out=lines.append) == 1
     assert "refusing to send a loopback URL to the real API" in lines[0]
     assert sent == ["POST /v2/upload"]
+
+
+def test_docs_list_every_assumption() -> None:
+    assert probe.DOCS.read_text() == probe.markdown(), "run: python -m tools.probe --docs > docs/probe.md"
