@@ -1,28 +1,18 @@
 """The rules of the transcript parameters added by the API of 2026 (the spec of 2026-08-18 and
-../shared/docs/platform-2026-12.md section 2): the prompt and key-term limits, which models take a
-prompt, and what needs ``redact_pii``. :func:`problem` gives a request's 400 text, or None.
+../shared/docs/platform-2026-12.md section 2): the prompt and key-term limits, and what needs
+``redact_pii``. :func:`problem` gives a request's 400 text, or None.
 
-Which model takes what comes from one table, :data:`TAKES` (until the emulator's model table,
-``emu-models``, replaces it). The limits are checked at submission, before the language and so the
-model that transcribes are known: a key-term list is refused only when it is above the limit of
-every listed model (the largest), since it is valid for at least one of them.
+Which model takes a prompt, and how many key terms, comes from the emulator's one model table
+(``tools/emulator/models.py``). The limits are checked at submission, before the language and so
+the model that transcribes are known: a key-term list is refused only when it is above the limit
+of every listed model (the largest), since it is valid for at least one of them.
 """
 
 from __future__ import annotations
 
+from tools.emulator import models as model_table
 from tools.emulator.errors import text
 
-#: The spec's default speech_models (used when a request leaves them out).
-DEFAULT_MODELS = ("universal-3-5-pro", "universal-2")
-#: model -> (takes a prompt, the most key terms it takes). The spec: prompt "only supported for the
-#: Universal-3.5 Pro model", key terms "up to 200 (for Universal-2) or 1000 (for Universal-3.5 Pro)";
-#: assemblyai-stt-3-7 takes prompt and keyterms_prompt like Universal-3.5 Pro (platform-2026-12.md
-#: section 2, [S3]: its 1000 is that reading, UNVERIFIED).
-TAKES: dict[str, tuple[bool, int]] = {
-    "assemblyai-stt-3-7": (True, 1000),
-    "universal-3-5-pro": (True, 1000),
-    "universal-2": (False, 200),
-}
 PROMPT_MAX_WORDS = 1500
 KEYTERM_MAX_WORDS = 6
 #: Parameters the spec says need ``redact_pii: true`` ("otherwise a 400 error is returned").
@@ -30,13 +20,19 @@ NEED_REDACT_PII = ("redact_pii_return_unredacted", "redact_static_entities")
 
 
 def models(params: dict) -> list[str]:
-    """The speech models the request lists, or the spec's default."""
-    return list(params.get("speech_models") or DEFAULT_MODELS)
+    """The speech models the request lists, or the account default the emulator fills in."""
+    return list(params.get("speech_models") or model_table.DEFAULT_SPEECH_MODELS)
 
 
 def takes_prompt(model: str | None) -> bool:
-    """Whether ``model`` applies a prompt (a model the table does not know does not)."""
-    return bool(model) and TAKES.get(model, (False, 0))[0]
+    """Whether ``model`` applies a prompt (models.py: ``accepts``)."""
+    return bool(model) and model_table.accepts(model, "prompt")
+
+
+def keyterms_limit(model: str) -> int:
+    """The most key terms ``model`` takes (0 for a model the table does not serve)."""
+    entry = model_table.MODELS.get(model)
+    return (entry.keyterms_limit or 0) if entry else 0
 
 
 def problem(params: dict) -> str | None:
@@ -48,7 +44,7 @@ def problem(params: dict) -> str | None:
     for term in terms:
         if len(term.split()) > KEYTERM_MAX_WORDS:
             return text("keyterm_too_long", term=term, words=len(term.split()), limit=KEYTERM_MAX_WORDS)
-    limit = max((TAKES.get(model, (False, 200))[1] for model in models(params)), default=200)
+    limit = max((keyterms_limit(model) for model in models(params)), default=0)
     if len(terms) > limit:
         return text("too_many_keyterms", count=len(terms), limit=limit, models=models(params))
     for name in NEED_REDACT_PII:

@@ -23,11 +23,11 @@ import re
 TRAILING = re.compile(r"[.,?!;:\"')\]]+$")
 
 
-#: (annotated type, its words as compared) -> the finer PII policy it also matches. Every location
+#: (annotated type, its words) -> the finer PII policy it also matches. Every location
 #: and every medical facility annotated in data/scripts is listed (a test checks); the other new
 #: policies (gender, sexuality, location_address, _state, _country, _zip, _coordinate) match no
 #: annotation.
-SUBTYPES: dict[tuple[str, str], str] = {
+_SUBTYPES: dict[tuple[str, str], str] = {
     ("location", "leeds"): "location_city",
     ("location", "bristol"): "location_city",
     ("location", "edinburgh"): "location_city",
@@ -54,6 +54,12 @@ def _entity_of(word: dict, entities: list[dict]) -> int | None:
         if first <= entity["last"] and entity["first"] <= last:
             return index
     return None
+
+
+#: :data:`_SUBTYPES` with each entity's words as compared (:func:`bare`, word by word).
+SUBTYPES: dict[tuple[str, str], str] = {
+    (kind, " ".join(bare(word) for word in said.split())): subtype for (kind, said), subtype in _SUBTYPES.items()
+}
 
 
 def with_subtypes(entities: list[dict], spoken: list[dict]) -> list[dict]:

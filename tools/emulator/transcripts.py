@@ -133,7 +133,8 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         audio_duration=round(conversation.duration_ms / 1000),
     )
     if params.get("redact_pii") and params.get("redact_pii_return_unredacted"):
-        plain = conversations.public(conversations.transcribe(conversation, {**params, "redact_pii": False}, model).words)
+        unredacted = conversations.transcribe(conversation, {**params, "redact_pii": False}, model)
+        plain = conversations.public(unredacted.words)
         result.update(unredacted_text=" ".join(w["text"] for w in plain), unredacted_words=plain)
         if with_utterances:
             result["unredacted_utterances"] = conversations.utterances(plain)
