@@ -716,7 +716,10 @@ class Probe:
         deadline = time.monotonic() + self.target.timeout_seconds
         while pending:
             for step, outcome in list(pending.items()):
-                polled = self.send("GET", f"/v2/transcript/{outcome.answer.body['id']}")
+                try:
+                    polled = self.send("GET", f"/v2/transcript/{outcome.answer.body['id']}")
+                except requests.RequestException:
+                    continue  # a lost poll: the next round asks again, until the deadline
                 if polled.status != 200 or polled.body.get("status") in ("completed", "error"):
                     outcome.final = polled
                     del pending[step]
