@@ -152,7 +152,10 @@ def test_refused_parameters_get_a_400_that_names_them(emulator, name):
     response = _submit(emulator, **{name.split(".")[0]: NON_DEFAULT[name]})
     assert response.status_code == 400
     error = response.json()["error"]
-    assert "does not emulate" in error and f"`{name}" in error
+    if name == "speech_model":  # the API's own refusal, not the emulator's
+        assert error.startswith("The speech_model parameter is deprecated.")
+    else:
+        assert "does not emulate" in error and f"`{name}" in error
     assert _get(emulator, "/v2/transcript").json()["transcripts"] == []  # nothing was created
 
 
@@ -231,7 +234,8 @@ def test_speakers_expected_merges_voices_but_never_splits_one(sdk, expected, cou
     config = aai.TranscriptionConfig(speech_models=MODELS, speaker_labels=True, speakers_expected=expected)
     transcript = _sdk_transcribe(config, "team-meeting.mp3")
     labels = list(dict.fromkeys(u.speaker for u in transcript.utterances))
-    assert labels == ["A", "B", "C", "D"][:count]
+    assert sorted(labels) == ["A", "B", "C", "D"][:count]
+    assert labels[0] != "A"  # letters go by voice pitch, lowest first: the meeting opens with another
 
 
 def test_speaker_options_max_merges_like_speakers_expected(emulator):
@@ -274,7 +278,8 @@ def test_multichannel_on_the_two_channel_call(sdk):
     both = _sdk_transcribe(config, "support-call-stereo.mp3")
     assert [u.speaker for u in both.utterances] == [f"{u.channel}A" for u in transcript.utterances]
     mono = _sdk_transcribe(config)  # the mono call is one channel, diarized within it
-    assert [u.speaker for u in mono.utterances] == [f"1{t['speaker']}" for t in script["turns"]]
+    letter = {"A": "B", "B": "A"}  # by voice pitch: the customer's (28) is lower than the agent's (68)
+    assert [u.speaker for u in mono.utterances] == [f"1{letter[t['speaker']]}" for t in script["turns"]]
     assert mono.json_response["audio_channels"] == 1
 
 
@@ -411,7 +416,7 @@ def test_sentiment_analysis_from_the_reference_labels(sdk):
     labels = [label for turn in script["turns"] for label in turn["sentiment"]]
     assert [r.sentiment.value for r in results] == labels
     assert " ".join(r.text for r in results) == transcript.text  # every sentence, as written
-    assert results[1].text == "How can I help you today?" and results[1].speaker == "A"
+    assert results[1].text == "How can I help you today?" and results[1].speaker == "B"  # the agent
     assert all(0 < r.confidence <= 1 for r in results)
 
 

@@ -103,3 +103,8 @@ def test_every_refusal_key_is_an_error_text():
     for model in models.MODELS.values():
         assert (model.refusal in errors.MESSAGES) == (model.status != "served")
         assert (models.refusal_text(model.id) is None) == (model.status == "served")
+
+
+def test_every_unverified_reading_is_listed_for_the_probe():
+    assert {"stt37_languages", "fallback", "default_speech_models"} <= set(models.UNVERIFIED_READINGS)
+    assert all(model.id == "assemblyai-stt-3-7" for model in models.MODELS.values() if model.unverified)

@@ -12,12 +12,13 @@ def test_merged_all_of_accepts_a_valid_request():
     spec.validate_request(
         "POST", TRANSCRIPT, {"audio_url": "https://x/a.mp3", "speech_models": ["universal-2"], "speaker_labels": True}
     )
+    spec.validate_request("POST", TRANSCRIPT, {"audio_url": "https://x/a.mp3"})  # optional since June 2026
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        {"audio_url": "https://x/a.mp3"},
+        {"audio_url": "https://x/a.mp3", "speech_models": ["nano"]},  # not in the SpeechModel enum
         {"speech_models": ["universal-2"]},
         {"audio_url": "https://x/a.mp3", "speech_models": ["universal-2"], "not_a_field": 1},
         {"audio_url": "https://x/a.mp3", "speech_models": "universal-2"},

@@ -8,7 +8,7 @@ on one loopback port, and as ``streaming.assemblyai.com`` (the ``/v3/ws`` WebSoc
 Every request it accepts and every response it sends is checked against the official specs
 (``tools/spec.py``); a response of its own that fails the check is answered as a 500 and kept in
 ``violations``, so tests see it. It refuses what the real API refuses: a bad key, a body the spec
-rejects (no ``speech_models``, an unknown field), an unknown transcript id, audio under 160 ms, a
+rejects (an unknown field, a value of the wrong type), an unknown transcript id, audio under 160 ms, a
 model the gateway does not offer (``data/gateway/models.yaml``). Chat completions are answered with
 reference answers written for each notebook and listed in ``data/answers/<slug>/answers.yaml`` with
 the transcripts their prompt must contain (``answers.py``), never by a model.

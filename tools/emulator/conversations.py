@@ -148,28 +148,43 @@ def _custom_spelling(words: list[dict], rules: list[dict]) -> list[dict]:
     return words
 
 
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def pitch(conversation: Conversation, label: str) -> float:
+    """The synthesised voice's pitch of a script speaker (50 when the timing file has none)."""
+    return float(conversation.speakers.get(label, {}).get("pitch", 50))
+
+
 def speaker_map(conversation: Conversation, words: list[dict], params: dict) -> dict[str, str]:
-    """Speaker labels when fewer speakers are asked for than the audio has (``speakers_expected``,
-    else ``speaker_options.max_speakers_expected``): the speakers who talk longest keep a label of
-    their own and each other voice is merged into the kept one nearest in pitch, as a diarization
-    model asked for fewer clusters merges the most alike voices; labels are then lettered A, B...
-    in order of first appearance. Asking for more speakers than there are changes nothing: the
-    emulator never splits one voice (the API treats these numbers as hints)."""
+    """The API's speaker letter for each script label of ``words``.
+
+    Merging: when fewer speakers are asked for than the audio has (``speakers_expected``, else
+    ``speaker_options.max_speakers_expected``), the speakers who talk longest keep a label of their
+    own and each other voice is merged into the kept one nearest in pitch, as a diarization model
+    asked for fewer clusters merges the most alike voices. Asking for more speakers than there are
+    changes nothing: the emulator never splits one voice (the API treats these numbers as hints).
+
+    Lettering: the API's letters need not follow the order of first appearance (a real 2026
+    transcript opens with B, platform-2026-12.md section 13 row 10). The emulator letters the kept
+    voices as a diarizer numbering its clusters by a feature of their voice would: by the voice's
+    pitch, lowest first (ties: first appearance). So the support call (agent at pitch 68, customer at
+    28) opens with B, and the team meeting with D. The scripts' labels stay the scripts'; these
+    letters are the emulator's mapping of them."""
     order = list(dict.fromkeys(w["speaker"] for w in words))
     limit = params.get("speakers_expected") or (params.get("speaker_options") or {}).get("max_speakers_expected")
-    if not limit or limit >= len(order):
-        return {label: label for label in order}
-    talk = {label: sum(w["end"] - w["start"] for w in words if w["speaker"] == label) for label in order}
-    kept = sorted(order, key=lambda label: (-talk[label], order.index(label)))[:limit]
-
-    def pitch(label: str) -> float:
-        return float(conversation.speakers.get(label, {}).get("pitch", 50))
-
+    kept = order
+    if limit and limit < len(order):
+        talk = {label: sum(w["end"] - w["start"] for w in words if w["speaker"] == label) for label in order}
+        kept = sorted(order, key=lambda label: (-talk[label], order.index(label)))[:limit]
     merged = {
-        label: label if label in kept else min(kept, key=lambda k: (abs(pitch(k) - pitch(label)), kept.index(k)))
+        label: label
+        if label in kept
+        else min(kept, key=lambda k: (abs(pitch(conversation, k) - pitch(conversation, label)), kept.index(k)))
         for label in order
     }
-    letters = {old: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[n] for n, old in enumerate(dict.fromkeys(merged[s] for s in order))}
+    voices = sorted(dict.fromkeys(merged[s] for s in order), key=lambda k: (pitch(conversation, k), order.index(k)))
+    letters = {kept_label: LETTERS[n] for n, kept_label in enumerate(voices)}
     return {label: letters[merged[label]] for label in order}
 
 
@@ -181,6 +196,8 @@ class Transcription:
     words: list[dict]
     entities: list[dict]
     audio_channels: int
+    #: the API's speaker label -> the script speaker it stands for (the kept voice when merged)
+    speakers: dict[str, str] = field(default_factory=dict)
 
 
 def transcribe(conversation: Conversation, params: dict, model: str | None = None) -> Transcription:
@@ -226,19 +243,30 @@ def transcribe(conversation: Conversation, params: dict, model: str | None = Non
             word["text"] = word["text"].strip(EDGE_PUNCTUATION) or word["text"]
     words = [w for w in words if w["text"]]
     labels = speaker_map(conversation, words, params)
+    speakers: dict[str, str] = {}  # API label -> script label (the first that got it: the kept voice)
     multichannel = bool(params.get("multichannel"))
-    within: dict[str, dict[str, str]] = {}  # channel -> speaker -> letter within that channel
+
+    def channel_of(label: str) -> str:
+        return str((conversation.channels or {}).get(label, 1))
+
+    # Channels are numbered from 1; with speaker labels too, the speakers within a channel are
+    # lettered after the channel number ("1A", "1B", "2A"), in the order of their letters in the
+    # whole file (one speaker per channel: always A).
+    within: dict[str, dict[str, str]] = {}  # channel -> whole-file letter -> letter within the channel
+    for label in sorted(labels, key=labels.__getitem__):
+        letters = within.setdefault(channel_of(label), {})
+        letters.setdefault(labels[label], LETTERS[len(letters)])
     for word in words:
-        channel = str((conversation.channels or {}).get(word["speaker"], 1))
+        script_label = word["speaker"]
+        channel = channel_of(script_label)
         if multichannel:
-            # Channels are numbered from 1; with speaker labels too, the speakers within a channel
-            # are lettered in order of appearance after the channel number ("1A", "1B", "2A").
-            letters = within.setdefault(channel, {})
-            letter = letters.setdefault(labels[word["speaker"]], "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(letters)])
+            letter = within[channel][labels[script_label]]
             word["speaker"] = f"{channel}{letter}" if params.get("speaker_labels") else channel
             word["channel"] = channel
         else:
-            word["speaker"] = labels[word["speaker"]] if params.get("speaker_labels") else None
+            word["speaker"] = labels[script_label] if params.get("speaker_labels") else None
+        if word["speaker"] is not None:
+            speakers.setdefault(word["speaker"], script_label)
     if params.get("redact_pii"):
         words = redaction.redact(
             words,
@@ -249,7 +277,7 @@ def transcribe(conversation: Conversation, params: dict, model: str | None = Non
         words = redaction.redact_terms(words, params.get("redact_static_entities") or {}, params.get("redact_pii_sub"))
     entities = redaction.detected_entities(words, conversation.entities) if params.get("entity_detection") else []
     channels = len(conversation.channels) if conversation.channels else 1
-    return Transcription(words, entities, channels)
+    return Transcription(words, entities, channels, speakers)
 
 
 def public(words: list[dict]) -> list[dict]:
@@ -305,13 +333,25 @@ def sentences(words: list[dict]) -> list[dict]:
     return [_span(group, group[0]["speaker"]) for group in groups if group]
 
 
-def paragraphs(words: list[dict], conversation: Conversation) -> list[dict]:
-    """One paragraph per turn of the conversation (a pause and a new speaker start one)."""
-    groups: dict[int, list[dict]] = {}
-    for word in words:
-        groups.setdefault(conversation.turn_at(word["start"]), []).append(word)
+#: A paragraph ends at a sentence end followed by a pause this long, or once it holds this many words.
+PARAGRAPH_PAUSE_MS = 1500
+PARAGRAPH_WORDS = 60
+
+
+def paragraphs(words: list[dict]) -> list[dict]:
+    """Sentences grouped into paragraphs: a new one starts after a pause of at least
+    :data:`PARAGRAPH_PAUSE_MS` between sentences, or once the paragraph holds
+    :data:`PARAGRAPH_WORDS` words. A change of speaker does not start one, so a paragraph may span
+    speakers, as real ones do (platform-2026-12.md section 13 row 16)."""
+    groups: list[list[dict]] = []
+    for sentence in sentences(words):
+        current = groups[-1] if groups else None
+        if current and sentence["start"] - current[-1]["end"] < PARAGRAPH_PAUSE_MS and len(current) < PARAGRAPH_WORDS:
+            current.extend(sentence["words"])
+        else:
+            groups.append(list(sentence["words"]))
     result = []
-    for group in groups.values():
+    for group in groups:
         span = _span(group, None)
         del span["speaker"]
         span.pop("channel", None)  # a paragraph has no channel in the spec (its words do)

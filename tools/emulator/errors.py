@@ -22,6 +22,9 @@ DOCS = "https://www.assemblyai.com/docs"
 COMMON_ERRORS = f"{DOCS}/pre-recorded-audio/guides/common_errors_and_solutions"
 OVERVIEW = f"{DOCS}/api-reference/overview"
 SPEC = "assemblyai-openapi.yml (../shared/reference), components.responses"
+RULES_SOURCE = (
+    "published spec of 2026-08-18, TranscriptParams descriptions (../shared/reference/published-2026-08-18/DIFF.md)"
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,61 @@ MESSAGES: dict[str, Message] = {
         "Skipped medical-v1 domain correction because the language is not supported",
         f"{DOCS}/pre-recorded-audio/medical-mode",
         True,
+    ),
+    # Cross-field rules of today's request (tools/emulator/request_rules.py): the spec's descriptions
+    # state each rule; no page gives the API's wording, so these texts are the emulator's own.
+    "rule_language_code_and_detection": Message(
+        "language_code cannot be used together with language_detection: send language_code to set the "
+        "language, or language_detection: true (or neither) to have it detected.",
+        RULES_SOURCE + " (language_code: 'Cannot be used together with language_detection')",
+        False,
+    ),
+    "rule_detection_off_without_code": Message(
+        "language_detection: false needs a language_code: set the language with language_code, or leave "
+        "language_detection out to have it detected.",
+        RULES_SOURCE + " (language_detection: applied automatically without a language_code)",
+        False,
+    ),
+    "rule_threshold_without_detection": Message(
+        "language_confidence_threshold can only be set when the language is detected: remove it, or "
+        "remove language_code.",
+        RULES_SOURCE + " (language_confidence_threshold: 'Can only be set when language_detection is enabled')",
+        False,
+    ),
+    "rule_speakers_expected_and_options": Message(
+        "speakers_expected cannot be used together with speaker_options: send one of them.",
+        RULES_SOURCE + " (speakers_expected: 'cannot be used together with speaker_options')",
+        False,
+    ),
+    "rule_speaker_count_without_labels": Message(
+        "speakers_expected and speaker_options require speaker_labels: true: add it, or remove them.",
+        RULES_SOURCE + " (speakers_expected: 'Requires speaker_labels to be true')",
+        False,
+    ),
+    "rule_speaker_labels_need_punctuate": Message(
+        "speaker_labels requires punctuate: true: remove punctuate: false, or speaker_labels.",
+        RULES_SOURCE + " (speaker_labels requires punctuate)",
+        False,
+    ),
+    "rule_sentiment_needs_punctuate": Message(
+        "sentiment_analysis requires punctuate: true: remove punctuate: false, or sentiment_analysis.",
+        RULES_SOURCE + " (sentiment_analysis requires punctuate)",
+        False,
+    ),
+    "rule_redact_pii_needs_format_text": Message(
+        "redact_pii requires format_text: true: remove format_text: false, or redact_pii.",
+        RULES_SOURCE + " (redact_pii requires format_text)",
+        False,
+    ),
+    "rule_webhook_auth_without_url": Message(
+        "webhook_auth_header_name and webhook_auth_header_value need a webhook_url: add it, or remove them.",
+        RULES_SOURCE + " (webhook auth headers need webhook_url)",
+        False,
+    ),
+    "rule_custom_spelling_words": Message(
+        "custom_spelling: each to value must be a single word and each from phrase at most 5 words.",
+        RULES_SOURCE + " (custom_spelling's description)",
+        False,
     ),
     # HTTP the emulator refuses before routing
     "invalid_json": Message("Invalid JSON body: {detail}", "no documented text", False),

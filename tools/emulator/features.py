@@ -36,10 +36,22 @@ FEATURES: dict[str, tuple[str, str]] = {
         "real 400 texts, before the body is checked against the spec",
     ),
     "speech_model": (REFUSED, "the API refuses the singular parameter with a 400 of its own (the real text)"),
-    "language_code": (EMULATED, "reported as given; the words stay the audio's (as a misset language would not)"),
+    "language_code": (
+        EMULATED,
+        "reported as given, without detection; the words stay the audio's (as a misset language would not). "
+        "None sent: the language is detected (no en_us default); with language_detection: true, refused "
+        "(request_rules.py)",
+    ),
     "language_codes": (REFUSED, "code switching needs audio that mixes languages, and no conversation does"),
-    "language_detection": (EMULATED, "the script's language, with a deterministic confidence"),
-    "language_confidence_threshold": (EMULATED, "a detection below it ends the transcript in error"),
+    "language_detection": (
+        EMULATED,
+        "the script's language, with a deterministic confidence; on (and reported true) whenever no "
+        "language_code is sent; false without a language_code is refused",
+    ),
+    "language_confidence_threshold": (
+        EMULATED,
+        "a detection below it ends the transcript in error; refused with a language_code (no detection)",
+    ),
     "language_detection_options": (
         EMULATED,
         "expected_languages restricts detection; audio in another language with a fallback_language ends in "
@@ -59,12 +71,21 @@ FEATURES: dict[str, tuple[str, str]] = {
         REFUSED,
         "the emulator cannot respell the scripts' words in a regional variant (en_au, en_uk)",
     ),
-    "speaker_labels": (EMULATED, "each word's speaker from the script, utterances per speaker turn"),
+    "speaker_labels": (
+        EMULATED,
+        "each word's speaker from the script, utterances per speaker turn; lettered by voice pitch, lowest "
+        "first, not by first appearance (conversations.speaker_map), so a transcript may open with B; "
+        "refused with punctuate: false",
+    ),
     "speakers_expected": (
         EMULATED,
-        "fewer than the script's speakers merges the closest voices (conversations.speaker_map); more changes nothing",
+        "fewer than the script's speakers merges the closest voices (conversations.speaker_map); more changes "
+        "nothing; needs speaker_labels, and not with speaker_options",
     ),
-    "speaker_options": (EMULATED, "max_speakers_expected merges like speakers_expected; min never splits a voice"),
+    "speaker_options": (
+        EMULATED,
+        "max_speakers_expected merges like speakers_expected; min never splits a voice; needs speaker_labels",
+    ),
     "speaker_options.min_speakers_expected": (
         EMULATED,
         "a lower bound the script's voices already meet or that the emulator cannot meet: it never splits a voice",
@@ -283,14 +304,41 @@ def table() -> str:
         "# What the emulator does with each transcript parameter",
         "",
         "Generated from `tools/emulator/features.py` by `python -m tools.emulator.features`; do not edit.",
-        "A refused parameter set to anything but its default gets a 400 that names it.",
+        "A refused parameter set to anything but its default gets a 400 that names it. The cross-field",
+        "rules of today's request (a 400 naming both parameters) are in `tools/emulator/request_rules.py`.",
         "",
         "| parameter | emulated or refused | how, or why not |",
         "| --- | --- | --- |",
     ]
     for name, (status, why) in FEATURES.items():
         lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
-    return "\n".join(lines + ["", *_model_section()]) + "\n"
+    return "\n".join(lines + ["", *_model_section(), "", *_calibration_section()]) + "\n"
+
+
+def _calibration_section() -> list[str]:
+    """What the emulator copies from real responses (platform-2026-12.md section 13)."""
+    from tools.emulator import conversations
+
+    return [
+        "## What real responses show, and the emulator copies",
+        "",
+        "- `audio_duration`: whole seconds, rounded up (109.4 s is 110), as two live probes show.",
+        "- Not audio: `Transcoding failed. File does not appear to contain audio. File type is <mime> "
+        "(<description>).`, the type sniffed from the bytes as `file` names it (`tools/emulator/sniff.py`: "
+        "text, HTML, JSON, PDF, PNG, JPEG, GIF, Zip; anything else `application/octet-stream (data)`).",
+        "- A body without `audio_url`: `Transcript creation error, audio_url not found` (checked first).",
+        "- `speech_model_used` is present and null at submit and in every state but `completed`; a detected "
+        "`language_code` is null until then.",
+        "- Ids are deterministic UUIDv4s; upload URLs are `https://cdn.assemblyai.com/upload/<64 hex>/<uuid>`.",
+        f"- Paragraphs: sentences grouped until a pause of {conversations.PARAGRAPH_PAUSE_MS} ms or more, or "
+        f"{conversations.PARAGRAPH_WORDS} words; a change of speaker does not cut one, so paragraphs span "
+        "speakers.",
+        "- Speaker letters need not follow first appearance (a real 2026 transcript opens with B). The emulator "
+        "letters voices by pitch, lowest first, as a diarizer numbering its clusters by a voice feature would: "
+        "the support call opens with B, the team meeting with D. The scripts' labels stay the scripts'; the "
+        "API's letters are this mapping of them. With multichannel, the speakers of a channel are lettered "
+        "after its number in the same order (`1A`, `1B`...).",
+    ]
 
 
 def _model_section() -> list[str]:
@@ -315,6 +363,9 @@ def _model_section() -> list[str]:
         "probe's echo of `[universal-3-5-pro, universal-2]`.",
         f"- **Recommended list** in the real refusal texts: `{models.RECOMMENDED}`, as the newest real "
         "text (2026-07-31) gives it. UNVERIFIED whether it now names assemblyai-stt-3-7.",
+        "- **For the live probe** (`models.UNVERIFIED_READINGS`): "
+        + "; ".join(f"`{key}`: {what}" for key, what in models.UNVERIFIED_READINGS.items())
+        + ".",
     ]
 
 

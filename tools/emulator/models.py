@@ -222,3 +222,17 @@ def table_rows() -> list[str]:
         note = f"{model.note}.{refused} Source: {model.source}".replace("|", "/")
         rows.append(f"| `{model.id}` | {model.status} | {langs} | {takes_} | {note} |")
     return rows
+
+
+#: The readings the live probe (tools/probe.py) should check, each: what the emulator assumes.
+UNVERIFIED_READINGS: dict[str, str] = {
+    "stt37_languages": "assemblyai-stt-3-7 takes the 32 languages of STT37_LANGUAGES (P5); Polish and Greek "
+    "are not among them",
+    "stt37_parameters": "assemblyai-stt-3-7 takes every Universal-3.5 Pro parameter (domain, 1,000 key terms)",
+    "fallback": "a speech_models list routes a language to its first model that takes it, and a list with "
+    "no such model ends in error (P1)",
+    "default_speech_models": f"a request without speech_models is echoed {DEFAULT_SPEECH_MODELS} and runs "
+    "assemblyai-stt-3-7 on an account made from 2026-11-17 (or any U3.5 Pro-default account from 2026-12-08)",
+    "recommended_list": f"the universal-3-pro and singular speech_model refusals recommend {RECOMMENDED} (P3)",
+    "nano_text": 'speech_models ["nano"] answers 400 with "no longer available" in its text (P3)',
+}

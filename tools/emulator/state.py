@@ -95,12 +95,13 @@ class State:
     def next_id(self, kind: str, *_details: object) -> str:
         """Deterministic ids from the notebook, the kind of object and its place in the sequence
         only: the same requests in the same order give the same ids on every run. Request details
-        (bodies) are accepted and ignored, as they may hold a loopback port or a date."""
+        (bodies) are accepted and ignored, as they may hold a loopback port or a date. They are
+        valid UUIDv4s (version and variant bits set), as the API's ids are."""
         with self.lock:
             self.sequence += 1
             sequence = self.sequence
         digest = hashlib.sha256(f"{self.notebook}|{kind}|{sequence}".encode()).hexdigest()
-        return str(uuid.UUID(digest[:32]))
+        return str(uuid.UUID(digest[:32], version=4))
 
     def close(self) -> None:
         self.scheduler.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import math
 import threading
 import time
 import urllib.error
@@ -13,7 +14,7 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from cookbook_utils.network import is_loopback
-from tools.emulator import analysis, conversations, features, models, uploads
+from tools.emulator import analysis, conversations, features, models, request_rules, uploads
 from tools.emulator.errors import NOT_FOUND, EmulatorError, text
 from tools.emulator.state import REGION_HOSTS, State
 
@@ -51,8 +52,9 @@ def _base_transcript(transcript_id: str, params: dict) -> dict:
         "speech_models": params["speech_models"],
         "language_model": "assemblyai_default",
         "acoustic_model": "assemblyai_default",
-        "language_code": params.get("language_code") or "en_us",  # the API's default until detection
-        "language_detection": params.get("language_detection", False),
+        "speech_model_used": None,  # present and null until the transcript completes (a real submit answer)
+        "language_code": params.get("language_code"),  # none sent: detected, known on completion
+        "language_detection": detects(params),
         "language_confidence_threshold": params.get("language_confidence_threshold"),
         "language_confidence": None,
         "speaker_labels": params.get("speaker_labels", False),
@@ -74,6 +76,11 @@ def _base_transcript(transcript_id: str, params: dict) -> dict:
         "confidence": None,
         "audio_duration": None,
     }
+
+
+def detects(params: dict) -> bool:
+    """Whether the language is detected: asked for, or no ``language_code`` sent (no en_us default)."""
+    return params.get("language_detection", not params.get("language_code"))
 
 
 def _detect(conversation: conversations.Conversation, params: dict) -> tuple[str, float, str | None]:
@@ -99,9 +106,12 @@ def _detect(conversation: conversations.Conversation, params: dict) -> tuple[str
     return language, score, None
 
 
-def _complete(result: dict, params: dict, conversation: conversations.Conversation | None, error: str | None) -> None:
-    """Fill a transcript in as the API would on completion (or failure)."""
-    detected = params.get("language_detection", False)
+def _complete(
+    result: dict, params: dict, conversation: conversations.Conversation | None, error: str | None
+) -> dict[str, str]:
+    """Fill a transcript in as the API would on completion (or failure); returns which script
+    speaker each of its speaker labels stands for."""
+    detected = detects(params)
     model = None
     if error is None and conversation is not None:
         language = conversation.language_code
@@ -116,12 +126,11 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         error = error or analysis.missing(conversation, params)
     if error is not None:
         result.update(status="error", error=error)
-        return
+        return {}
     transcription = conversations.transcribe(conversation, params, model)
     words = conversations.public(transcription.words)
     if not detected:
-        # Without detection the API reports the code it was given, or its default, en_us.
-        result["language_code"] = params.get("language_code") or ("en_us" if language == "en" else language)
+        result["language_code"] = params["language_code"]  # without detection: the code it was given
     with_utterances = params.get("speaker_labels") or params.get("multichannel")
     result.update(
         status="completed",
@@ -130,7 +139,7 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         words=words,
         utterances=conversations.utterances(words) if with_utterances else None,
         confidence=conversations.mean([w["confidence"] for w in words]),
-        audio_duration=round(conversation.duration_ms / 1000),
+        audio_duration=math.ceil(conversation.duration_ms / 1000),  # whole seconds, rounded up, as real answers
     )
     if params.get("redact_pii") and params.get("redact_pii_return_unredacted"):
         unredacted = conversations.transcribe(conversation, {**params, "redact_pii": False}, model)
@@ -148,6 +157,7 @@ def _complete(result: dict, params: dict, conversation: conversations.Conversati
         result["sentiment_analysis_results"] = analysis.sentiments(conversation, transcription.words)
     if params.get("auto_highlights"):
         result["auto_highlights_result"] = analysis.key_phrases(conversation, transcription.words)
+    return transcription.speakers
 
 
 #: The created/completed times a transcript reports: a fixed epoch plus its sequence, so recordings
@@ -177,6 +187,7 @@ def create(state: State, params: dict, region: str = "us") -> dict:
     """POST /v2/transcript: a queued transcript for an already validated body, kept in ``region``.
     A body without ``speech_models`` gets the account default (``models.DEFAULT_SPEECH_MODELS``)."""
     models.check_request(params)
+    request_rules.check(params)
     params = {**params, "speech_models": params.get("speech_models") or list(models.DEFAULT_SPEECH_MODELS)}
     _check_webhook(params)
     transcript_id = state.next_id("transcript", json.dumps(params, sort_keys=True))
@@ -239,6 +250,8 @@ class TranscriptRecord:
     finished: bool = False
     deleted: bool = False
     completed_at: str | None = None
+    #: the transcript's speaker labels -> the script speakers they stand for (once completed)
+    speakers: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     delivered: threading.Event = field(default_factory=_set_event, repr=False)  # no webhook call under way
 
@@ -267,7 +280,9 @@ class TranscriptRecord:
         with self.lock:
             if self.finished or self.deleted:
                 return
-            _complete(self.result, self.params, self.conversation if not self.error else None, self.error)
+            self.speakers = _complete(
+                self.result, self.params, self.conversation if not self.error else None, self.error
+            )
             self.completed_at = _clock_text(self.sequence, self.state.processing_seconds)
             self.finished = True
             webhook = self.params.get("webhook_url")
@@ -446,8 +461,8 @@ def sentences(record: TranscriptRecord) -> dict:
 
 def paragraphs(record: TranscriptRecord) -> dict:
     """GET /v2/transcript/{id}/paragraphs."""
-    result, conversation = record.completed()
-    return {**_summary(result), "paragraphs": conversations.paragraphs(result["words"] or [], conversation)}
+    result, _ = record.completed()
+    return {**_summary(result), "paragraphs": conversations.paragraphs(result["words"] or [])}
 
 
 def captions(record: TranscriptRecord, kind: str, chars: int | None) -> str:

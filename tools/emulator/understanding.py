@@ -107,12 +107,26 @@ def other_roles(data_dir: Path, conversation: Conversation) -> dict[str, list[st
 
 
 def _mapping(
-    config: dict, labels: list[str], conversation: Conversation, text: str, also: dict[str, list[str]]
+    config: dict,
+    labels: list[str],
+    conversation: Conversation,
+    text: str,
+    also: dict[str, list[str]],
+    speakers: dict[str, str],
 ) -> dict[str, str]:
-    """Speaker label -> identified name or role, from the script's ground truth."""
+    """Speaker label -> identified name or role, from the script's ground truth (``speakers``: the
+    script speaker each label stands for; the API's letters are not the script's)."""
     speaker_type = config["speaker_type"]
-    truth = {label: conversation.speakers[label][speaker_type] for label in labels if label in conversation.speakers}
-    known = {label: [value, *(also.get(label, []) if speaker_type == "role" else [])] for label, value in truth.items()}
+    script = {label: speakers.get(label, label) for label in labels}
+    truth = {
+        label: conversation.speakers[script[label]][speaker_type]
+        for label in labels
+        if script[label] in conversation.speakers
+    }
+    known = {
+        label: [value, *(also.get(script[label], []) if speaker_type == "role" else [])]
+        for label, value in truth.items()
+    }
     values = _values(config)
     if values is None:
         # No names given: a speaker is identified when the conversation says their name.
@@ -144,12 +158,17 @@ def _mapping(
 
 
 def identify_speakers(
-    result: dict, conversation: Conversation, config: dict, also: dict[str, list[str]] | None = None
+    result: dict,
+    conversation: Conversation,
+    config: dict,
+    also: dict[str, list[str]] | None = None,
+    speakers: dict[str, str] | None = None,
 ) -> dict:
     """Speaker identification on a completed transcript ``result`` of ``conversation``: the task's
     mapping and the utterances and words with names or roles in place of labels. Shared by the
     understanding endpoint and, for a transcript request with ``speech_understanding``, by
-    ``transcripts``. ``also``: :func:`other_roles`."""
+    ``transcripts``. ``also``: :func:`other_roles`; ``speakers``: the script speaker of each label
+    (``TranscriptRecord.speakers``)."""
     unknown = sorted(set(config) - CONFIG_KEYS)
     if unknown:
         raise EmulatorError(400, f"The emulator does not emulate {', '.join(unknown)} in speaker_identification.")
@@ -160,7 +179,7 @@ def identify_speakers(
             f"transcript {result['id']} has no speaker labels.",
         )
     labels = sorted({u["speaker"] for u in result["utterances"]})
-    mapping = _mapping(config, labels, conversation, result["text"] or "", also or {})
+    mapping = _mapping(config, labels, conversation, result["text"] or "", also or {}, speakers or {})
     utterances = copy.deepcopy(result["utterances"])
     for utterance in utterances:
         utterance["speaker"] = mapping.get(utterance["speaker"], utterance["speaker"])
@@ -178,8 +197,10 @@ def identify_speakers(
 
 def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
     """Speaker labels replaced by names or roles in the transcript's utterances and words."""
-    result, conversation = _transcript(state, transcript_id)
-    return identify_speakers(result, conversation, config, other_roles(state.data_dir, conversation))
+    record = transcripts.find(state, transcript_id)
+    result, conversation = record.completed()
+    also = other_roles(state.data_dir, conversation)
+    return identify_speakers(result, conversation, config, also, record.speakers)
 
 
 def _reference(state: State, conversation: str, language: str, register: str) -> list[str]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from cookbook_utils import audio
 from cookbook_utils.network import is_loopback
-from tools.emulator import conversations
+from tools.emulator import conversations, sniff
 from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import State
 
@@ -48,7 +48,10 @@ def _recognise(state: State, body: bytes) -> dict:
         if duration is not None and abs(c.duration_ms - duration) <= DURATION_TOLERANCE_MS
     }
     conversation = next(iter(candidates.values())) if len(candidates) == 1 else None
-    return {"conversation": conversation, "duration_ms": duration}
+    entry = {"conversation": conversation, "duration_ms": duration}
+    if duration is None:
+        entry["file_type"] = sniff.file_type(body)  # for the "does not appear to contain audio" error
+    return entry
 
 
 def _fetch_local(url: str) -> bytes:
@@ -62,12 +65,19 @@ def _fetch_local(url: str) -> bytes:
 
 
 def upload(state: State, body: bytes) -> dict:
-    digest = hashlib.sha256(body).hexdigest()
     entry = _recognise(state, body)
-    upload_id = state.next_id("upload", digest).replace("-", "")
+    url = upload_url(state)
     with state.lock:
-        state.uploads[CDN + upload_id] = entry
-    return {"upload_url": CDN + upload_id}
+        state.uploads[url] = entry
+    return {"upload_url": url}
+
+
+def upload_url(state: State) -> str:
+    """A URL of the real shape, ``https://cdn.assemblyai.com/upload/<64 hex>/<uuid>`` (section 13
+    row 16): the 64 hex digits are a hash of the notebook (what the real ones encode is not known),
+    the UUID is the upload's deterministic id."""
+    folder = hashlib.sha256(f"{state.notebook}|uploads".encode()).hexdigest()
+    return f"{CDN}{folder}/{state.next_id('upload')}"
 
 
 def resolve_audio(state: State, audio_url: str) -> tuple[conversations.Conversation | None, str | None]:
@@ -82,7 +92,7 @@ def resolve_audio(state: State, audio_url: str) -> tuple[conversations.Conversat
         else:
             entry = state.uploads[audio_url]
         if entry["duration_ms"] is None:
-            return None, text("no_audio", file_type="application/octet-stream (data)")
+            return None, text("no_audio", file_type=entry.get("file_type", "application/octet-stream (data)"))
         if entry["duration_ms"] < MIN_AUDIO_MS:
             return None, text("audio_too_short")
         if entry["conversation"] is None:
