@@ -50,6 +50,10 @@ U35PRO_LANGUAGES = set("en es de fr pt it tr nl sv no da fi hi vi ar he ja zh".s
 #: Languages Universal-2 transcribes that a shipped clip may be declared as (``language_code``)
 #: when no clip is in a language outside ``assemblyai-stt-3-7``'s table (P1).
 OUTSIDE_CANDIDATES = ("pl", "el", "cs", "hu", "bg", "hr", "sk", "sl", "lt", "lv")
+#: Universal-3.5 Pro's parameters, sent to stt-3-7 alone: a contextual prompt, and more key terms than
+#: Universal-2's 200 (stt-3-7 is assumed to take U3.5 Pro's 1,000).
+PROMPT = "A short conversation in French between two people."
+KEYTERMS = [f"Larkspur {n}" for n in range(201)]
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 UNKNOWN_ID = "5b0c3a57-9f3e-4c1b-8d2a-6e7f00c0ffee"
 AUTH_TEXT = "Authentication error, API token missing/invalid"
@@ -158,7 +162,8 @@ class Assumption:
 
     ``source``: where the facts file gives it; ``unverified``: "" when the facts are documented or seen,
     else the probe id P1..P5 of the facts file's section 12, or "yes" where it has none; ``relies``:
-    patterns whose presence in a notebook's code cell means the notebook relies on it."""
+    patterns whose presence in a notebook's code cell means the notebook relies on it; ``readings``:
+    which of the emulator's documented readings of unverified facts it checks."""
 
     id: str
     what: str
@@ -168,6 +173,8 @@ class Assumption:
     source: str
     unverified: str = ""
     relies: tuple[str, ...] = ()
+    #: The emulator's unverified readings it checks (keys of ``tools.emulator.models.UNVERIFIED_READINGS``).
+    readings: tuple[str, ...] = ()
 
 
 # --- Reading answers ----------------------------------------------------------------------------
@@ -251,6 +258,13 @@ def routed(speech_models: list[str], language: str) -> str | None:
     return models.choose(speech_models, language)
 
 
+def recommended_list() -> str:
+    """The list the emulator assumes the model refusals recommend (``models.RECOMMENDED``, P3)."""
+    from tools.emulator import models
+
+    return models.RECOMMENDED
+
+
 @cache
 def default_speech_models() -> list[str]:
     """What the emulator assumes the API fills in and echoes when ``speech_models`` is left out
@@ -307,6 +321,7 @@ def assumptions() -> list[Assumption]:
             "§1 Defaults, §13 row 5 (the echo after the Dec 8 default change is not documented)",
             unverified="yes",
             relies=(r"""\.speech_models\b""", r"""\[["']speech_models["']\]"""),
+            readings=("default_speech_models",),
         ),
         Assumption(
             "default-model-used",
@@ -317,6 +332,7 @@ def assumptions() -> list[Assumption]:
             "§1 Defaults (the account's default moves to stt-3-7 on Dec 8)",
             unverified="yes",
             relies=(r"speech_model_used",),
+            readings=("default_speech_models",),
         ),
         Assumption(
             "detection-by-default",
@@ -371,26 +387,29 @@ def assumptions() -> list[Assumption]:
             "§1 universal-3-pro, §12 P3",
             unverified="P3",
             relies=(r"universal-3-pro",),
+            readings=("recommended_list",),
         ),
         Assumption(
             "nano-refused",
-            "speech_models [nano] gets 400 naming it",
+            'speech_models [nano] gets 400 naming it, "no longer available"',
             Transcribe.of(fr, speech_models=["nano"]),
             submission,
-            refused_naming("nano"),
+            refused_naming("nano", "no longer available"),
             "§1 nano, §12 P3",
             unverified="P3",
             relies=(r"""["']nano["']""",),
+            readings=("nano_text",),
         ),
         Assumption(
             "singular-speech-model-refused",
-            'the singular speech_model ("best") gets 400 naming it',
+            'the singular speech_model ("best") gets 400 naming it and the list to send instead',
             Transcribe.of(fr, speech_model="best"),
             submission,
-            refused_naming("speech_model"),
+            refused_naming("speech_model", recommended_list()),
             "§1 best, singular speech_model, §12 P3",
             unverified="P3",
             relies=(r"""["']speech_model["']\s*:""", r"speech_model=aai\.SpeechModel"),
+            readings=("recommended_list",),
         ),
         Assumption(
             "unknown-model-text",
@@ -555,19 +574,21 @@ def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
                 "§1 migration advice; the stt-3-7 language set: §1, §12 P5",
                 unverified="P5" if STT37 in listed else "",
                 relies=(r"speech_model_used",),
+                readings=("stt37_languages",) if STT37 in listed else (),
             )
         )
     if stt37 is not None and "fr" in stt37:
         found.append(
             Assumption(
                 "routing-stt-3-7-alone",
-                f"[{STT37!r}] alone transcribes fr itself",
-                Transcribe.of(fr, speech_models=[STT37]),
+                f"[{STT37!r}] alone transcribes fr itself, with a prompt, {len(KEYTERMS)} key terms and domain",
+                Transcribe.of(fr, speech_models=[STT37], prompt=PROMPT, keyterms_prompt=KEYTERMS, domain="medical-v1"),
                 model_used,
                 equals(STT37),
-                "§1 migration advice; §12 P5",
+                "§1 migration advice, §2 prompt / keyterms_prompt / domain; §12 P5",
                 unverified="P5",
-                relies=(r"speech_model_used",),
+                relies=(r"speech_model_used", r"keyterms_prompt", r"\bprompt="),
+                readings=("stt37_languages", "stt37_parameters"),
             )
         )
     outside = next((code for code in OUTSIDE_CANDIDATES if stt37 is not None and code not in stt37), None)
@@ -582,6 +603,7 @@ def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
                 "§1 Behavioural change, model fallback; §12 P1",
                 unverified="P1",
                 relies=(r"speech_model_used", r"do not support the language"),
+                readings=("fallback", "stt37_languages"),
             ),
             Assumption(
                 "fallback-to-universal-2",
@@ -592,6 +614,7 @@ def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
                 "§1 migration advice; §12 P1",
                 unverified="P1",
                 relies=(r"speech_model_used",),
+                readings=("fallback", "stt37_languages"),
             ),
         ]
     hindi = shortest_clip("hi")

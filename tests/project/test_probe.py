@@ -68,6 +68,14 @@ def test_the_assumptions_are_well_formed(checks: list[probe.Assumption]) -> None
     assert {c.unverified for c in checks} >= {"P1", "P2", "P3", "P4", "P5"}
 
 
+def test_every_unverified_reading_of_the_emulator_is_checked(checks: list[probe.Assumption]) -> None:
+    from tools.emulator import models
+
+    checked = {reading for check in checks for reading in check.readings}
+    assert checked == set(models.UNVERIFIED_READINGS)
+    assert all(check.unverified for check in checks if check.readings)
+
+
 def test_live_without_a_key_says_how_in_one_line(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
 
