@@ -1,0 +1,940 @@
+"""The contract probe: checks, against the real API or the emulator, every assumption the emulator
+makes that a notebook relies on, one line per assumption.
+
+    python -m tools.probe --live        # the real API, with ASSEMBLYAI_API_KEY (make probe-live)
+    python -m tools.probe --emulator    # an emulator started in-process (make probe-emulator, CI)
+
+Each assumption is one :class:`Assumption` in :func:`assumptions`: what it says, how to check it
+(a plain request, an upload, or a transcript of a shipped clip), what to read from the answer, what
+is expected, where the facts file (``../shared/docs/platform-2026-12.md``) gives it, and whether
+that file calls it UNVERIFIED (with its probe id, P1..P5). A line ends in ``ok`` or in
+``DIFFERS: got ..., expected ...``; the last line sums up. Exit 0 when every line is ok, 1 when one
+differs (or a live transcript could not be deleted), 2 when it cannot start.
+
+Live, it uploads the shortest shipped clips (a few minutes of audio in all, a few cents) and
+transcribes those uploads (never a loopback URL), deletes every transcript it made at the end, and
+says how many seconds of audio it sent. It writes no recording. Where the expected value is the
+emulator's own reading of an unverified fact (the ``assemblyai-stt-3-7`` language set), it is read
+from the emulator's model table, so a live run says where that table is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import re
+import secrets
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from cookbook_utils import config
+from cookbook_utils.network import is_loopback
+
+ROOT = Path(__file__).resolve().parents[1]
+FACTS = "platform-2026-12.md"
+NOT_AUDIO = "not-audio.txt"  # a clip name that stands for a small ASCII text file
+NOT_AUDIO_BYTES = b"This file holds a line of plain text, not audio.\n"
+STT37, U35PRO, U2 = "assemblyai-stt-3-7", "universal-3-5-pro", "universal-2"
+#: The languages Universal-3.5 Pro transcribes (pre-recorded): facts section 1 (the skill's list).
+U35PRO_LANGUAGES = set("en es de fr pt it tr nl sv no da fi hi vi ar he ja zh".split())
+#: Languages Universal-2 transcribes that a shipped clip may be declared as (``language_code``)
+#: when no clip is in a language outside ``assemblyai-stt-3-7``'s table (P1).
+OUTSIDE_CANDIDATES = ("pl", "el", "cs", "hu", "bg", "hr", "sk", "sl", "lt", "lv")
+#: Universal-3.5 Pro's parameters, sent to stt-3-7 alone: a contextual prompt, and more key terms than
+#: Universal-2's 200 (stt-3-7 is assumed to take U3.5 Pro's 1,000).
+PROMPT = "A short conversation in French between two people."
+KEYTERMS = [f"Larkspur {n}" for n in range(201)]
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+UNKNOWN_ID = "5b0c3a57-9f3e-4c1b-8d2a-6e7f00c0ffee"
+AUTH_TEXT = "Authentication error, API token missing/invalid"
+NOT_FOUND_TEXT = "Transcript lookup error, transcript id not found"
+U3PRO_TEXT = (
+    'The "universal-3-pro" speech model(s) have been deprecated. Use speech_models: '
+    '["universal-3-5-pro", "universal-2"] instead.'
+)
+UNKNOWN_MODEL_TEXT = '"speech_models" must be a non-empty list containing one or more of: '
+NOT_AUDIO_TEXT = "Transcoding failed. File does not appear to contain audio. File type is text/plain (ASCII text)."
+
+
+# --- What an assumption is made of --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """A plain request: ``host`` is "api" or "gateway"; ``key`` "bad" sends a wrong key."""
+
+    method: str
+    path: str
+    body: str | None = None  # JSON text, so the request can be a key
+    host: str = "api"
+    key: str = "good"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Upload a shipped clip (``data/audio/<clip>.mp3``, or :data:`NOT_AUDIO`)."""
+
+    clip: str
+
+
+@dataclass(frozen=True)
+class Transcribe:
+    """Upload ``clip`` and submit it with ``params`` (a JSON object as text, so it can be a key);
+    the outcome holds the submission's answer and, when accepted, the finished transcript."""
+
+    clip: str
+    params: str = "{}"
+
+    @staticmethod
+    def of(clip: str, **params: Any) -> Transcribe:
+        return Transcribe(clip, json.dumps(params, sort_keys=True))
+
+
+How = Request | Upload | Transcribe
+
+
+@dataclass
+class Answer:
+    """One HTTP answer: status and JSON body (or text)."""
+
+    status: int
+    body: Any
+
+    @property
+    def error(self) -> str | None:
+        return self.body.get("error") if isinstance(self.body, dict) else None
+
+
+@dataclass
+class Outcome:
+    """What a step got: ``answer`` (the request's, the upload's or the submission's) and, for an
+    accepted transcript, ``final`` (its last poll)."""
+
+    answer: Answer
+    final: Answer | None = None
+
+
+@dataclass(frozen=True)
+class Expect:
+    """An expectation: ``describe`` says it, ``test`` decides it on what was read."""
+
+    describe: str
+    test: Callable[[Any], bool]
+
+
+def equals(value: Any) -> Expect:
+    return Expect(_show(value), lambda got: got == value)
+
+
+def matches(pattern: str) -> Expect:
+    return Expect(f"/{pattern}/", lambda got: isinstance(got, str) and re.fullmatch(pattern, got) is not None)
+
+
+def starts_with(status: int, opening: str) -> Expect:
+    """A ``status`` answer whose error text opens with ``opening``."""
+    return Expect(
+        f"{status} opening {_show(opening)}",
+        lambda got: got[0] == status and (got[1] or "").startswith(opening),
+    )
+
+
+def refused_naming(*names: str) -> Expect:
+    """A 400 at submission whose error names each of ``names``."""
+    return Expect(
+        f"400 naming {', '.join(names)}",
+        lambda got: got[0] == 400 and all(name in (got[1] or "") for name in names),
+    )
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One assumption: ``read`` turns the outcome of ``how`` into the value ``expected`` judges.
+
+    ``source``: where the facts file gives it; ``unverified``: "" when the facts are documented or seen,
+    else the probe id P1..P5 of the facts file's section 12, or "yes" where it has none; ``relies``:
+    patterns whose presence in a notebook's code cell means the notebook relies on it; ``readings``:
+    which of the emulator's documented readings of unverified facts it checks."""
+
+    id: str
+    what: str
+    how: How
+    read: Callable[[Outcome], Any]
+    expected: Expect
+    source: str
+    unverified: str = ""
+    relies: tuple[str, ...] = ()
+    #: The emulator's unverified readings it checks (keys of ``tools.emulator.models.UNVERIFIED_READINGS``).
+    readings: tuple[str, ...] = ()
+
+
+# --- Reading answers ----------------------------------------------------------------------------
+
+
+def submission(outcome: Outcome) -> tuple[int, str | None]:
+    """The submission's status and error text."""
+    return outcome.answer.status, outcome.answer.error
+
+
+def final(outcome: Outcome) -> dict:
+    """The finished transcript (a submission that was refused raises, shown as what it got)."""
+    if outcome.final is None:
+        raise Refused(outcome.answer)
+    return outcome.final.body
+
+
+class Refused(Exception):
+    """A transcript that the check needed was refused at submission."""
+
+    def __init__(self, answer: Answer):
+        super().__init__(f"submission answered {answer.status}: {_show(answer.error or answer.body)}")
+
+
+def model_used(outcome: Outcome) -> str | None:
+    body = final(outcome)
+    return body.get("speech_model_used") if body.get("status") == "completed" else f"error: {body.get('error')}"
+
+
+def refused_or_failed(outcome: Outcome) -> str:
+    """ "refused" for a 400 at submission or a transcript that ends in error, else the model used."""
+    if outcome.answer.status == 400 or (outcome.final and outcome.final.body.get("status") == "error"):
+        return "refused"
+    return f"transcribed by {model_used(outcome)}"
+
+
+def _keys(item: Any) -> list[str]:
+    return sorted(item) if isinstance(item, dict) else [f"not an object: {_show(item)}"]
+
+
+def _show(value: Any, limit: int = 240) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- The clips -----------------------------------------------------------------------------------
+
+
+@cache
+def clips() -> dict[str, dict]:
+    """Every shipped mono clip's timing file (name -> language_code, duration_ms)."""
+    found = {}
+    for path in sorted((ROOT / "data" / "scripts").glob("*.timing.json")):
+        data = json.loads(path.read_text())
+        if "channels" not in data and (ROOT / data["audio"]).is_file():
+            found[data["name"]] = {"language": data["language_code"], "duration_ms": data["duration_ms"]}
+    return found
+
+
+def shortest_clip(language: str) -> str:
+    """The shortest shipped clip in ``language`` (the cheapest to send)."""
+    return min((c for c, d in clips().items() if d["language"] == language), key=lambda c: clips()[c]["duration_ms"])
+
+
+def clip_bytes(clip: str) -> bytes:
+    return NOT_AUDIO_BYTES if clip == NOT_AUDIO else (ROOT / "data" / "audio" / f"{clip}.mp3").read_bytes()
+
+
+def stt37_languages() -> frozenset[str] | None:
+    """The emulator's reading of the languages ``assemblyai-stt-3-7`` transcribes (P5)."""
+    from tools.emulator import models
+
+    return models.languages(STT37)
+
+
+def routed(speech_models: list[str], language: str) -> str | None:
+    """The routing the emulator assumes (``tools.emulator.models.choose``): the first listed model
+    that takes the language (facts section 1), by its reading of each model's languages."""
+    from tools.emulator import models
+
+    return models.choose(speech_models, language)
+
+
+def recommended_list() -> str:
+    """The list the emulator assumes the model refusals recommend (``models.RECOMMENDED``, P3)."""
+    from tools.emulator import models
+
+    return models.RECOMMENDED
+
+
+@cache
+def default_speech_models() -> list[str]:
+    """What the emulator assumes the API fills in and echoes when ``speech_models`` is left out
+    (``tools.emulator.models.DEFAULT_SPEECH_MODELS``; the spec of 2026-08-18 says
+    ``["universal-3-5-pro", "universal-2"]``, the account default moved to stt-3-7 in November)."""
+    from tools.emulator import models
+
+    return list(models.DEFAULT_SPEECH_MODELS)
+
+
+# --- The assumptions -----------------------------------------------------------------------------
+
+
+def assumptions() -> list[Assumption]:
+    """Every assumption the probe checks, in the order it prints them."""
+    fr = shortest_clip("fr")  # clip-fr: 14.214 s, so rounding up and round() disagree
+    listed = config.SPEECH_MODELS
+    default = Transcribe.of(fr)
+    with_models = Transcribe.of(fr, speech_models=listed)
+    found: list[Assumption] = [
+        Assumption(
+            "auth-401",
+            "a wrong API key gets 401 and the API's text",
+            Request("GET", "/v2/transcript?limit=1", key="bad"),
+            lambda o: [o.answer.status, o.answer.error],
+            equals([401, AUTH_TEXT]),
+            "§13 What already matches",
+            relies=(r"Authentication error",),
+        ),
+        Assumption(
+            "unknown-transcript-id",
+            "an unknown transcript id gets 400 and the API's text",
+            Request("GET", f"/v2/transcript/{UNKNOWN_ID}"),
+            lambda o: [o.answer.status, o.answer.error],
+            equals([400, NOT_FOUND_TEXT]),
+            "§13 What already matches",
+            relies=(r"transcript id not found", r"Transcript lookup error"),
+        ),
+        Assumption(
+            "empty-body",
+            "an empty transcript request gets 400 and the API's text",
+            Request("POST", "/v2/transcript", body="{}"),
+            lambda o: [o.answer.status, o.answer.error],
+            equals([400, "Transcript creation error, audio_url not found"]),
+            "§13 row 11",
+            relies=(r"audio_url not found",),
+        ),
+        Assumption(
+            "speech-models-optional",
+            "leaving out speech_models is accepted and the default list is echoed",
+            default,
+            lambda o: [o.answer.status, final(o).get("speech_models")],
+            equals([200, default_speech_models()]),
+            "§1 Defaults, §13 row 5 (the echo after the Dec 8 default change is not documented)",
+            unverified="yes",
+            relies=(r"""\.speech_models\b""", r"""\[["']speech_models["']\]"""),
+            readings=("default_speech_models",),
+        ),
+        Assumption(
+            "default-model-used",
+            "with speech_models left out, speech_model_used is one of the echoed models",
+            default,
+            lambda o: [final(o).get("speech_model_used"), final(o).get("speech_models")],
+            Expect("a model of the echoed list", lambda got: got[0] is not None and got[0] in (got[1] or [])),
+            "§1 Defaults (the account's default moves to stt-3-7 on Dec 8)",
+            unverified="yes",
+            relies=(r"speech_model_used",),
+            readings=("default_speech_models",),
+        ),
+        Assumption(
+            "detection-by-default",
+            "no language sent means detection: language_detection true, the clip's language_code",
+            default,
+            lambda o: [final(o).get("language_detection"), final(o).get("language_code")],
+            equals([True, "fr"]),
+            "§2 language_code, language_detection",
+            relies=(r"language_detection", r"\.language_code\b"),
+        ),
+        Assumption(
+            "code-with-detection-refused",
+            "language_code together with language_detection is refused",
+            Transcribe.of(fr, speech_models=listed, language_code="fr", language_detection=True),
+            submission,
+            refused_naming("language_code", "language_detection"),
+            "§2 language_code (documented; the text is not)",
+            relies=(r"language_code.*language_detection", r"language_detection.*language_code"),
+        ),
+        Assumption(
+            "speakers-expected-with-options-refused",
+            "speakers_expected together with speaker_options is refused",
+            Transcribe.of(
+                fr,
+                speech_models=listed,
+                speaker_labels=True,
+                speakers_expected=2,
+                speaker_options={"max_speakers_expected": 3},
+            ),
+            submission,
+            refused_naming("speakers_expected", "speaker_options"),
+            "§2 speaker_labels / speakers_expected / speaker_options (documented; the text is not)",
+            relies=(r"speakers_expected.*speaker_options", r"speaker_options.*speakers_expected"),
+        ),
+        Assumption(
+            "redact-pii-needs-format-text",
+            "redact_pii with format_text false is refused",
+            Transcribe.of(
+                fr, speech_models=listed, redact_pii=True, redact_pii_policies=["person_name"], format_text=False
+            ),
+            submission,
+            refused_naming("format_text"),
+            "§2 redact_pii (documented; the text is not)",
+            relies=(r"redact_pii.*format_text", r"format_text.*redact_pii"),
+        ),
+        Assumption(
+            "universal-3-pro-text",
+            "speech_models [universal-3-pro] gets 400 and the real text",
+            Transcribe.of(fr, speech_models=["universal-3-pro"]),
+            lambda o: list(submission(o)),
+            equals([400, U3PRO_TEXT]),
+            "§1 universal-3-pro, §12 P3",
+            unverified="P3",
+            relies=(r"universal-3-pro",),
+            readings=("recommended_list",),
+        ),
+        Assumption(
+            "nano-refused",
+            'speech_models [nano] gets 400 naming it, "no longer available"',
+            Transcribe.of(fr, speech_models=["nano"]),
+            submission,
+            refused_naming("nano", "no longer available"),
+            "§1 nano, §12 P3",
+            unverified="P3",
+            relies=(r"""["']nano["']""",),
+            readings=("nano_text",),
+        ),
+        Assumption(
+            "singular-speech-model-refused",
+            'the singular speech_model ("best") gets 400 naming it and the list to send instead',
+            Transcribe.of(fr, speech_model="best"),
+            submission,
+            refused_naming("speech_model", recommended_list()),
+            "§1 best, singular speech_model, §12 P3",
+            unverified="P3",
+            relies=(r"""["']speech_model["']\s*:""", r"speech_model=aai\.SpeechModel"),
+            readings=("recommended_list",),
+        ),
+        Assumption(
+            "unknown-model-text",
+            "an unknown speech model gets 400 and the real text's opening",
+            Transcribe.of(fr, speech_models=["probe-no-such-model"]),
+            submission,
+            starts_with(400, UNKNOWN_MODEL_TEXT),
+            "§13 row 11, §12 P3 (the accepted list)",
+            unverified="P3",
+            relies=(r"must be a non-empty list", r"Invalid speech_models"),
+        ),
+        Assumption(
+            "submit-answer",
+            "the submission answers queued or processing, with speech_model_used null",
+            with_models,
+            lambda o: [
+                o.answer.status,
+                (o.answer.body or {}).get("status"),
+                "speech_model_used" in (o.answer.body or {}),
+                (o.answer.body or {}).get("speech_model_used"),
+            ],
+            Expect(
+                "[200, queued|processing, true, null]",
+                lambda got: got[0] == 200 and got[1] in ("queued", "processing") and got[2] and got[3] is None,
+            ),
+            "§13 row 12 (one probe)",
+            relies=(r"queued",),
+        ),
+    ]
+    found += routing_assumptions(fr, listed)
+    found += [
+        Assumption(
+            "audio-duration-rounded-up",
+            f"audio_duration is whole seconds rounded up ({fr}: {clips()[fr]['duration_ms']} ms)",
+            with_models,
+            lambda o: final(o).get("audio_duration"),
+            equals(math.ceil(clips()[fr]["duration_ms"] / 1000)),
+            "§13 row 6",
+            relies=(r"audio_duration",),
+        ),
+        Assumption(
+            "not-audio-text",
+            "a text file ends in error with the sniffed file type",
+            Transcribe.of(NOT_AUDIO, speech_models=listed),
+            lambda o: [final(o).get("status"), final(o).get("error")],
+            equals(["error", NOT_AUDIO_TEXT]),
+            "§13 row 11",
+            relies=(r"does not appear to contain audio", r"Transcoding failed"),
+        ),
+        Assumption(
+            "low-language-confidence-text",
+            "a detection below language_confidence_threshold ends in error with the API's text",
+            Transcribe.of(fr, speech_models=listed, language_detection=True, language_confidence_threshold=1.0),
+            lambda o: final(o).get("error"),
+            matches(
+                r"detected language 'fr', confidence 0\.\d{4}, is below the requested confidence threshold value "
+                r"of '1(\.0)?'"
+            ),
+            "§13 What already matches",
+            relies=(r"below the requested confidence", r"language_confidence_threshold"),
+        ),
+        Assumption(
+            "words-keys",
+            "words[] hold text, start, end (int ms), confidence and speaker (null without speaker_labels)",
+            with_models,
+            lambda o: _word_shape(final(o)),
+            Expect(
+                "confidence, end, speaker, start, text; int times; speaker null",
+                lambda got: (
+                    {"confidence", "end", "speaker", "start", "text"} <= set(got[0]) and got[1:] == [True, None]
+                ),
+            ),
+            "§13 What already matches",
+            relies=(r"\.words\b", r"""\[["']words["']\]"""),
+        ),
+        Assumption(
+            "utterance-keys",
+            "utterances hold speaker, text, start, end, confidence and their words",
+            Transcribe.of(shortest_clip("en"), speech_models=listed, speaker_labels=True),
+            lambda o: _utterance_shape(final(o)),
+            Expect(
+                "confidence, end, speaker, start, text, words; words with a speaker",
+                lambda got: {"confidence", "end", "speaker", "start", "text", "words"} <= set(got[0]) and got[1],
+            ),
+            "§13 What already matches",
+            relies=(r"utterances",),
+        ),
+        Assumption(
+            "list-page-details",
+            "GET /v2/transcript answers page_details and transcripts of the documented shape",
+            Request("GET", "/v2/transcript?limit=2"),
+            lambda o: [
+                _keys(o.answer.body.get("page_details")),
+                _keys((o.answer.body.get("transcripts") or [None])[0]),
+            ],
+            Expect(
+                "page_details: current_url, limit, next_url, prev_url, result_count; items with id, status, ...",
+                lambda got: (
+                    got[0] == ["current_url", "limit", "next_url", "prev_url", "result_count"]
+                    and {"audio_url", "completed", "created", "error", "id", "resource_url", "status"} <= set(got[1])
+                ),
+            ),
+            "§13 What already matches",
+            relies=(r"page_details", r"prev_url", r"list_transcripts"),
+        ),
+        Assumption(
+            "transcript-id-uuid4",
+            "transcript ids are UUIDv4",
+            with_models,
+            lambda o: final(o).get("id"),
+            matches(UUID4),
+            "§13 row 16",
+            relies=(r"uuid",),
+        ),
+        Assumption(
+            "upload-url-shape",
+            "upload URLs are .../upload/<64 hex>/<uuid>",
+            Upload(fr),
+            lambda o: (o.answer.body or {}).get("upload_url"),
+            matches(
+                r"https://[a-z0-9.-]+\.assemblyai\.com/upload/[0-9a-f]{64}/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}"
+            ),
+            "§13 row 16",
+            relies=(r"upload_url", r"cdn\.assemblyai"),
+        ),
+        Assumption(
+            "gateway-model-entries",
+            "GET /v1/models entries carry id, retirement_date, providers and default_provider",
+            Request("GET", "/v1/models", host="gateway"),
+            lambda o: _missing_model_keys(o.answer.body),
+            equals([]),
+            "§5 GET /v1/models entries, §13 What already matches",
+            relies=(r"models\.list", r"/v1/models"),
+        ),
+        Assumption(
+            "llm-model-not-retiring",
+            f"the configured LLM model ({config.LLM_MODEL}) is listed with retirement_date 0",
+            Request("GET", "/v1/models", host="gateway"),
+            lambda o: _retirement(o.answer.body, config.LLM_MODEL),
+            equals(0),
+            "§5 Models, §12 P4",
+            unverified="P4",
+            relies=(r"\bLLM_MODEL\b",),
+        ),
+    ]
+    return found
+
+
+def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
+    """Which model each list routes each shipped language to (facts section 1; stt-3-7's set: P5)."""
+    stt37 = stt37_languages()
+    found = []
+    for language in sorted({d["language"] for d in clips().values()}):
+        clip = shortest_clip(language)
+        found.append(
+            Assumption(
+                f"routing-{language}",
+                f"{listed} routes {language} ({clip}) to {routed(listed, language)}",
+                Transcribe.of(clip, speech_models=listed, speaker_labels=True),
+                model_used,
+                equals(routed(listed, language)),
+                "§1 migration advice; the stt-3-7 language set: §1, §12 P5",
+                unverified="P5" if STT37 in listed else "",
+                relies=(r"speech_model_used",),
+                readings=("stt37_languages",) if STT37 in listed else (),
+            )
+        )
+    if stt37 is not None and "fr" in stt37:
+        found.append(
+            Assumption(
+                "routing-stt-3-7-alone",
+                f"[{STT37!r}] alone transcribes fr itself, with a prompt, {len(KEYTERMS)} key terms and domain",
+                Transcribe.of(fr, speech_models=[STT37], prompt=PROMPT, keyterms_prompt=KEYTERMS, domain="medical-v1"),
+                model_used,
+                equals(STT37),
+                "§1 migration advice, §2 prompt / keyterms_prompt / domain; §12 P5",
+                unverified="P5",
+                relies=(r"speech_model_used", r"keyterms_prompt", r"\bprompt="),
+                readings=("stt37_languages", "stt37_parameters"),
+            )
+        )
+    outside = next((code for code in OUTSIDE_CANDIDATES if stt37 is not None and code not in stt37), None)
+    if outside:
+        found += [
+            Assumption(
+                "fallback-stt-3-7-alone",
+                f"[{STT37!r}] alone refuses language_code {outside!r}, outside its table (no fallback)",
+                Transcribe.of(fr, speech_models=[STT37], language_code=outside),
+                refused_or_failed,
+                equals("refused"),
+                "§1 Behavioural change, model fallback; §12 P1",
+                unverified="P1",
+                relies=(r"speech_model_used", r"do not support the language"),
+                readings=("fallback", "stt37_languages"),
+            ),
+            Assumption(
+                "fallback-to-universal-2",
+                f"{listed} sends language_code {outside!r} to {routed(listed, outside)}",
+                Transcribe.of(fr, speech_models=listed, language_code=outside),
+                model_used,
+                equals(routed(listed, outside)),
+                "§1 migration advice; §12 P1",
+                unverified="P1",
+                relies=(r"speech_model_used",),
+                readings=("fallback", "stt37_languages"),
+            ),
+        ]
+    hindi = shortest_clip("hi")
+    found.append(
+        Assumption(
+            "u35pro-hindi",
+            f"[{U35PRO!r}, {U2!r}] transcribes hi ({hindi}) with {U35PRO} (its 18 languages)",
+            Transcribe.of(hindi, speech_models=[U35PRO, U2]),
+            model_used,
+            equals(U35PRO if "hi" in U35PRO_LANGUAGES else U2),
+            "§1 universal-3-5-pro, §13 row 4; re-routing after Dec 8: §12 P2",
+            unverified="P2",
+            relies=(r"universal-3-5-pro",),
+        )
+    )
+    return found
+
+
+def _word_shape(body: dict) -> list:
+    word = (body.get("words") or [None])[0]
+    if not isinstance(word, dict):
+        return [[f"no words: {_show(word)}"], False, None]
+    return [sorted(word), all(isinstance(word.get(k), int) for k in ("start", "end")), word.get("speaker")]
+
+
+def _utterance_shape(body: dict) -> list:
+    utterance = (body.get("utterances") or [None])[0]
+    if not isinstance(utterance, dict):
+        return [[f"no utterances: {_show(utterance)}"], False]
+    words = utterance.get("words") or []
+    return [sorted(utterance), bool(words) and all(w.get("speaker") for w in words)]
+
+
+def _models(body: Any) -> list[dict]:
+    return (
+        body.get("data", body.get("models", [])) if isinstance(body, dict) else body if isinstance(body, list) else []
+    )
+
+
+def _missing_model_keys(body: Any) -> list[str]:
+    entries = _models(body)
+    if not entries:
+        return [f"no model entries in {_show(body)}"]
+    wanted = {"id", "retirement_date", "providers", "default_provider"}
+    return sorted({f"{e.get('id')}: {k}" for e in entries for k in wanted - set(e)})[:5]
+
+
+def _retirement(body: Any, model: str) -> Any:
+    entry = next((e for e in _models(body) if e.get("id") == model), None)
+    return "not listed" if entry is None else entry.get("retirement_date")
+
+
+# --- Running them --------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Where the probe sends its requests."""
+
+    name: str
+    api_url: str
+    gateway_url: str
+    key: str
+    live: bool
+    poll_seconds: float = 0.02
+    timeout_seconds: float = 60.0
+
+
+@dataclass
+class Probe:
+    """One run against a target: uploads and transcripts made once and shared between assumptions."""
+
+    target: Target
+    http: requests.Session = field(default_factory=requests.Session)
+    uploads: dict[str, Outcome] = field(default_factory=dict)
+    outcomes: dict[How, Outcome | Exception] = field(default_factory=dict)
+    made: list[str] = field(default_factory=list)  # ids of every transcript created
+    seconds_sent: float = 0.0
+
+    def send(self, method: str, path: str, *, host: str = "api", key: str = "good", **kwargs: Any) -> Answer:
+        base = self.target.api_url if host == "api" else self.target.gateway_url
+        secret = self.target.key if key == "good" else "probe-wrong-key-" + secrets.token_hex(4)
+        response = self.http.request(
+            method, base + path, headers={"authorization": secret}, timeout=60 if self.target.live else 10, **kwargs
+        )
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        return Answer(response.status_code, body)
+
+    def upload(self, clip: str) -> Outcome:
+        if clip not in self.uploads:
+            self.uploads[clip] = Outcome(self.send("POST", "/v2/upload", data=clip_bytes(clip)))
+        return self.uploads[clip]
+
+    def submit(self, step: Transcribe) -> Outcome:
+        uploaded = self.upload(step.clip).answer
+        url = (uploaded.body or {}).get("upload_url") if isinstance(uploaded.body, dict) else None
+        if uploaded.status != 200 or not url:
+            raise RuntimeError(f"the upload of {step.clip} answered {uploaded.status}: {_show(uploaded.body)}")
+        if self.target.live and is_loopback(url.split("/")[2].split(":")[0]):
+            raise RuntimeError(f"refusing to send a loopback URL to the real API: {url}")
+        answer = self.send("POST", "/v2/transcript", json={"audio_url": url, **json.loads(step.params)})
+        if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("id"):
+            self.made.append(answer.body["id"])
+            self.seconds_sent += clips().get(step.clip, {}).get("duration_ms", 0) / 1000
+        return Outcome(answer)
+
+    def prepare(self, checks: list[Assumption]) -> None:
+        """Submit every transcript the checks need, then wait for all of them together."""
+        for step in dict.fromkeys(c.how for c in checks if isinstance(c.how, Transcribe)):
+            try:
+                self.outcomes[step] = self.submit(step)
+            except (requests.RequestException, RuntimeError) as error:
+                self.outcomes[step] = error
+        pending = {
+            step: outcome
+            for step, outcome in self.outcomes.items()
+            if isinstance(outcome, Outcome) and outcome.answer.status == 200
+        }
+        deadline = time.monotonic() + self.target.timeout_seconds
+        while pending:
+            for step, outcome in list(pending.items()):
+                try:
+                    polled = self.send("GET", f"/v2/transcript/{outcome.answer.body['id']}")
+                except requests.RequestException:
+                    continue  # a lost poll: the next round asks again, until the deadline
+                if polled.status != 200 or polled.body.get("status") in ("completed", "error"):
+                    outcome.final = polled
+                    del pending[step]
+            if pending and time.monotonic() > deadline:
+                for step in pending:
+                    self.outcomes[step] = RuntimeError(f"not finished after {self.target.timeout_seconds:.0f} s")
+                break
+            time.sleep(self.target.poll_seconds if pending else 0)
+
+    def outcome(self, how: How) -> Outcome:
+        if isinstance(how, Upload):
+            return self.upload(how.clip)
+        if isinstance(how, Request):
+            if how not in self.outcomes:
+                body = json.loads(how.body) if how.body is not None else None
+                self.outcomes[how] = Outcome(self.send(how.method, how.path, host=how.host, key=how.key, json=body))
+        found = self.outcomes[how]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+    def check(self, assumption: Assumption) -> tuple[bool, str]:
+        """Whether the target agrees, and what it got."""
+        try:
+            got = assumption.read(self.outcome(assumption.how))
+        except Refused as refused:
+            return False, str(refused)
+        except Exception as error:  # noqa: BLE001 - any failure to check is reported on the line
+            return False, f"could not check: {type(error).__name__}: {error}"
+        return assumption.expected.test(got), _show(got)
+
+    def clean_up(self) -> tuple[int, list[str]]:
+        """Delete every transcript made (live: waiting for any still running); how many, and failures."""
+        failures = []
+        for transcript_id in self.made:
+            try:
+                answer = self.send("DELETE", f"/v2/transcript/{transcript_id}")
+                if answer.status != 200:
+                    failures.append(f"{transcript_id}: {answer.status} {_show(answer.error or answer.body, 120)}")
+            except requests.RequestException as error:
+                failures.append(f"{transcript_id}: {error}")
+        return len(self.made) - len(failures), failures
+
+
+@cache
+def notebook_code() -> dict[str, list[str]]:
+    """Every notebook's code cells (slug -> sources)."""
+    found = {}
+    for path in sorted((ROOT / "notebooks").glob("*/*.ipynb")):
+        cells = json.loads(path.read_text()).get("cells", [])
+        found[path.stem] = ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
+    return found
+
+
+def relying(patterns: tuple[str, ...]) -> list[str]:
+    """The notebooks a code cell of which matches one of ``patterns`` (``.`` spans lines)."""
+    compiled = [re.compile(p, re.S) for p in patterns]
+    return [slug for slug, cells in notebook_code().items() if any(p.search(c) for p in compiled for c in cells)]
+
+
+def line(assumption: Assumption, agreed: bool, got: str, verbose: bool = False) -> str:
+    """The assumption's line: id, what, marks, its source, the notebooks that rely on it, the verdict."""
+    mark = assumption.unverified
+    marks = f" [unverified {mark}]" if mark.startswith("P") else " [unverified]" if mark else ""
+    users = relying(assumption.relies)
+    shown = ", ".join(users[:4]) + (f" and {len(users) - 4} more" if len(users) > 4 else "")
+    notebooks = f" (notebooks: {shown})" if users else ""
+    if agreed:
+        verdict = "ok" + (f" (got {got})" if verbose else "")
+    else:
+        verdict = f"DIFFERS: got {got}, expected {assumption.expected.describe}"
+    return f"{assumption.id}: {assumption.what}{marks} [{assumption.source}]{notebooks}: {verdict}"
+
+
+def run(
+    target: Target,
+    checks: list[Assumption] | None = None,
+    out: Callable[[str], None] = print,
+    verbose: bool = False,
+    extra: Callable[[], list[tuple[str, bool, str]]] | None = None,
+) -> int:
+    """Check every assumption against ``target``, print one line each and a summary; the exit code."""
+    checks = assumptions() if checks is None else checks
+    probe = Probe(target)
+    differing = 0
+    try:
+        probe.prepare(checks)
+        for assumption in checks:
+            agreed, got = probe.check(assumption)
+            differing += not agreed
+            out(line(assumption, agreed, got, verbose))
+    finally:
+        deleted, failures = probe.clean_up()
+    for name, agreed, got in extra() if extra else []:
+        differing += not agreed
+        out(f"{name}: {'ok' if agreed else 'DIFFERS: ' + got}")
+    for failure in failures:
+        out(f"could not delete transcript {failure}")
+    total = len(checks) + (len(extra()) if extra else 0)
+    unverified = sum(1 for c in checks if c.unverified)
+    out(
+        f"probe {target.name}: {total - differing} of {total} ok, {differing} DIFFERS ({unverified} marked "
+        f"unverified); sent {probe.seconds_sent:.1f} s of audio in {len(probe.made)} transcripts, "
+        f"{deleted} deleted" + (f", {len(failures)} NOT deleted" if failures else "")
+    )
+    return 1 if differing or failures else 0
+
+
+DOCS = ROOT / "docs" / "probe.md"
+
+
+def markdown() -> str:
+    """``docs/probe.md``: every assumption the probe checks (``python -m tools.probe --docs``)."""
+    rows = [
+        "# What the contract probe checks",
+        "",
+        "Generated from `tools/probe.py` by `python -m tools.probe --docs > docs/probe.md`; do not edit.",
+        "`make probe-live` checks each line against the real API, `make probe-emulator` against the emulator",
+        '(README, "The contract probe"). Sections (§) are those of `../shared/docs/platform-2026-12.md`;',
+        "*unverified* marks what it calls UNVERIFIED (P1..P5: its section 12), where the expected value is",
+        "the emulator's own reading (`tools/emulator/models.py`).",
+        "",
+        "Each line of a run also names the notebooks whose code uses what it covers.",
+        "",
+        "| id | assumption | expected | source | unverified |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for check in assumptions():
+        cells = [
+            f"`{check.id}`",
+            check.what,
+            check.expected.describe,
+            check.source,
+            check.unverified,
+        ]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+@contextlib.contextmanager
+def emulator_target() -> Iterator[tuple[Target, Callable[[], list[tuple[str, bool, str]]]]]:
+    """An emulator started in-process, as a target, and its own last check (no spec violations)."""
+    from tools.emulator import Emulator
+
+    key = "probe-" + secrets.token_hex(8)
+    with Emulator(api_key=key) as emulator:
+
+        def violations() -> list[tuple[str, bool, str]]:
+            found = list(emulator.violations)
+            return [("emulator-spec", not found, _show(found))]
+
+        yield (
+            Target(f"--emulator ({emulator.base_url})", emulator.base_url, emulator.base_url, key, live=False),
+            violations,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Check the emulator's assumptions against the real API or the emulator."
+    )
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--docs", action="store_true", help="print docs/probe.md (what the probe checks)")
+    where.add_argument("--live", action="store_true", help=f"the real API, with ${config.ENV_API_KEY} (a few cents)")
+    where.add_argument("--emulator", action="store_true", help="an emulator started in-process")
+    parser.add_argument("-v", "--verbose", action="store_true", help="also show what each ok line got")
+    args = parser.parse_args(argv)
+    if args.docs:
+        sys.stdout.write(markdown())
+        return 0
+    if args.emulator:
+        with emulator_target() as (target, extra):
+            return run(target, verbose=args.verbose, extra=extra)
+    key = os.environ.get(config.ENV_API_KEY, "").strip()
+    if not key:
+        print(
+            f"probe --live needs an API key: export {config.ENV_API_KEY}=<your key> "
+            "(https://www.assemblyai.com/dashboard) and run it again.",
+            file=sys.stderr,
+        )
+        return 2
+    target = Target(
+        f"--live ({config.API_BASE_URL})",
+        config.API_BASE_URL,
+        config.LLM_GATEWAY_BASE_URL,
+        key,
+        live=True,
+        poll_seconds=3.0,
+        timeout_seconds=600.0,
+    )
+    return run(target, verbose=args.verbose)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
