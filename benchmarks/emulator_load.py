@@ -30,7 +30,11 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ["universal-3-5-pro", "universal-2"]
+sys.path.insert(0, str(ROOT))
+
+from cookbook_utils.config import SPEECH_MODELS  # noqa: E402
+
+MODELS = SPEECH_MODELS
 
 
 def _free_port() -> int:

@@ -34,12 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cookbook_utils import paths  # noqa: E402
+from cookbook_utils.config import SPEECH_MODELS  # noqa: E402
 from tools.emulator import Emulator  # noqa: E402
 from tools.emulator.faults import Fault, FaultPlan  # noqa: E402
 from tools.notebook_code import load_cell  # noqa: E402
 
 KEY = "benchmark-retries-key"
-MODELS = ["universal-3-5-pro", "universal-2"]
+MODELS = SPEECH_MODELS
 ENDPOINTS = ["/v2/upload", "/v2/transcript", "/v2/transcript/*"]
 AUDIO = sorted(p.name for p in (ROOT / "data" / "audio").glob("*.mp3") if "-stereo" not in p.name)
 
