@@ -51,11 +51,12 @@ FRAME_MS = 10  # energy frames used to find where a word's sound ends
 #: The entity types a script may annotate: the spec's EntityType (= PiiPolicy) names.
 ENTITY_TYPES = (
     "account_number banking_information blood_type credit_card_cvv credit_card_expiration credit_card_number date "
-    "date_interval date_of_birth drivers_license drug duration email_address event filename gender_sexuality "
-    "healthcare_number injury ip_address language location marital_status medical_condition medical_process "
-    "money_amount nationality number_sequence occupation organization passport_number password person_age "
-    "person_name phone_number physical_attribute political_affiliation religion statistics time url "
-    "us_social_security_number username vehicle_id zodiac_sign"
+    "date_interval date_of_birth drivers_license drug duration email_address event filename gender "
+    "gender_sexuality healthcare_number injury ip_address language location marital_status medical_condition "
+    "medical_process money_amount nationality number_sequence occupation organization "
+    "organization_medical_facility passport_number password person_age person_name phone_number "
+    "physical_attribute political_affiliation religion sexuality statistics time url us_social_security_number "
+    "username vehicle_id zodiac_sign"
 ).split()
 
 

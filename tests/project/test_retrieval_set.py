@@ -12,8 +12,13 @@ LABELLED = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.ya
 
 
 def _sentences(name):
+    """The interview's sentences, each with its speaker as the script labels them (B: the customer)."""
     conversation = conversations.Conversation.load(ROOT / "data" / "scripts" / f"{name}.timing.json")
-    return conversations.sentences(conversations.transcript_words(conversation, {"speaker_labels": True}))
+    words = conversations.transcript_words(conversation, {"speaker_labels": True})
+    script_label = {
+        api: script for script, api in conversations.speaker_map(conversation, conversation.words, {}).items()
+    }
+    return [{**s, "speaker": script_label[s["speaker"]]} for s in conversations.sentences(words)]
 
 
 def test_the_set_covers_every_interview():
