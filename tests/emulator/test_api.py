@@ -11,7 +11,7 @@ import requests
 import yaml
 
 from cookbook_utils import config
-from tests.emulator.support import checked_emulator, point_sdk, scripts_folder, wait
+from tests.emulator.support import checked_emulator, scripts_folder, wait
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -35,12 +35,6 @@ def data_dir(tmp_path_factory):
 def emulator(data_dir):
     with checked_emulator(KEY, notebook="demo", data_dir=data_dir) as running:
         yield running
-
-
-@pytest.fixture
-def sdk(emulator, monkeypatch):
-    point_sdk(monkeypatch, emulator, KEY)
-    return emulator
 
 
 def _post(emulator, path, key=KEY, **kwargs):

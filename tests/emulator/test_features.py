@@ -13,7 +13,6 @@ import requests
 import yaml
 
 from cookbook_utils import config
-from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import features
 
@@ -30,21 +29,9 @@ def _timing(name):
     return json.loads((ROOT / "data" / "scripts" / f"{name}.timing.json").read_text())
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return scripts_folder(tmp_path_factory)
-
-
 @pytest.fixture
-def emulator(data_dir):
-    with checked_emulator(KEY, data_dir=data_dir) as running:
-        yield running
-
-
-@pytest.fixture
-def sdk(emulator, monkeypatch):
-    point_sdk(monkeypatch, emulator, KEY)
-    return emulator
+def emulator(keyed_emulator):
+    return keyed_emulator
 
 
 def _submit(emulator, audio="support-call.mp3", **params):

@@ -10,7 +10,6 @@ import assemblyai as aai
 import pytest
 import requests
 
-from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 from tools.emulator import errors, redaction
 
@@ -23,21 +22,9 @@ AUDIO = ROOT / "data" / "audio"
 MEDICAL = {"drug", "medical_condition", "medical_process", "injury", "blood_type", "organization_medical_facility"}
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return scripts_folder(tmp_path_factory)
-
-
 @pytest.fixture
-def emulator(data_dir):
-    with checked_emulator(KEY, data_dir=data_dir) as running:
-        yield running
-
-
-@pytest.fixture
-def sdk(emulator, monkeypatch):
-    point_sdk(monkeypatch, emulator, KEY)
-    return emulator
+def emulator(keyed_emulator):
+    return keyed_emulator
 
 
 def _submit(emulator, audio="support-call.mp3", models=PRO, **params):

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from cookbook_utils import config
-from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
+from tests.emulator.support import point_sdk
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
@@ -20,15 +20,9 @@ MODELS = config.SPEECH_MODELS  # the cookbook's list, where the model does not m
 URL = "https://llm-gateway.assemblyai.com/v1/understanding"
 
 
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory):
-    return scripts_folder(tmp_path_factory)
-
-
 @pytest.fixture
-def emulator(data_dir):
-    with checked_emulator(KEY, data_dir=data_dir) as running:
-        yield running
+def emulator(keyed_emulator):
+    return keyed_emulator
 
 
 def _transcribe(emulator, name: str, speaker_labels: bool = True, poll: bool = True) -> str:
