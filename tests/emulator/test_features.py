@@ -9,10 +9,10 @@ from pathlib import Path
 
 import assemblyai as aai
 import pytest
-import requests
 import yaml
 
 from cookbook_utils import config
+from tests.emulator.support import call
 from tools import spec
 from tools.emulator import features
 
@@ -35,12 +35,11 @@ def emulator(keyed_emulator):
 
 
 def _submit(emulator, audio="support-call.mp3", **params):
-    body = {"audio_url": audio, "speech_models": MODELS, **params}
-    return requests.post(f"{emulator.base_url}/v2/transcript", json=body, headers={"authorization": KEY}, timeout=10)
+    return call(emulator, "POST", "/v2/transcript", KEY, json={"audio_url": audio, "speech_models": MODELS, **params})
 
 
 def _get(emulator, path):
-    response = requests.get(f"{emulator.base_url}{path}", headers={"authorization": KEY}, timeout=10)
+    response = call(emulator, "GET", path, KEY)
     assert response.status_code == 200, response.text
     return response
 
