@@ -269,6 +269,6 @@ def test_summaries_and_action_items_are_refused_with_why(emulator, task, config)
     response = requests.post(
         f"{emulator.base_url}/v1/understanding", json=body, headers={"authorization": KEY}, timeout=10
     )
-    # The gateway's spec (March 2026, the newest there is) has no such task, so its check refuses it
-    # before understanding.py's own refusal (kept for when the spec catches up).
-    assert response.status_code == 400 and task in response.text
+    # Refused by name before the gateway's spec (March 2026, which has no such task) is checked.
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(f"{task} is not emulated: no reference")

@@ -141,7 +141,7 @@ def _chat(request: Request) -> Answer:
 
 
 def _understand(request: Request) -> Answer:
-    return 200, understanding.understand(request.state, request.json()), JSON
+    return 200, understanding.understand(request.state, request.json(understanding.refuse_unemulated)), JSON
 
 
 TRANSCRIPT = r"/v2/transcript/(?P<transcript_id>[^/]+)"

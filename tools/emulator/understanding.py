@@ -45,6 +45,16 @@ REFUSED = {
 }
 
 
+def refuse_unemulated(body: object) -> None:
+    """Refuse a task the emulator does not emulate by its name, before the body meets the LLM Gateway spec
+    of March 2026, which does not know the 2026 tasks (summarization, action_items) and would answer
+    "Invalid request body" instead."""
+    request = body.get("speech_understanding", {}).get("request") if isinstance(body, dict) else None
+    for task in request if isinstance(request, dict) else ():
+        if task in REFUSED:
+            raise EmulatorError(400, REFUSED[task])
+
+
 def _transcript(state: State, transcript_id: str) -> tuple[dict, Conversation]:
     """The completed transcript the request names, and its conversation (as the API would find it)."""
     return transcripts.completed(state, transcript_id)
