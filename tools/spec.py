@@ -105,13 +105,16 @@ def overlay() -> list[dict]:
 
 
 def apply_overlay(raw: dict, patches: list[dict]) -> dict:
-    """``raw`` with ``patches`` applied (a copy); a ``set`` pointer that finds nothing, or an ``add``
-    pointer that finds something, raises KeyError."""
+    """``raw`` with ``patches`` applied (a copy). A patch must change the spec: a ``set`` pointer that finds
+    nothing, an ``add`` pointer that finds something, or a patch that repeats what the spec already says
+    (a value already in the list, a ``set`` to the same value) raises KeyError."""
     patched = copy.deepcopy(raw)
     for patch in patches:
         *parents, last = patch["pointer"].removeprefix("/").split("/")
         node = _resolve(patched, "#/" + "/".join(parents)) if parents else patched
         if "append" in patch:
+            if patch["append"] in node[last]:
+                raise KeyError(f"{patch['pointer']}: already holds {patch['append']!r}")
             node[last].append(patch["append"])
         elif "add" in patch:
             if last in node:
@@ -120,6 +123,8 @@ def apply_overlay(raw: dict, patches: list[dict]) -> dict:
         else:
             if last not in node:
                 raise KeyError(f"{patch['pointer']}: not in the spec")
+            if node[last] == patch["set"]:
+                raise KeyError(f"{patch['pointer']}: the spec already says this")
             node[last] = patch["set"]
     return patched
 

@@ -50,3 +50,21 @@ def test_operations_are_found_literal_first():
     assert spec.find_operation("GET", "https://llm-gateway.assemblyai.com/v1/models") is None
     with pytest.raises(spec.UnknownOperation):
         spec.find_operation("POST", "https://api.assemblyai.com/lemur/v3/generate/task")
+
+
+def test_the_overlay_holds_only_what_the_published_spec_lacks():
+    """Each patch of tools/spec_overlay.yml has a source and changes the spec; one that repeats it is refused."""
+    from cookbook_utils.yamlio import load_yaml
+
+    raw = load_yaml((spec.REFERENCE / spec.SPEC_FILES["api"]).read_text())
+    patches = spec.overlay()
+    assert patches and all(p["source"].strip() for p in patches)
+    spec.apply_overlay(raw, patches)  # every pointer found, nothing repeated
+    assert "assemblyai-stt-3-7" in spec.load("api")["components"]["schemas"]["SpeechModel"]["enum"]
+    enum = "/components/schemas/SpeechModel/enum"
+    with pytest.raises(KeyError, match="already holds"):
+        spec.apply_overlay(raw, [{"pointer": enum, "append": "universal-2", "source": "x"}])
+    with pytest.raises(KeyError, match="already says"):
+        spec.apply_overlay(raw, [{"pointer": "/components/schemas/SpeechModel/type", "set": "string", "source": "x"}])
+    with pytest.raises(KeyError, match="not in the spec"):
+        spec.apply_overlay(raw, [{"pointer": "/components/schemas/SpeechModel/nothing", "set": 1, "source": "x"}])
