@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 import threading
+from http.server import ThreadingHTTPServer
 from typing import Any, Self
 
 from .errors import CookbookError
@@ -128,6 +130,21 @@ def network_blocked() -> bool:
 # How often a background server looks for a shutdown request: ``shutdown()`` waits up to this long
 # (the standard library's 0.5 s made every stop of a local server cost half a second).
 SHUTDOWN_POLL_S = 0.02
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threaded loopback HTTP server that says nothing when a client hangs up mid-answer.
+
+    yt-dlp, ffmpeg and the API's downloader may read the first bytes of a file and close the
+    connection; the standard server prints a traceback to stderr for each such hang-up.
+    """
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return  # the client stopped reading: nothing went wrong here
+        super().handle_error(request, client_address)
 
 
 def serve_in_background(server: Any, name: str | None = None) -> threading.Thread:

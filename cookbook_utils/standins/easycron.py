@@ -20,10 +20,10 @@ import os
 import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from ..network import serve_in_background
+from ..network import QuietHTTPServer, serve_in_background
 
 EASYCRON_URL = "https://api.easycron.com"
 ENV_EASYCRON_KEY = "EASYCRON_API_KEY"
@@ -134,7 +134,7 @@ def easycron() -> EasyCron:
     if key:
         return EasyCron(EASYCRON_URL, key, local=False)
     service = EasyCron("", STAND_IN_KEY, local=True)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(service))
+    server = QuietHTTPServer(("127.0.0.1", 0), _handler(service))
     serve_in_background(server, name="easycron-stand-in")
     service.base_url = f"http://127.0.0.1:{server.server_port}"
     service._server = server

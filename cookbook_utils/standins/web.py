@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from ..network import serve_in_background
+from ..network import QuietHTTPServer, serve_in_background
 
 _SIGN_IN = b"""<!DOCTYPE html><html><head><title>Sign in - Google Accounts</title></head>
 <body><form action="/ServiceLogin" method="post"><p>Sign in to continue to Google Drive</p></form></body></html>"""
@@ -55,8 +55,7 @@ class _StandInServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # a client that asked for the first bytes only and hung up
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         serve_in_background(self._server)
 
@@ -170,7 +169,7 @@ class LocalServer:
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         serve_in_background(self._server)
 

@@ -17,10 +17,11 @@ import socket
 import struct
 import time
 import traceback
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from cookbook_utils.network import QuietHTTPServer
 from tools import spec
 from tools.emulator import errors, routes
 from tools.emulator.errors import UNAUTHORIZED, EmulatorError
@@ -262,7 +263,7 @@ class Handler(BaseHTTPRequestHandler):
         self._handle("OPTIONS")
 
 
-class RegionServer(ThreadingHTTPServer):
+class RegionServer(QuietHTTPServer):
     """One region's port: the emulator it serves, and the answers already checked against the spec."""
 
     daemon_threads = True

@@ -60,3 +60,21 @@ def test_a_local_server_stops_when_asked(tmp_path: Path) -> None:
     server.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url("x"), timeout=10)
+
+
+def test_a_client_that_hangs_up_mid_file_prints_nothing(tmp_path: Path, capfd) -> None:
+    """yt-dlp and ffmpeg read a file's first bytes and close; the server must not print a traceback."""
+    import socket
+    import struct
+    import time
+
+    (tmp_path / "big.bin").write_bytes(b"\0" * 16_000_000)
+    with serve_folder(tmp_path) as site:
+        port = int(site.base_url.rsplit(":", 1)[1])
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+                sock.sendall(b"GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert sock.recv(64).startswith(b"HTTP/1.0 200")
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset on close
+        time.sleep(0.5)  # let the server's threads meet the closed connections
+    assert capfd.readouterr().err == ""
