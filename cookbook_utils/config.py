@@ -9,7 +9,7 @@ from __future__ import annotations
 SPEECH_MODELS: list[str] = ["assemblyai-stt-3-7", "universal-2"]
 #: The LLM Gateway model the recipes ask (``GET /v1/models`` lists the current ones). The registry
 #: writes it into the setup cell of every recipe that reads ``LLM_MODEL``, as it writes ``SPEECH_MODELS``.
-LLM_MODEL = "claude-sonnet-4-5-20250929"
+LLM_MODEL = "claude-sonnet-4-6"
 
 #: The real hosts. Recordings always name these, whatever server answered while recording.
 API_HOST = "api.assemblyai.com"
