@@ -116,7 +116,7 @@ def test_ask_json_sends_the_system_message_first_and_a_strict_schema(nb, monkeyp
     assert reply == {"points": ["Lost time offline."]} and usage.prompt_tokens == 12
     assert sent == [
         {
-            "model": "claude-sonnet-4-5-20250929",
+            "model": nb["LLM_MODEL"],
             "messages": [
                 {"role": "system", "content": "Use only the interviews."},
                 {"role": "user", "content": "The interviews.\n\nWhere is time lost?"},
@@ -150,9 +150,15 @@ def test_a_good_reply_is_parsed(nb) -> None:
     assert nb["read_json"](completion('  {"points": ["a", "b"]} '), POINTS_SCHEMA) == {"points": ["a", "b"]}
 
 
-@pytest.mark.parametrize("reason", ["length", "refusal", "content_filter"])
+@pytest.mark.parametrize("reason", ["refusal", "content_filter"])
 def test_a_reply_that_did_not_finish_is_refused(nb, reason) -> None:
     with pytest.raises(ValueError, match=f"did not finish \\(finish_reason='{reason}'\\)"):
+        nb["read_json"](completion('{"points": ["Mo', finish_reason=reason), POINTS_SCHEMA)
+
+
+@pytest.mark.parametrize("reason", ["length", "max_tokens"])
+def test_a_reply_cut_off_in_either_familys_words_is_refused(nb, reason) -> None:
+    with pytest.raises(ValueError, match=f"cut off at max_tokens \\(finish_reason='{reason}'\\)"):
         nb["read_json"](completion('{"points": ["Mo', finish_reason=reason), POINTS_SCHEMA)
 
 
