@@ -31,7 +31,7 @@ import re
 from typing import Any
 
 from cookbook_utils.yamlio import load_yaml
-from tools.emulator import answers
+from tools.emulator import accounts, answers
 from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import ROOT, State
 
@@ -233,13 +233,17 @@ def _tool_calls(answer: answers.Answer, body: dict, number: int) -> list[dict]:
     return calls
 
 
-def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
-    """``POST /v1/chat/completions``: (status, payload, content type)."""
+def chat(state: State, body: dict, region: str = "us", key: str = "") -> tuple[int, Any, str]:
+    """``POST /v1/chat/completions``: (status, payload, content type). ``key``: the API key, whose
+    requests a free account's rate limit counts."""
     model = catalogue().get(body["model"])
     if model is None:
         raise EmulatorError(400, text("gateway_model_unsupported", model=body["model"]))
     if region not in model["available_regions"]:
         raise EmulatorError(400, text("gateway_model_not_in_region", model=body["model"], region=region.upper()))
+    accounts.check_model(state.account, model["id"])
+    if state.account == "free":
+        state.limiter.take(key, f"chat:{model['id']}", "llmgw", model["id"])
     _check_parameters(body, model)
     messages = _messages(body)
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
