@@ -117,8 +117,7 @@ def test_the_model_list_parses_with_the_sdk_and_names_its_source(sdk):
     gpt = next(m for m in listed.data if m.id == "gpt-4.1")
     assert gpt.available_regions == ["us"] and gpt.pricing.eu is None and "stream" in gpt.supported_parameters
     assert "stream" in sonnet.supported_parameters
-    retiring = next(m for m in listed.data if m.id == "claude-3-haiku-20240307")
-    assert retiring.retirement_date > 0 and sonnet.retirement_date == 0
+    assert sonnet.retirement_date == 0  # the documented reading of P4 (none known)
 
 
 def test_every_listed_model_is_accepted(emulator, sdk):
@@ -274,10 +273,10 @@ def test_tool_calls_that_do_not_fit_the_request_are_refused(emulator):
     ("extra", "named"),
     [
         ({"fallbacks": [{"model": "gpt-5"}]}, "fallbacks"),
-        ({"transcript_id": "abc"}, "transcript_id"),
+        ({"post_processing_steps": [{"type": "json-repair"}]}, "post_processing_steps"),
         ({"reasoning": {"effort": "low"}}, "reasoning"),
         ({"top_p": 0.5}, "top_p"),
-        ({"zero_data_retention": True, "model_region": "eu"}, "model_region, zero_data_retention"),
+        ({"zero_data_retention": True, "model_region": "global"}, "model_region, zero_data_retention"),
     ],
 )
 def test_parameters_the_emulator_cannot_honour_are_refused_by_name(emulator, extra, named):
@@ -405,3 +404,139 @@ def test_the_gateway_spec_overlay_refuses_the_march_error_shape():
         spec.validate_response("POST", url, 400, march)
     real = {"message": "invalid request body", "code": 400, "request_id": "93f7", "metadata": {"errors": ["x"]}}
     spec.validate_response("POST", url, 400, real)
+
+
+def test_a_model_region_but_global_gets_the_real_cause(emulator):
+    assert _error(_chat(emulator, model="gpt-4.1", model_region="us")) == "model_region can only be set to global"
+
+
+@pytest.mark.parametrize(
+    "model", sorted(yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())["removed"])
+)
+def test_models_removed_since_march_are_unknown(emulator, model):
+    assert _error(_chat(emulator, model=model)) == f"model {model} is not supported"
+
+
+def test_the_december_list_has_the_new_models_and_no_retirement_dates(sdk):
+    listed = {m.id: m for m in sdk.models.list().data}
+    assert {"claude-sonnet-5", "claude-opus-4-7", "gpt-5.6-luna", "gemini-3.6-flash", "qwen3-32B"} <= set(listed)
+    assert {"claude-3-haiku-20240307", "claude-opus-4-20250514", "gemini-3-flash-preview"}.isdisjoint(listed)
+    assert all(m.retirement_date == 0 for m in listed.values())
+    assert "response_format" not in listed["claude-sonnet-5"].supported_parameters  # none at launch
+    assert listed["qwen3.5-4b-32k-fast"].available_regions == ["us"]
+    assert listed["claude-sonnet-4-6"].pricing.us.prompt == pytest.approx(3.3)
+
+
+# transcript_id and {{ transcript }} (issue 26)
+
+
+def _completed_transcript(emulator, name: str = "team-meeting") -> str:
+    body = {"audio_url": f"https://example.com/media/{name}.mp3", "speech_models": ["universal-3-5-pro", "universal-2"]}
+    made = requests.post(f"{emulator.base_url}/v2/transcript", json=body, headers={"authorization": KEY}, timeout=10)
+    transcript_id = made.json()["id"]
+    for _ in range(200):
+        polled = requests.get(
+            f"{emulator.base_url}/v2/transcript/{transcript_id}", headers={"authorization": KEY}, timeout=10
+        ).json()
+        if polled["status"] == "completed":
+            return transcript_id
+    raise AssertionError(polled)
+
+
+def test_transcript_id_fills_in_the_tag_before_the_answer_is_chosen(emulator):
+    transcript_id = _completed_transcript(emulator)
+    question = {"role": "user", "content": "{{ transcript }}\n\nWhat changed about the release date?"}
+    reply = _chat(emulator, model="claude-sonnet-4-6", messages=[question], transcript_id=transcript_id)
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["choices"][0]["message"]["content"] == ANSWER
+    assert reply.json()["usage"]["input_tokens"] > 400  # the transcript was counted
+    # Without transcript_id the tag stays literal, and the prompt has lost its transcript.
+    assert "lost its transcript" in _error(_chat(emulator, model="claude-sonnet-4-6", messages=[question]))
+    # No tag anywhere: nothing is substituted (the documented reading), so the same refusal.
+    bare = {"role": "user", "content": "What changed about the release date?"}
+    assert "lost its transcript" in _error(
+        _chat(emulator, model="claude-sonnet-4-6", messages=[bare], transcript_id=transcript_id)
+    )
+
+
+def test_only_the_first_tag_of_the_first_message_that_has_one_is_replaced(emulator):
+    from tools.emulator import gateway
+
+    transcript_id = _completed_transcript(emulator, "support-call")
+    messages = [
+        {"role": "system", "content": "No tag here."},
+        {"role": "user", "content": "A: {{ transcript }} B: {{ transcript }} C: {{transcript}}"},
+        {"role": "user", "content": [{"type": "text", "text": "{{ transcript }}"}]},
+    ]
+    out = gateway.with_transcript(emulator.state, messages, transcript_id, "us")
+    assert out[0] == messages[0] and out[2] == messages[2]
+    assert out[1]["content"].startswith("A: ") and out[1]["content"].count("{{ transcript }}") == 1
+    assert out[1]["content"].endswith("B: {{ transcript }} C: {{transcript}}")
+    assert len(out[1]["content"]) > 200 and messages[1]["content"].startswith("A: {{")  # the request is not changed
+
+
+def test_an_unknown_transcript_id_is_a_404(emulator):
+    question = {"role": "user", "content": "{{ transcript }} Say hello."}
+    reply = _chat(emulator, model="gpt-4.1", messages=[question], transcript_id="5b0c3a57-9f3e-4c1b-8d2a-6e7f00c0ffee")
+    body = reply.json()
+    assert reply.status_code == 404 and set(body) == {"message", "code", "request_id"}
+    assert body["message"] == "transcript not found" and body["code"] == 404
+
+
+# Strict JSON schemas Claude refuses
+
+
+SCORED = {
+    "type": "object",
+    "properties": {
+        "score": {"type": "integer", "minimum": 1, "maximum": 10},
+        "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    },
+    "required": ["score", "tags"],
+    "additionalProperties": False,
+}
+
+
+def _format(schema: dict, strict: bool = True) -> dict:
+    return {"type": "json_schema", "json_schema": {"name": "scored", "schema": schema, "strict": strict}}
+
+
+def test_claude_refuses_bounds_in_a_strict_schema_and_openai_takes_them(emulator):
+    message = _error(_chat(emulator, model="claude-sonnet-4-6", response_format=_format(SCORED)))
+    assert "does not support minimum" in message and "/properties/score" in message
+    assert _chat(emulator, model="gpt-5", response_format=_format(SCORED)).status_code == 200
+    assert _chat(emulator, model="claude-sonnet-4-6", response_format=_format(SCORED, strict=False)).status_code == 200
+    nested = {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "string", "maxLength": 5}}}}
+    message = _error(_chat(emulator, model="claude-haiku-4-5-20251001", response_format=_format(nested)))
+    assert "maxLength" in message and "/properties/items/items" in message
+    unbounded = {**SCORED, "properties": {**SCORED["properties"], "score": {"type": "integer"}}}
+    assert _chat(emulator, model="claude-sonnet-4-6", response_format=_format(unbounded)).status_code == 200
+
+
+# POST /v1/understanding/validate
+
+
+def _validate(emulator, request: dict, **extra) -> requests.Response:
+    body = {"speech_understanding": {"request": request}, **extra}
+    return requests.post(
+        f"{emulator.base_url}/v1/understanding/validate", json=body, headers={"authorization": KEY}, timeout=10
+    )
+
+
+def test_validate_answers_200_for_a_valid_request_and_lists_every_problem(emulator, sdk):
+    ok = _validate(emulator, {"speaker_identification": {"speaker_type": "name", "known_values": ["Priya"]}})
+    assert ok.status_code == 200 and re.fullmatch(UUID4, ok.json()["request_id"])
+    assert sdk.understanding.validate(request={"translation": {"target_languages": ["es"]}}) is None
+    bad = _validate(
+        emulator,
+        {"translation": {"target_languages": []}, "speaker_identification": {"speaker_type": "role"}},
+    )
+    assert bad.status_code == 400 and bad.json()["message"] == "invalid request body"
+    problems = bad.json()["metadata"]["errors"]
+    assert len(problems) == 2 and "target_languages" in problems[1] and "known_values" in problems[0]
+    with pytest.raises(aai.types.LLMGatewayError) as raised:
+        sdk.understanding.validate(request={"sentiment": {}})
+    assert "unknown speech understanding task 'sentiment'" in raised.value.errors[0]
+    unknown = _validate(emulator, {"translation": {"target_languages": ["es"]}}, transcript_id="no-such-id")
+    assert unknown.status_code == 404 and unknown.json()["message"] == "transcript not found"
+    assert emulator.state.chat_calls == 0

@@ -68,3 +68,18 @@ def test_the_overlay_holds_only_what_the_published_spec_lacks():
         spec.apply_overlay(raw, [{"pointer": "/components/schemas/SpeechModel/type", "set": "string", "source": "x"}])
     with pytest.raises(KeyError, match="not in the spec"):
         spec.apply_overlay(raw, [{"pointer": "/components/schemas/SpeechModel/nothing", "set": 1, "source": "x"}])
+
+
+def test_the_gateway_overlay_holds_only_what_the_march_spec_lacks():
+    """Each patch of tools/spec_gateway_overlay.yml has a source and changes the March gateway spec."""
+    from cookbook_utils.yamlio import load_yaml
+
+    raw = load_yaml((spec.REFERENCE / spec.SPEC_FILES["gateway"]).read_text())
+    patches = spec.overlay("gateway")
+    assert patches and all(p["source"].strip() for p in patches)
+    spec.apply_overlay(raw, patches)
+    gateway = spec.load("gateway")
+    assert "/understanding/validate" in gateway["paths"]
+    assert "oneOf" in gateway["components"]["schemas"]["ErrorResponse"]
+    with pytest.raises(KeyError, match="already in the spec"):
+        spec.apply_overlay(raw, [{"pointer": "/paths/~1understanding", "add": {}, "source": "x"}])

@@ -15,7 +15,13 @@ Every request parameter has its documented effect or is refused by name:
   requires it).
 - ``stream``: server-sent events in the chunk format the gateway streamed live, on every model whose
   entry lists ``stream`` (every family: section 13 row 14 of the facts file).
-- Anything else (the SDK's ``fallbacks``, ``transcript_id``, ``reasoning``...) is refused by name.
+- ``transcript_id``: the completed transcript's ``text`` replaces the first exact ``{{ transcript }}`` in
+  the first message that holds it, before the reference answer is chosen (:func:`with_transcript`).
+- ``response_format`` with ``strict: true`` on Claude: a numeric, length or item-count bound in the
+  schema is refused, naming the keyword and its path (:func:`strict_schema_problem`).
+- ``model_region``: any value but ``global`` gets the real 400; ``global`` is refused as not emulated.
+- Anything else (the SDK's ``fallbacks``, ``reasoning``, ``post_processing_steps``...) is refused by name.
+- A free-credit account (``accounts``): the model-access 400 and the free model's rate limit.
 
 Token counts (``usage``) come from a characters-and-words rule of thumb (:func:`estimate_tokens`),
 deliberately not from any tokenizer a recipe could use to estimate them; real usage comes from
@@ -50,7 +56,30 @@ ACCEPTED = {
     "tools",
     "tool_choice",
     "response_format",
+    "transcript_id",
 }
+#: The tag ``transcript_id`` fills in, spelt exactly so (facts section 5 [S10][S21]).
+TRANSCRIPT_TAG = "{{ transcript }}"
+#: JSON Schema keywords Claude's structured outputs refuse in a strict schema (numeric, string-length
+#: and array bounds; errors.py ``gateway_strict_schema_keyword`` gives the sources). ``minItems`` is
+#: allowed up to 1.
+CLAUDE_STRICT_UNSUPPORTED = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "maxItems",
+    "minItems",
+)
+#: Keywords whose value is a schema, a list of schemas, or a name -> schema map (where bounds may hide).
+SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS = (
+    ("items", "additionalProperties", "not", "contains", "if", "then", "else"),
+    ("anyOf", "allOf", "oneOf", "prefixItems"),
+    ("properties", "$defs", "definitions", "patternProperties"),
+)
 MESSAGE_KEYS = {"role", "content", "name", "tool_call_id", "tool_calls"}
 #: ``finish_reason`` as each provider family sends it (the gateway passes it through): Anthropic's
 #: stop reasons for Claude; OpenAI's for GPT and for every other family (Gemini and Qwen are served
@@ -164,12 +193,14 @@ def _input_tokens(messages: list[dict], body: dict) -> int:
 
 
 def _check_parameters(body: dict, model: dict) -> None:
+    if "model_region" in body and body["model_region"] != "global":
+        raise EmulatorError(400, text("gateway_model_region"))  # the real cause (2026-09-24)
     unknown = sorted(set(body) - ACCEPTED)
     if unknown:
         raise EmulatorError(
             400,
             f"The emulator does not emulate {', '.join(unknown)}: it answers from reference answers and has no "
-            "fallbacks, reasoning, transcript injection or routing options. Leave "
+            "fallbacks, reasoning, post-processing or routing options. Leave "
             f"{'it' if len(unknown) == 1 else 'them'} out of the request.",
         )
     for parameter in ("stream", "response_format"):
@@ -177,6 +208,69 @@ def _check_parameters(body: dict, model: dict) -> None:
             raise EmulatorError(400, text("gateway_parameter_unsupported", model=model["id"], parameter=parameter))
     if "tool_choice" in body and not body.get("tools"):
         raise EmulatorError(400, "tool_choice needs tools: declare the functions in tools.")
+    config = (body.get("response_format") or {}).get("json_schema") or {}
+    if config.get("strict") is True and model["creator"] == "anthropic":
+        found = strict_schema_problem(config.get("schema") or {})
+        if found:
+            keyword, path = found
+            raise EmulatorError(
+                400, text("gateway_strict_schema_keyword", model=model["id"], keyword=keyword, path=path or "/")
+            )
+
+
+def strict_schema_problem(schema: Any, path: str = "") -> tuple[str, str] | None:
+    """The first keyword of :data:`CLAUDE_STRICT_UNSUPPORTED` in ``schema`` and the JSON pointer of the
+    (sub)schema that holds it, or None. OpenAI models take these keywords; Claude refuses them."""
+    if not isinstance(schema, dict):
+        return None
+    for keyword in CLAUDE_STRICT_UNSUPPORTED:
+        if keyword in schema and not (keyword == "minItems" and schema[keyword] in (0, 1)):
+            return keyword, path
+    for key in SUBSCHEMA:
+        found = strict_schema_problem(schema.get(key), f"{path}/{key}")
+        if found:
+            return found
+    for key in SUBSCHEMA_LISTS:
+        for index, part in enumerate(schema.get(key) or ()):
+            found = strict_schema_problem(part, f"{path}/{key}/{index}")
+            if found:
+                return found
+    for key in SUBSCHEMA_MAPS:
+        for name, part in (schema.get(key) or {}).items():
+            found = strict_schema_problem(part, f"{path}/{key}/{name}")
+            if found:
+                return found
+    return None
+
+
+def with_transcript(state: State, messages: list[dict], transcript_id: str, region: str) -> list[dict]:
+    """``messages`` with the first exact :data:`TRANSCRIPT_TAG` of the first message that holds one
+    replaced by the transcript's ``text`` (facts section 5). An unknown id (or one of another region)
+    is the gateway's 404; no tag anywhere: the messages unchanged (the documented reading: the docs
+    say only what replaces the tag; UNVERIFIED, in the probe)."""
+    from tools.emulator import understanding
+
+    record = understanding.lookup(state, transcript_id, region)
+    result = record.poll()
+    if result["status"] != "completed":
+        raise EmulatorError(
+            400, text("gateway_transcript_not_completed", transcript_id=transcript_id, status=result["status"])
+        )
+    transcript = result["text"] or ""
+    out = [dict(m) for m in messages]
+    for message in out:
+        content = message.get("content")
+        if isinstance(content, str) and TRANSCRIPT_TAG in content:
+            message["content"] = content.replace(TRANSCRIPT_TAG, transcript, 1)
+            return out
+        if isinstance(content, list):
+            for index, part in enumerate(content):
+                if isinstance(part, dict) and TRANSCRIPT_TAG in (part.get("text") or ""):
+                    parts = list(content)
+                    parts[index] = {**part, "text": part["text"].replace(TRANSCRIPT_TAG, transcript, 1)}
+                    message["content"] = parts
+                    return out
+    return out
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -246,6 +340,8 @@ def chat(state: State, body: dict, region: str = "us", key: str = "") -> tuple[i
         state.limiter.take(key, f"chat:{model['id']}", "llmgw", model["id"])
     _check_parameters(body, model)
     messages = _messages(body)
+    if "transcript_id" in body:
+        messages = with_transcript(state, messages, body["transcript_id"], region)
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
     input_tokens = _input_tokens(messages, body)
     if max_tokens >= model["context_length"] or input_tokens + max_tokens > model["context_length"]:

@@ -145,6 +145,11 @@ def _understand(request: Request) -> Answer:
     return 200, understanding.understand(request.state, request.json(understanding.refuse_unemulated)), JSON
 
 
+def _validate_understanding(request: Request) -> Answer:
+    understanding.admit(request.state, request.emulator.api_key)  # billed like a real call
+    return 200, understanding.validate(request.state, request.json()), JSON
+
+
 TRANSCRIPT = r"/v2/transcript/(?P<transcript_id>[^/]+)"
 #: The specs' operations plus GET /v1/models, which the published specs do not describe.
 ROUTES: list[Route] = [
@@ -161,6 +166,7 @@ ROUTES: list[Route] = [
     Route(("GET",), r"/v1/models", _models),
     Route(("POST",), r"/v1/chat/completions", _chat),
     Route(("POST",), r"/v1/understanding", _understand),
+    Route(("POST",), r"/v1/understanding/validate", _validate_understanding),
 ]
 
 

@@ -10,6 +10,10 @@ name in ``speech_understanding.request``.
   written forms to reformat, so the emulator cannot give it its documented effect.
 - ``summarization`` and ``action_items`` (2026): refused; no reference summaries or action items are
   stored beside the scripts, and the emulator writes no analysis of its own.
+
+``POST /v1/understanding/validate`` (:func:`validate`) checks a request by the same rules without
+running it. On a free-credit account both count against the 2-per-60-s limit (``accounts``); an
+unknown transcript id is the gateway's 404 ``transcript not found`` (:func:`lookup`).
 """
 
 from __future__ import annotations
@@ -317,3 +321,49 @@ def understand(state: State, body: dict) -> dict:
         raise EmulatorError(400, f"The emulator does not emulate the understanding task {task!r}.")
     response = handler(state, body["transcript_id"], request[task])
     return {"request_id": state.next_id("understanding", body["transcript_id"], task), **response}
+
+
+#: The tasks ``/v1/understanding`` knows (the March spec's three and the 2026 two, facts section 6).
+KNOWN_TASKS = ("translation", "speaker_identification", "custom_formatting", "summarization", "action_items")
+
+
+def _task_problems(task: str, config: object) -> list[str]:
+    """What is wrong with one task's configuration, by the rules :func:`understand` applies."""
+    if task not in KNOWN_TASKS:
+        return [f"unknown speech understanding task {task!r}: the tasks are {', '.join(KNOWN_TASKS)}"]
+    if task in REFUSED:
+        return [REFUSED[task]]
+    if not isinstance(config, dict):
+        return [f"{task} must be an object"]
+    if task == "translation":
+        languages = config.get("target_languages")
+        if not (isinstance(languages, list) and languages and all(isinstance(x, str) and x for x in languages)):
+            return ["translation.target_languages must be a non-empty list of language codes"]
+        return []
+    problems = [f"speaker_identification: {name} is not emulated" for name in sorted(set(config) - CONFIG_KEYS)]
+    if config.get("speaker_type") not in ("name", "role"):
+        problems.append("speaker_identification.speaker_type must be 'name' or 'role'")
+    else:
+        try:
+            _values(config)
+        except EmulatorError as error:
+            problems.append(f"speaker_identification: {error}")
+    return problems
+
+
+def validate(state: State, body: dict) -> dict:
+    """``POST /v1/understanding/validate``: the request checked as :func:`understand` would check it,
+    without running it (SDK 1.8.2 ``understanding.validate``). Valid: 200 ``{request_id}`` (the
+    documented reading: any 200 is success and the SDK reads no body; UNVERIFIED, in the probe).
+    Invalid: a 400 listing every problem in ``metadata.errors``. A ``transcript_id``, optional here,
+    must name a transcript (else the gateway's 404). Tasks the emulator does not emulate are refused
+    by name, since it cannot say whether the service would take their settings."""
+    problems = [f"{key} is not emulated in an understanding request" for key in sorted(set(body) - BODY_KEYS)]
+    request = body["speech_understanding"]["request"]
+    for task in sorted(request):
+        problems += _task_problems(task, request[task])
+    if body.get("transcript_id") is not None:
+        lookup(state, body["transcript_id"])
+    if problems:
+        raise EmulatorError(400, text("gateway_invalid_body"), causes=problems)
+    return {"request_id": state.next_id("understanding-validate", body.get("transcript_id"))}
