@@ -28,7 +28,8 @@ def test_the_chat_request_sends_the_transcript_id_and_the_placeholder_not_the_te
     transcripts = [
         json.loads(i["response"]["body"]["string"])
         for i in interactions
-        if i["request"]["method"] == "GET" and "/v2/transcript/" in i["request"]["uri"]
+        if i["request"]["method"] == "GET"
+        and "/v2/transcript/" in i["request"]["uri"]
         and i["response"]["status"]["code"] == 200
     ]
     text = next(t["text"] for t in transcripts if t.get("status") == "completed")
