@@ -21,7 +21,8 @@ webhook delays no other request.
 One module per API area: ``uploads`` (audio and URLs), ``transcripts`` (REST v2 transcripts and
 their life cycle), ``gateway`` (LLM Gateway models and chat), ``answers`` (reference answers),
 ``understanding`` (``/v1/understanding``), ``streaming`` (the WebSocket), with ``conversations``
-(the scripts as API-shaped words), ``state`` (state, clock, ids, region hosts), ``errors`` (the
+(the scripts as API-shaped words), ``accounts`` (the free-credit account switch and its rate limits),
+``state`` (state, clock, ids, region hosts), ``errors`` (the
 error class and every error text), ``features`` (each parameter emulated or refused) and ``faults``
 (failures on purpose) beneath them. Above them, ``routes`` (the one table of endpoints), ``http``
 (strict HTTP and the spec check of each answer) and ``server`` (the ``Emulator`` and ``main()``).

@@ -437,3 +437,85 @@ def _stream(request_id: str, model: str, content: str, calls: list[dict], finish
     events.append(chunk(None, usage["completion_tokens"]))
     events.append("data: [DONE]\n\n")
     return "".join(events)
+
+
+def doc_section() -> list[str]:
+    """The LLM Gateway part of ``docs/emulator-features.md`` (``features.table``), with each reading
+    taken where the facts file marks something UNVERIFIED or says nothing, and why."""
+    from tools.emulator import accounts
+
+    listed = catalogue()
+    data = load_yaml(MODELS_FILE.read_text())
+    return [
+        "## LLM Gateway",
+        "",
+        "Generated from `tools/emulator/gateway.py` (`doc_section`); the model list is `data/gateway/models.yaml`",
+        "(its header gives the sources). Sections are those of `../shared/docs/platform-2026-12.md`.",
+        "",
+        "- **finish_reason** is the provider family's (`FINISH_REASONS`), in plain and streamed answers: Claude "
+        "(`claude-*`) `end_turn` complete, `max_tokens` cut off, `tool_use` for tool calls; GPT and every other "
+        "family `stop`, `length`, `tool_calls`; a refusal answer `refusal`. Reading: Gemini and Qwen answer "
+        "OpenAI's reasons, as the gateway serves them through OpenAI-compatible APIs (qwen's `stop` and `length` "
+        "are captured; Gemini's are UNVERIFIED, probe `gemini-finish-complete`). Tool calls are in "
+        "`message.tool_calls` (and `choices[].tool_calls`, where the March spec puts them).",
+        "- **Errors** come in the real envelopes (§13 row 2; the 2026-09-24 capture; `tools/spec_gateway_overlay.yml` "
+        'makes the spec say so): a 400 is `{message: "invalid request body", code, request_id, metadata: '
+        "{errors: [cause]}}`, the cause the real text where one is captured (`model X is not supported`, `model X "
+        "does not support response_format`, `model_region can only be set to global`, the model-access text) and "
+        "otherwise the emulator's own, which says what to do; a 401 from the auth check is `{error, status: "
+        "\"error\", request_id}` (no authorization header: the captured 'does not have access to LLM Gateway' "
+        "text; a wrong key: 'Authentication error, API token missing/invalid'); 404, 429 and 500 are "
+        "`{message, code, request_id}`. `Authorization: Bearer <key>` works on the gateway host (captured).",
+        f"- **Models**: {len(listed)} ids (§5 plus the free-credit model); gone since March, answered as unknown: "
+        + ", ".join(f"`{m}`" for m in data["removed"])
+        + ". `retirement_date` is 0 for every listed model: none is documented. Reading for "
+        "`claude-sonnet-4-5-20250929` (UNVERIFIED, P4): still listed without a date, as in Aug/Sept; the probe "
+        "checks it and `claude-sonnet-4-6`'s. Pricing: global plus one tier per region "
+        f"(+{data['regional_increase_percent']}%); figures for the models new since March are a sibling's "
+        "(an estimate, listed under `estimates`).",
+        "- **stream: true** works on every model whose entry lists `stream`: every family (§13 row 14; qwen "
+        "streamed live). Chunks as captured (`stream_chunk_first`): `logprobs: null` in each choice, the running "
+        "`usage` on every chunk, a final usage-only chunk with `choices: []`, then `data: [DONE]`. Reading: "
+        "Claude's and Gemini's chunks have that same shape (UNVERIFIED, probe `stream-claude`).",
+        "- **transcript_id**: the completed transcript's `text` replaces the first exact `{{ transcript }}` of the "
+        "first message that holds one (string content or a text part), before the reference answer is chosen; "
+        "an unknown or other-region id is a 404 `transcript not found`; a transcript not yet completed is a 400. "
+        "Reading where no message holds the tag (the docs say only what replaces the tag): nothing is "
+        "substituted and the request is answered as it stands, so a prompt that needs the transcript then "
+        "meets the emulator's 'lost its transcript' refusal.",
+        "- **Strict JSON schemas on Claude**: with `response_format.json_schema.strict: true`, a Claude model "
+        "refuses " + ", ".join(f"`{k}`" for k in CLAUDE_STRICT_UNSUPPORTED) + " (`minItems` above 1) anywhere in "
+        "the schema, with a 400 naming the keyword and its path; OpenAI and other models accept them; "
+        "`strict: false` (the default) is not checked. Sources: Anthropic's own 400 for `minimum` (quoted in "
+        "agentjido/req_llm#302) and the structured-outputs limits as a third party lists them; the gateway's "
+        "wording is not captured.",
+        "- **Refused by name** (not emulated): "
+        + ", ".join(
+            f"`{k}`"
+            for k in (
+                "fallbacks",
+                "fallback_config",
+                "reasoning",
+                "model_region",
+                "post_processing_steps",
+                "zero_data_retention",
+                "fail_fast",
+                "max_timeout",
+                "top_p",
+            )
+        )
+        + ", and any other key; `model_region` other than `global` gets the real cause first.",
+        "- **POST /v1/understanding/validate** checks a request by `/v1/understanding`'s rules without running "
+        "it: the task names, translation's `target_languages`, speaker identification's settings; tasks the "
+        "emulator does not emulate (custom_formatting, summarization, action_items) are refused by name; a "
+        "`transcript_id` (optional) must exist (404). Reading (the SDK reads no body; UNVERIFIED, probe "
+        "`understanding-validate`): 200 `{request_id}`; invalid: a 400 with every problem in `metadata.errors`.",
+        f'- **Free-credit account** (`Emulator(account="free")`, `--account free`, `{accounts.ENV_ACCOUNT}=free`): '
+        "every Claude, GPT and Gemini model answers the 400 cause `Your account does not have access to this LLM "
+        f"Gateway model`; only {', '.join(f'`{m}`' for m in sorted(accounts.FREE_MODELS))} works, answering the "
+        "notebook's reference answer as any model does; `GET /v1/models` lists everything; `/v1/understanding`, "
+        f"`/validate` and the free model allow {accounts.LIMIT} requests per {accounts.WINDOW_SECONDS:.0f} s per "
+        "key, then 429 `too many requests for this action` with `retry-after` (seconds until the oldest request "
+        "leaves the window) and `x-ratelimit-*` headers (§13 rows 3 and 7). `/v1/understanding` with an unknown "
+        "id: 404 `transcript not found` on every account (reading: captured on the chat path only, §13 row 7).",
+    ]
