@@ -716,3 +716,46 @@ class StreamingServer(LoopbackServer):
 def _is_part(data_dir: Path, name: str) -> bool:
     timing = data_dir / "scripts" / f"{name}.timing.json"
     return timing.is_file() and "part_of" in json.loads(timing.read_text())
+
+
+def features_section() -> list[str]:
+    """The streaming part of docs/emulator-features.md: the model table and the parameter table."""
+    lines = [
+        "## Streaming (`tools/emulator/streaming.py`)",
+        "",
+        "Generated from `MODELS` and `PARAMETERS`. A query parameter in neither table is **ignored**, as the",
+        "service ignores one it does not know (platform-2026-12.md section 4 [S8]); `Begin.configuration` says",
+        "what runs. Messages are checked against the March AsyncAPI specs with `tools/asyncapi_overlay.yml`.",
+        "",
+        "| `speech_model` | family | runs as | languages | status |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, model in MODELS.items():
+        languages = "99+" if model.languages is None else str(len(model.languages) or "its successor's")
+        default = " (default)" if name == DEFAULT_MODEL else ""
+        lines.append(
+            f"| `{name}`{default} | {model.family} | {model.runs_as or name} | {languages} | "
+            f"{model.status} {model.source} |"
+        )
+    lines += ["", "| parameter | emulated or refused | how, or why not |", "| --- | --- | --- |"]
+    for name, (status, why) in PARAMETERS.items():
+        lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
+    lines += [
+        "",
+        "Documented readings (UNVERIFIED, each in the live probe, `tools/probe.py`):",
+        "",
+        "- `Begin.configuration` holds the eight keys of a real Begin (2026-09-18 capture of a",
+        "  universal-streaming-english session): `model`, `mode`, `api_version`, `speaker_labels`, `redact_pii`,",
+        "  `filter_profanity`, `domain`, `voice_focus`. The capture shows no turn parameters, so the emulator",
+        "  does not invent them there; `mode` is null (the emulator refuses `mode`).",
+        "- The stt-3-7 realtime models' languages are not published; taken as universal-3-6-pro's 32.",
+        f"- `SpeechStarted` (Pro models): for the first word and each word after {SPEECH_GAP_MS} ms or more of",
+        f"  silence, sent once the word starts, with the VAD confidence {SPEECH_STARTED_CONFIDENCE}.",
+        f"- `PENDING` (Pro models, `speaker_labels`): a turn with under {PENDING_UNDER_MS} ms of speech; the",
+        "  `SpeakerRevision` after the next final turn (or at `Terminate`) gives its label and words. The",
+        "  Universal-Streaming models keep the script's speaker on every turn (the March spec's `UNKNOWN` for",
+        "  short turns is not emulated).",
+        f"- `Heartbeat` (Pro models, `session_heartbeat`): one per {HEARTBEAT_MS} ms of audio received.",
+        "- Pro models: their own turn defaults (`min_turn_silence` 100, `max_turn_silence` 1000), as u3-rt-pro's.",
+    ]
+    return lines
