@@ -49,7 +49,7 @@ def _identify(emulator, transcript_id: str, **config):
 
 def _error(reply) -> str:
     assert reply.status_code == 400, reply.text[:300]
-    return reply.json()["error"]["message"]
+    return reply.json()["metadata"]["errors"][0]
 
 
 def test_roles_from_the_script_replace_the_labels(emulator):

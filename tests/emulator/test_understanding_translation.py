@@ -106,7 +106,7 @@ def test_refusals_name_what_is_not_emulated(emulator, translation, params, names
     transcript_id = _transcript(emulator, **params)
     response = _translate(emulator, transcript_id, **translation)
     assert response.status_code == 400
-    message = response.json()["error"]["message"]
+    message = response.json()["metadata"]["errors"][0]
     for name in names:
         assert name in message
 

@@ -64,6 +64,7 @@ class Emulator:
         self.faults = faults
         self.chat_lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
+        self.error_count = 0  # the sequence of error request ids (http.Handler._error_id)
         self.violations: list[str] = self.state.problems  # background failures show here too
         self._server = RegionServer(("127.0.0.1", port), Handler)
         self._server.emulator = self
