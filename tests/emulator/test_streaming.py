@@ -165,3 +165,19 @@ def test_every_model_of_the_table_opens_a_session(emulator):
         received, code = _session(emulator, f"&speech_model={name}", ['{"type": "Terminate"}'])
         assert code == 1000 and received[0]["configuration"]["model"] == (model.runs_as or name)
     assert json.dumps(sorted(MODELS))  # the table is the one source of the names
+
+
+def test_the_asyncapi_overlay_has_sources_and_matches_the_model_table():
+    """Each patch names its source and changes its spec (apply_overlay refuses a repeat); the Pro spec
+    covers exactly the Pro models of the emulator's table."""
+    from tools.emulator.streaming import MODELS
+    from tools.spec import apply_overlay
+
+    for which, patches in asyncapi.overlay().items():
+        assert all(patch["source"] for patch in patches), which
+        assert asyncapi.load(which)  # every pointer found, nothing repeated
+        with pytest.raises(KeyError):
+            apply_overlay(asyncapi.load(which), patches[:1])  # the patched spec already holds it
+    for name, model in MODELS.items():
+        assert asyncapi.spec_for_model(name) == ("u3-pro" if model.family == "pro" else "universal"), name
+    assert asyncapi.spec_for_model(None) == "u3-pro"  # the server default is a Pro model
