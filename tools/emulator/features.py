@@ -312,9 +312,18 @@ def table() -> str:
     ]
     for name, (status, why) in FEATURES.items():
         lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
-    from tools.emulator import gateway
+    from tools.emulator import gateway, streaming
 
-    sections = ["", *_model_section(), "", *gateway.doc_section(), "", *_calibration_section()]
+    sections = [
+        "",
+        *_model_section(),
+        "",
+        *gateway.doc_section(),
+        "",
+        *_calibration_section(),
+        "",
+        *streaming.features_section(),
+    ]
     return "\n".join(lines + sections) + "\n"
 
 
