@@ -24,10 +24,14 @@ from cookbook_utils.yamlio import load_yaml
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "reference"
 #: The pre-recorded API: the newest published spec (August 2026) with :data:`OVERLAY` applied; the LLM
-#: Gateway: the March 2026 spec (no newer copy exists).
+#: Gateway: the March 2026 spec (no newer copy exists) with :data:`GATEWAY_OVERLAY` applied.
 SPEC_FILES = {"api": "published-2026-08-18/assemblyai-openapi.yml", "gateway": "assemblyai-llm-gateway.yml"}
 #: What the published pre-recorded spec has not caught up with, each patch with its source.
 OVERLAY = ROOT / "tools" / "spec_overlay.yml"
+#: What the March gateway spec gets wrong or lacks (the real error envelopes, ``transcript_id``,
+#: ``/understanding/validate``), each patch with its source.
+GATEWAY_OVERLAY = ROOT / "tools" / "spec_gateway_overlay.yml"
+OVERLAYS = {"api": OVERLAY, "gateway": GATEWAY_OVERLAY}
 #: Real endpoints that the published specs do not describe (api-2026.md lists them).
 NOT_IN_SPEC = {("GET", "gateway", "/models")}
 
@@ -94,13 +98,14 @@ def _merge_all_of(node: Any, spec: dict) -> Any:
     return merged
 
 
-def overlay() -> list[dict]:
-    """The patches of :data:`OVERLAY`: each a ``pointer``, an ``append``, ``set`` or ``add`` value
-    (``add``: a key the spec lacks), and a ``source``."""
-    patches = load_yaml(OVERLAY.read_text())
+def overlay(which: str = "api") -> list[dict]:
+    """The patches of one spec's overlay (:data:`OVERLAYS`): each a ``pointer``, an ``append``, ``set`` or
+    ``add`` value (``add``: a key the spec lacks), and a ``source``."""
+    path = OVERLAYS[which]
+    patches = load_yaml(path.read_text())
     for patch in patches:
         if not patch.get("source") or sum(op in patch for op in ("append", "set", "add")) != 1:
-            raise ValueError(f"{OVERLAY.name}: each patch needs a source and one of append, set or add: {patch}")
+            raise ValueError(f"{path.name}: each patch needs a source and one of append, set or add: {patch}")
     return patches
 
 
@@ -111,6 +116,7 @@ def apply_overlay(raw: dict, patches: list[dict]) -> dict:
     patched = copy.deepcopy(raw)
     for patch in patches:
         *parents, last = patch["pointer"].removeprefix("/").split("/")
+        last = last.replace("~1", "/").replace("~0", "~")
         node = _resolve(patched, "#/" + "/".join(parents)) if parents else patched
         if "append" in patch:
             if patch["append"] in node[last]:
@@ -131,12 +137,11 @@ def apply_overlay(raw: dict, patches: list[dict]) -> dict:
 
 @functools.cache
 def load(which: str) -> dict:
-    """One spec (``"api"`` or ``"gateway"``), the overlay applied (``"api"``), every ``allOf`` merged."""
+    """One spec (``"api"`` or ``"gateway"``), its overlay applied, every ``allOf`` merged."""
     if not spec_available():
         raise FileNotFoundError(f"the official specs are not in {REFERENCE}")
     raw = load_yaml((REFERENCE / SPEC_FILES[which]).read_text())
-    if which == "api":
-        raw = apply_overlay(raw, overlay())
+    raw = apply_overlay(raw, overlay(which))
     merged = copy.deepcopy(raw)
     merged["components"] = _merge_all_of(raw["components"], raw)
     merged["paths"] = _merge_all_of(raw["paths"], raw)

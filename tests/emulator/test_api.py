@@ -173,9 +173,9 @@ def test_gateway_models_and_reference_answers(sdk):
     assert reply.status_code == 200
     assert reply.json()["choices"][0]["message"]["content"] == "A reference answer."
     missing = _post(sdk, "/v1/chat/completions", json=body)
-    assert missing.status_code == 400 and "answers/demo/2.md" in missing.json()["error"]["message"]
+    assert missing.status_code == 400 and "answers/demo/2.md" in missing.json()["metadata"]["errors"][0]
     bad = _post(sdk, "/v1/chat/completions", json={"messages": []})
-    assert bad.status_code == 400 and "'model' is a required property" in bad.json()["error"]["message"]
+    assert bad.status_code == 400 and "'model' is a required property" in bad.json()["metadata"]["errors"][0]
 
 
 def test_language_detection_and_the_built_in_fallback(emulator):

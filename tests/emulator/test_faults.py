@@ -55,7 +55,9 @@ def test_a_gateway_fault_uses_the_gateway_error_shape(emulator):
     emulator.faults = FaultPlan([Fault("429", path="/v1/*")])
     answer = _post(emulator, "/v1/chat/completions", json={"model": "x", "messages": []})
     assert answer.status_code == 429
-    assert answer.json() == {"error": {"code": 429, "message": "Too Many Requests"}}
+    body = answer.json()
+    assert {k: body[k] for k in ("message", "code")} == {"message": "too many requests for this action", "code": 429}
+    assert set(body) == {"message", "code", "request_id"} and answer.headers["retry-after"]
 
 
 def test_a_reset_connection(emulator):

@@ -3,6 +3,7 @@ by content or by call number, the check that a prompt still holds its transcript
 calls, max_tokens and context length, and every other parameter refused by name."""
 
 import json
+import re
 from pathlib import Path
 
 import assemblyai as aai
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "gateway-test-key-0123456789abcdef"
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 NOTEBOOK_MODELS = ["claude-sonnet-4-5-20250929", "gemini-2.5-flash-lite"]
 ANSWER = "The release moves from the fourteenth to the twenty-first."
 TOOLS = [
@@ -40,6 +42,10 @@ MANIFEST = {
     "1": {"file": "first.md", "transcripts": [], "prompt_contains": ["First question"]},
     "ticket-done": {"file": "ticket-done.md", "transcripts": [], "prompt_contains": ["TICKET-42"]},
 }
+
+
+def source_models() -> dict:
+    return yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())["models"]
 
 
 def _transcript_text(name: str) -> str:
@@ -84,10 +90,14 @@ def _chat(emulator, **body):
 
 
 def _error(reply) -> str:
+    """The cause of a 400, checked to come in the real envelope (the 2026-09-24 capture)."""
     assert reply.status_code == 400, reply.text
-    error = reply.json()["error"]
-    assert error["code"] == 400  # the gateway's error shape
-    return error["message"]
+    body = reply.json()
+    assert set(body) == {"message", "code", "request_id", "metadata"}, body
+    assert body["message"] == "invalid request body" and body["code"] == 400
+    assert re.fullmatch(UUID4, body["request_id"])
+    (cause,) = body["metadata"]["errors"]
+    return cause
 
 
 # The model list
@@ -96,7 +106,7 @@ def _error(reply) -> str:
 def test_the_model_list_parses_with_the_sdk_and_names_its_source(sdk):
     listed = sdk.models.list()
     ids = [model.id for model in listed.data]
-    assert len(ids) == 21 and len(set(ids)) == 21
+    assert len(ids) == len(set(ids)) == len(source_models())
     assert set(NOTEBOOK_MODELS) <= set(ids)
     assert {"gpt-4.1", "gpt-5", "claude-sonnet-4-6", "gemini-2.5-pro"} <= set(ids)
     source = yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())
@@ -106,7 +116,7 @@ def test_the_model_list_parses_with_the_sdk_and_names_its_source(sdk):
     assert sonnet.pricing.eu.prompt == pytest.approx(3.3) and sonnet.pricing.regional_increase_percent == 10
     gpt = next(m for m in listed.data if m.id == "gpt-4.1")
     assert gpt.available_regions == ["us"] and gpt.pricing.eu is None and "stream" in gpt.supported_parameters
-    assert "stream" not in sonnet.supported_parameters
+    assert "stream" in sonnet.supported_parameters
     retiring = next(m for m in listed.data if m.id == "claude-3-haiku-20240307")
     assert retiring.retirement_date > 0 and sonnet.retirement_date == 0
 
@@ -120,8 +130,7 @@ def test_every_listed_model_is_accepted(emulator, sdk):
 
 @pytest.mark.parametrize("model", ["nano", "gpt-4o", "claude-sonnet-4-5"])
 def test_models_the_gateway_does_not_offer_are_refused(emulator, model):
-    message = _error(_chat(emulator, model=model))
-    assert f"Model '{model}' is not supported" in message and "/v1/models" in message
+    assert _error(_chat(emulator, model=model)) == f"model {model} is not supported"  # the real text
     assert emulator.state.chat_calls == 0
 
 
@@ -209,16 +218,20 @@ def test_streaming_through_the_sdk_on_an_openai_model(emulator, sdk):
     assert raw.text.rstrip().endswith("data: [DONE]")
 
 
-def test_streaming_on_a_model_the_docs_do_not_stream_is_refused(emulator):
-    message = _error(_chat(emulator, model="claude-sonnet-4-5-20250929", stream=True))
-    assert "stream: true works with OpenAI's LLMs only" in message and "model" not in message
+def test_every_model_whose_entry_lists_stream_streams(emulator, sdk):
+    """Claude, Gemini and Qwen stream too (the catalogue lists stream; qwen streamed live, 2026-09-24)."""
+    listed = sdk.models.list().data
+    assert all("stream" in m.supported_parameters for m in listed)
+    for model in ("claude-sonnet-4-5-20250929", "gemini-2.5-flash", "gpt-5"):
+        raw = _chat(emulator, model=model, stream=True)
+        assert raw.status_code == 200 and raw.headers["content-type"] == "text/event-stream", raw.text
 
 
 def test_tool_calls_from_a_reference_answer(emulator, sdk):
     messages = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
     reply = sdk.chat.completions.create(model="claude-sonnet-4-6", messages=messages, tools=TOOLS)
     choice = reply.choices[0]
-    assert choice.finish_reason == "tool_calls"
+    assert choice.finish_reason == "tool_use"  # Claude's own stop reason, passed through
     call = choice.message.tool_calls[0]
     assert call.function.name == "create_ticket"
     assert json.loads(call.function.arguments) == {"owner": "Daniel", "task": "Fix the crash"}
@@ -328,3 +341,67 @@ def test_the_model_list_parses_with_the_sdks_own_model(emulator):
     listed = requests.get(f"{emulator.base_url}/v1/models", headers={"authorization": KEY}, timeout=10).json()
     parsed = gateway_models.LLMGatewayModelList.model_validate(listed)
     assert [m.id for m in parsed.data] == [m["id"] for m in listed["data"]] and parsed.data
+
+
+# Finish reasons per provider family, and the real error envelopes (issue 26)
+
+
+@pytest.mark.parametrize(
+    ("model", "complete", "cut"),
+    [
+        ("claude-sonnet-4-6", "end_turn", "max_tokens"),
+        ("claude-haiku-4-5-20251001", "end_turn", "max_tokens"),
+        ("gpt-4.1", "stop", "length"),
+        ("gemini-2.5-flash-lite", "stop", "length"),
+    ],
+)
+def test_finish_reason_is_the_providers_own(emulator, sdk, model, complete, cut):
+    assert _chat(emulator, model=model).json()["choices"][0]["finish_reason"] == complete
+    assert _chat(emulator, model=model, max_tokens=2).json()["choices"][0]["finish_reason"] == cut
+    chunks = list(
+        sdk.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": "Say hello."}], stream=True, max_tokens=2
+        )
+    )
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == [cut]
+
+
+def test_tool_calls_finish_with_tool_use_on_claude(emulator):
+    messages = [{"role": "user", "content": "Please open a ticket for the crash fix."}]
+    claude = _chat(emulator, model="claude-sonnet-4-6", messages=messages, tools=TOOLS).json()["choices"][0]
+    gpt = _chat(emulator, model="gpt-5", messages=messages, tools=TOOLS).json()["choices"][0]
+    assert claude["finish_reason"] == "tool_use" and gpt["finish_reason"] == "tool_calls"
+    assert claude["message"]["tool_calls"] and gpt["message"]["tool_calls"]  # where a client detects them
+
+
+def test_the_sdk_reads_the_cause_and_request_id_of_a_gateway_error(sdk):
+    with pytest.raises(aai.types.LLMGatewayError) as raised:
+        sdk.chat.completions.create(model="no-such-model-xyz", messages=[{"role": "user", "content": "hi"}])
+    error = raised.value
+    assert error.status_code == 400 and str(error) == "invalid request body"
+    assert error.errors == ["model no-such-model-xyz is not supported"] and re.fullmatch(UUID4, error.request_id)
+
+
+@pytest.mark.parametrize(
+    ("headers", "text"),
+    [
+        ({}, "Your account does not have access to LLM Gateway."),
+        ({"authorization": "wrong-key"}, "Authentication error, API token missing/invalid"),
+    ],
+)
+def test_a_401_from_the_gateway_comes_in_the_auth_envelope(emulator, headers, text):
+    reply = requests.get(f"{emulator.base_url}/v1/models", headers=headers, timeout=10)
+    body = reply.json()
+    assert reply.status_code == 401 and set(body) == {"error", "status", "request_id"}
+    assert body["status"] == "error" and body["error"].startswith(text)
+    bearer = requests.get(f"{emulator.base_url}/v1/models", headers={"authorization": f"Bearer {KEY}"}, timeout=10)
+    assert bearer.status_code == 200  # both forms work on the gateway (2026-09-24)
+
+
+def test_the_gateway_spec_overlay_refuses_the_march_error_shape():
+    march = {"error": {"code": 400, "message": "invalid request body"}}
+    url = "https://llm-gateway.assemblyai.com/v1/chat/completions"
+    with pytest.raises(spec.SpecViolation):
+        spec.validate_response("POST", url, 400, march)
+    real = {"message": "invalid request body", "code": 400, "request_id": "93f7", "metadata": {"errors": ["x"]}}
+    spec.validate_response("POST", url, 400, real)

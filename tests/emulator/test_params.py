@@ -271,4 +271,4 @@ def test_summaries_and_action_items_are_refused_with_why(emulator, task, config)
     )
     # Refused by name before the gateway's spec (March 2026, which has no such task) is checked.
     assert response.status_code == 400
-    assert response.json()["error"]["message"].startswith(f"{task} is not emulated: no reference")
+    assert response.json()["metadata"]["errors"][0].startswith(f"{task} is not emulated: no reference")

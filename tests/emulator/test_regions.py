@@ -71,7 +71,7 @@ def test_the_eu_gateway_offers_only_the_models_that_run_there(emulator):
     ask = {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 10}
     refused = _post(emulator.eu_base_url, "/v1/chat/completions", {"model": "gpt-5", **ask})
     assert refused.status_code == 400
-    assert "not supported in the EU region" in refused.json()["error"]["message"]
+    assert "not supported in the EU region" in refused.json()["metadata"]["errors"][0]
     models = _get(emulator.eu_base_url, "/v1/models").json()["data"]
     assert {m["id"]: m["available_regions"] for m in models}["gpt-5"] == ["us"]
 

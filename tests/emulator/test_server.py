@@ -12,7 +12,9 @@ def test_processing_seconds_from_the_environment(monkeypatch):
 
     monkeypatch.setenv("COOKBOOK_EMULATOR_PROCESSING_SECONDS", "2.5")
     monkeypatch.delenv("COOKBOOK_EMULATOR_FAULTS", raising=False)
-    assert settings_from_env("no-such-notebook") == {"processing_seconds": 2.5, "faults": None}
+    monkeypatch.delenv("COOKBOOK_EMULATOR_ACCOUNT", raising=False)
+    expected = {"processing_seconds": 2.5, "faults": None, "account": "paid"}
+    assert settings_from_env("no-such-notebook") == expected
 
 
 def test_a_bad_processing_time_in_the_environment_says_what_to_do(monkeypatch):

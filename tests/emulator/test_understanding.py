@@ -49,7 +49,7 @@ def _identify(emulator, transcript_id: str, **config):
 
 def _error(reply) -> str:
     assert reply.status_code == 400, reply.text[:300]
-    return reply.json()["error"]["message"]
+    return reply.json()["metadata"]["errors"][0]
 
 
 def test_roles_from_the_script_replace_the_labels(emulator):
@@ -154,7 +154,8 @@ def test_malformed_requests_are_refused_clearly(emulator, config, expected):
 
 
 def test_the_transcript_must_exist_be_completed_and_have_speaker_labels(emulator):
-    assert "transcript id not found" in _error(_identify(emulator, "no-such-id", speaker_type="name"))
+    unknown = _identify(emulator, "no-such-id", speaker_type="name")
+    assert unknown.status_code == 404 and unknown.json()["message"] == "transcript not found"  # not the REST 400
     queued = _transcribe(emulator, "support-call", poll=False)
     reply = _identify(emulator, queued, speaker_type="name")
     if reply.status_code == 400:  # still queued or processing when asked

@@ -22,6 +22,7 @@ DOCS = "https://www.assemblyai.com/docs"
 COMMON_ERRORS = f"{DOCS}/pre-recorded-audio/guides/common_errors_and_solutions"
 OVERVIEW = f"{DOCS}/api-reference/overview"
 SPEC = "assemblyai-openapi.yml (../shared/reference), components.responses"
+CAPTURE = "a real gateway body of 2026-09-24 (live-2026-09-24-smoke.json, gateway)"
 RULES_SOURCE = (
     "published spec of 2026-08-18, TranscriptParams descriptions (../shared/reference/published-2026-08-18/DIFF.md)"
 )
@@ -189,6 +190,53 @@ MESSAGES: dict[str, Message] = {
         "'Requires redact_pii to be true, otherwise a 400 error is returned'",
         False,
     ),
+    # The LLM Gateway (llm-gateway.assemblyai.com): its envelopes and causes, as the 2026-09-24 capture
+    # shows them (../shared/real-responses/probes/live-2026-09-24-smoke.json, "gateway"; facts section 13)
+    "gateway_invalid_body": Message("invalid request body", CAPTURE + " (every 400's message)", True),
+    "gateway_model_unsupported": Message("model {model} is not supported", CAPTURE + " unknown_model_400", True),
+    "gateway_model_not_in_region": Message(
+        "model {model} is not supported in the {region} region: GET /v1/models on this region's host lists "
+        "its models (Claude and Gemini are served in the EU, GPT and Qwen only in the US).",
+        "the capture's unknown-model cause, with the region said (LLM Gateway docs, 'Cloud endpoints and data "
+        "residency')",
+        False,
+    ),
+    "gateway_parameter_unsupported": Message(
+        "model {model} does not support {parameter}", CAPTURE + " unsupported_parameter_400", True
+    ),
+    "gateway_model_region": Message("model_region can only be set to global", CAPTURE + " model_region_400", True),
+    "gateway_no_model_access": Message(
+        "Your account does not have access to this LLM Gateway model", CAPTURE + " no_model_access_400", True
+    ),
+    "gateway_transcript_not_found": Message("transcript not found", CAPTURE + " transcript_id_unknown_404", True),
+    "gateway_rate_limited": Message(
+        "too many requests for this action", CAPTURE + " understanding.status_429 (the same on the gateway)", True
+    ),
+    "gateway_missing_auth": Message(
+        "Your account does not have access to LLM Gateway. Please upgrade or contact us at "
+        "support@assemblyai.com for more information.",
+        CAPTURE + " missing_auth_401 (no authorization header)",
+        True,
+    ),
+    "gateway_server_error": Message(
+        "internal server error", "no captured text for a gateway 500: the emulator's own", False
+    ),
+    "gateway_strict_schema_keyword": Message(
+        "model {model} does not support {keyword} in a strict response_format schema (at {path}): Anthropic's "
+        "structured outputs compile the schema into a grammar without numeric, length or item-count bounds. "
+        "Remove it (check the bound in your code after parsing), or set strict: false.",
+        "Anthropic's 400 'output_format.schema: For 'integer' type, property 'minimum' is not supported' "
+        "(quoted in github.com/agentjido/req_llm/issues/302); the keyword list as Anthropic's structured-outputs "
+        "limits give it (numerical, string-length and array bounds; third-party summary in systemprompt-models "
+        "src/wire/anthropic/strict.rs). The gateway's own wording is not captured",
+        False,
+    ),
+    "gateway_transcript_not_completed": Message(
+        "transcript {transcript_id} is not completed (status {status}): transcript_id needs a completed "
+        "transcript; wait for it, then ask.",
+        "no documented text",
+        False,
+    ),
     # Warnings of a completed transcript (metadata.warnings[].message)
     "medical_mode_skipped": Message(
         "Skipped medical-v1 domain correction because the language is not supported",
@@ -255,10 +303,14 @@ def text(key: str, **fields: object) -> str:
 class EmulatorError(Exception):
     """A request the emulator answers with an error status (the real API's, where it has one)."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, causes: list[str] | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        #: The gateway's ``metadata.errors``: when given, ``message`` is the short text beside them.
+        self.causes = causes
 
 
 UNAUTHORIZED = text("unauthorized")

@@ -4,7 +4,8 @@ from reference answers (``tools/emulator/answers.py``), never by a model.
 Every request parameter has its documented effect or is refused by name:
 
 - ``model``: any model the list holds; others are refused. ``messages`` or ``prompt`` (one of them).
-- ``max_tokens`` (default 1000): a reply longer than it is cut there with ``finish_reason: length``;
+- ``max_tokens`` (default 1000): a reply longer than it is cut there, with the provider's
+  ``finish_reason`` for a cut (``length``; Claude's ``max_tokens``: :data:`FINISH_REASONS`);
   more than the model's ``max_completion_tokens``, or input plus ``max_tokens`` beyond its context
   length, is refused.
 - ``temperature``: echoed; a reference answer is one sample, whatever the temperature.
@@ -12,7 +13,8 @@ Every request parameter has its documented effect or is refused by name:
 - ``tools`` / ``tool_choice``: a ``<n>.tool_calls.json`` answer calls the tools, checked against
   the declared functions; ``tool_choice`` is obeyed (``none`` forbids calls, a named function
   requires it).
-- ``stream``: server-sent events in the OpenAI chunk format, on OpenAI models only (as documented).
+- ``stream``: server-sent events in the chunk format the gateway streamed live, on every model whose
+  entry lists ``stream`` (every family: section 13 row 14 of the facts file).
 - Anything else (the SDK's ``fallbacks``, ``transcript_id``, ``reasoning``...) is refused by name.
 
 Token counts (``usage``) come from a characters-and-words rule of thumb (:func:`estimate_tokens`),
@@ -29,8 +31,8 @@ import re
 from typing import Any
 
 from cookbook_utils.yamlio import load_yaml
-from tools.emulator import answers
-from tools.emulator.errors import EmulatorError
+from tools.emulator import accounts, answers
+from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import ROOT, State
 
 MODELS_FILE = ROOT / "data" / "gateway" / "models.yaml"
@@ -50,6 +52,13 @@ ACCEPTED = {
     "response_format",
 }
 MESSAGE_KEYS = {"role", "content", "name", "tool_call_id", "tool_calls"}
+#: ``finish_reason`` as each provider family sends it (the gateway passes it through): Anthropic's
+#: stop reasons for Claude; OpenAI's for GPT and for every other family (Gemini and Qwen are served
+#: through OpenAI-compatible APIs: the documented reading, UNVERIFIED for Gemini, in the probe).
+FINISH_REASONS: dict[str, dict[str, str]] = {
+    "anthropic": {"complete": "end_turn", "cut": "max_tokens", "tool_calls": "tool_use", "refusal": "refusal"},
+    "openai": {"complete": "stop", "cut": "length", "tool_calls": "tool_calls", "refusal": "refusal"},
+}
 #: A fixed creation time for streamed chunks, so recordings are the same on every run.
 CREATED = calendar.timegm((2026, 11, 25, 10, 0, 0))
 
@@ -91,6 +100,16 @@ def catalogue() -> dict[str, dict]:
             "default_provider": provider,
         }
     return listed
+
+
+def family(model_id: str) -> str:
+    """The finish-reason family of a listed model: ``anthropic`` for Claude, ``openai`` for the rest."""
+    return "anthropic" if catalogue()[model_id]["creator"] == "anthropic" else "openai"
+
+
+def finish_reason(model_id: str, outcome: str) -> str:
+    """The ``finish_reason`` a model's provider sends for ``outcome`` (complete, cut, tool_calls, refusal)."""
+    return FINISH_REASONS[family(model_id)][outcome]
 
 
 def models() -> dict:
@@ -153,18 +172,9 @@ def _check_parameters(body: dict, model: dict) -> None:
             "fallbacks, reasoning, transcript injection or routing options. Leave "
             f"{'it' if len(unknown) == 1 else 'them'} out of the request.",
         )
-    if body.get("stream") and "stream" not in model["supported_parameters"]:
-        # Worded without the id or the word "model", which clients read as an unknown-model error.
-        raise EmulatorError(
-            400,
-            "stream: true works with OpenAI's LLMs only (LLM Gateway docs, 'Streamed responses'): choose a "
-            "gpt-* id or leave stream out.",
-        )
-    if "response_format" in body and "response_format" not in model["supported_parameters"]:
-        raise EmulatorError(
-            400,
-            "response_format (structured outputs) does not work with gpt-oss (LLM Gateway docs, 'Structured outputs').",
-        )
+    for parameter in ("stream", "response_format"):
+        if body.get(parameter) and parameter not in model["supported_parameters"]:
+            raise EmulatorError(400, text("gateway_parameter_unsupported", model=model["id"], parameter=parameter))
     if "tool_choice" in body and not body.get("tools"):
         raise EmulatorError(400, "tool_choice needs tools: declare the functions in tools.")
 
@@ -223,14 +233,17 @@ def _tool_calls(answer: answers.Answer, body: dict, number: int) -> list[dict]:
     return calls
 
 
-def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
-    """``POST /v1/chat/completions``: (status, payload, content type)."""
+def chat(state: State, body: dict, region: str = "us", key: str = "") -> tuple[int, Any, str]:
+    """``POST /v1/chat/completions``: (status, payload, content type). ``key``: the API key, whose
+    requests a free account's rate limit counts."""
     model = catalogue().get(body["model"])
-    if model is None or region not in model["available_regions"]:
-        where = "" if model is None else f" in the {region.upper()} region"
-        raise EmulatorError(
-            400, f"Model '{body['model']}' is not supported{where}. GET /v1/models lists the available models."
-        )
+    if model is None:
+        raise EmulatorError(400, text("gateway_model_unsupported", model=body["model"]))
+    if region not in model["available_regions"]:
+        raise EmulatorError(400, text("gateway_model_not_in_region", model=body["model"], region=region.upper()))
+    accounts.check_model(state.account, model["id"])
+    if state.account == "free":
+        state.limiter.take(key, f"chat:{model['id']}", "llmgw", model["id"])
     _check_parameters(body, model)
     messages = _messages(body)
     max_tokens = body.get("max_tokens", DEFAULT_MAX_TOKENS)
@@ -258,7 +271,7 @@ def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
     if answer.kind == "tool_calls":
         if choice == "none":
             raise EmulatorError(400, f"tool_choice is 'none', but the reference answer {answer.path.name} calls tools.")
-        calls, content, finish = _tool_calls(answer, body, number), "", "tool_calls"
+        calls, content, outcome = _tool_calls(answer, body, number), "", "tool_calls"
     elif isinstance(choice, dict):
         raise EmulatorError(
             400,
@@ -267,12 +280,13 @@ def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
         )
     else:
         calls, content = [], answer.text()
-        finish = "refusal" if answer.kind == "refusal" else "stop"
+        outcome = "refusal" if answer.kind == "refusal" else "complete"
     state.chat_calls = number
     state.chat_requests.append(body)
     output_tokens = estimate_tokens(content or json.dumps([c["function"] for c in calls]))
     if output_tokens > max_tokens and not calls:
-        content, finish, output_tokens = _truncate(content, max_tokens), "length", max_tokens
+        content, outcome, output_tokens = _truncate(content, max_tokens), "cut", max_tokens
+    finish = finish_reason(model["id"], outcome)
     usage = {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,
@@ -295,32 +309,35 @@ def chat(state: State, body: dict, region: str = "us") -> tuple[int, Any, str]:
 
 
 def _stream(request_id: str, model: str, content: str, calls: list[dict], finish: str, usage: dict) -> str:
-    """Server-sent events as the gateway streams OpenAI models: ``data: <chunk>`` lines, a final
-    usage chunk (``prompt_tokens``/``completion_tokens`` only) and ``data: [DONE]``."""
+    """Server-sent events in the chunk format the gateway streamed live (the 2026-09-24 capture's
+    ``stream_chunk_first``): ``data: <chunk>`` lines, each with ``logprobs: null`` in its choice and the
+    running ``usage`` (prompt, completion and total tokens so far), a final usage-only chunk with
+    ``choices: []``, then ``data: [DONE]``. ``finish_reason`` is the provider family's."""
     chunk_id = "chatcmpl-" + request_id.replace("-", "")[:24]
+    prompt_tokens = usage["prompt_tokens"]
 
-    def chunk(delta: dict | None, finish_reason: str | None = None, usage_part: dict | None = None) -> str:
-        choices = [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
+    def chunk(delta: dict | None, done: int, finish_reason: str | None = None) -> str:
+        choices = (
+            [] if delta is None else [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
+        )
         payload = {
             "id": chunk_id,
             "object": "chat.completion.chunk",
             "created": CREATED,
             "model": model,
-            "service_tier": "default",
-            "system_fingerprint": None,
             "choices": choices,
-            "usage": usage_part,
+            "usage": {"prompt_tokens": prompt_tokens, "total_tokens": prompt_tokens + done, "completion_tokens": done},
         }
         return f"data: {json.dumps(payload)}\n\n"
 
-    events = [chunk({"role": "assistant", "content": ""})]
+    events = [chunk({"role": "assistant", "content": ""}, 0)]
     pieces = re.findall(r"\S+\s*", content)
     for start in range(0, len(pieces), 4):
-        events.append(chunk({"content": "".join(pieces[start : start + 4])}))
+        so_far = min(usage["completion_tokens"], estimate_tokens("".join(pieces[: start + 4])))
+        events.append(chunk({"content": "".join(pieces[start : start + 4])}, so_far))
     for index, call in enumerate(calls):
-        events.append(chunk({"tool_calls": [{"index": index, **call}]}))
-    events.append(chunk({}, finish))
-    streamed_usage = {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
-    events.append(chunk(None, usage_part=streamed_usage))
+        events.append(chunk({"tool_calls": [{"index": index, **call}]}, usage["completion_tokens"]))
+    events.append(chunk({}, usage["completion_tokens"], finish))
+    events.append(chunk(None, usage["completion_tokens"]))
     events.append("data: [DONE]\n\n")
     return "".join(events)

@@ -17,6 +17,7 @@ import socket
 import struct
 import time
 import traceback
+import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -38,12 +39,26 @@ class _BodyError(Exception):
     """A request body that cannot be read (its framing is broken): answered 400, then closed."""
 
 
-def _error_body(url: str, status: int, message: str) -> dict:
-    """The error envelope of each API: REST v2 sends ``{"error": text}``; the gateway's spec gives
-    ``{"error": {"code": status, "message": text}}``."""
-    if (urlsplit(url).hostname or "").startswith("llm-gateway."):
-        return {"error": {"code": status, "message": message}}
-    return {"error": message}
+def _is_gateway(url: str) -> bool:
+    return (urlsplit(url).hostname or "").startswith("llm-gateway.")
+
+
+def _error_body(url: str, status: int, message: str, request_id: str = "", causes: list[str] | None = None) -> dict:
+    """The error envelope of each API. REST v2 sends ``{"error": text}``. The gateway sends what the
+    2026-09-24 capture shows (and SDK 1.8.2's ``_error_from_response`` reads): a 401 from its auth check
+    ``{"error", "status": "error", "request_id"}``; a 400 ``{"message": "invalid request body", "code",
+    "request_id", "metadata": {"errors": [cause]}}``; any other status ``{"message", "code", "request_id"}``.
+    ``causes``: the ``metadata.errors`` when the caller gives them (``message`` is then the short text)."""
+    if not _is_gateway(url):
+        return {"error": message}
+    if status == 401:
+        return {"error": message, "status": "error", "request_id": request_id}
+    if causes is None and status == 400:
+        message, causes = errors.text("gateway_invalid_body"), [message]
+    body: dict[str, Any] = {"message": message, "code": status, "request_id": request_id}
+    if causes is not None:
+        body["metadata"] = {"errors": list(causes)}
+    return body
 
 
 def _encode(payload: Any, content_type: str) -> bytes:
@@ -137,6 +152,16 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()
 
+    def _error_id(self) -> str:
+        """A deterministic request id for an error answer (its own sequence: the ids of transcripts
+        and chat answers do not move when an error comes between them)."""
+        emulator = self.server.emulator
+        with emulator.state.lock:
+            emulator.error_count += 1
+            count = emulator.error_count
+        digest = hashlib.sha256(f"{emulator.state.notebook}|error|{count}".encode()).hexdigest()
+        return str(uuid.UUID(digest[:32], version=4))
+
     def _real_url(self) -> str:
         """The URL as the client meant it: the host of the API (or gateway) of this port's region."""
         api, gateway_host = REGION_HOSTS[self.server.region]
@@ -160,7 +185,7 @@ class Handler(BaseHTTPRequestHandler):
                 raw = self._read_body()
             except _BodyError as error:
                 self.close_connection = True  # the stream is out of step: nothing more can be read
-                self._send(400, _error_body(url, 400, str(error)), "application/json")
+                self._send(400, _error_body(url, 400, str(error), self._error_id()), "application/json")
                 return
             if fault is not None and fault.kind == "reset":
                 self._reset()
@@ -175,7 +200,7 @@ class Handler(BaseHTTPRequestHandler):
             emulator.violations.append(f"{method} {url}: unexpected exception\n{traceback.format_exc()}")
             self.close_connection = True
             try:
-                self._send(500, _error_body(url, 500, errors.text("server_error")), "application/json")
+                self._send(500, self._server_error(url), "application/json")
             except OSError:
                 pass
 
@@ -197,21 +222,24 @@ class Handler(BaseHTTPRequestHandler):
             status, payload, content_type, headers = self._fault_answer(url, fault)
         else:
             try:
-                if self.headers.get("authorization") != emulator.api_key:
+                sent = self.headers.get("authorization")
+                if _is_gateway(url) and sent is None:
+                    raise EmulatorError(401, errors.text("gateway_missing_auth"))
+                if sent not in (emulator.api_key, f"Bearer {emulator.api_key}" if _is_gateway(url) else None):
                     raise EmulatorError(401, UNAUTHORIZED)
                 path = urlsplit(url).path
                 status, payload, content_type = routes.dispatch(emulator, method, url, path, raw, self.server.region)
             except EmulatorError as error:
                 status, payload, content_type = (
                     error.status,
-                    _error_body(url, error.status, str(error)),
+                    _error_body(url, error.status, str(error), self._error_id(), error.causes),
                     "application/json",
                 )
                 headers = error.headers
             except Exception:  # noqa: BLE001 - any bug becomes a JSON 500 that tests see
                 emulator.violations.append(f"{method} {url}: unexpected exception\n{traceback.format_exc()}")
                 status, content_type = 500, "application/json"
-                payload = _error_body(url, 500, errors.text("server_error"))
+                payload = self._server_error(url)
         encoded = _encode(payload, content_type)
         # A finished transcript is polled again and again with the same answer: check it once.
         seen = (method, urlsplit(url).path, status, content_type, hashlib.sha256(encoded).digest())
@@ -231,15 +259,21 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 emulator.violations.append(f"{method} {url}: {violation}")
                 status, content_type = 500, "application/json"
-                payload = _error_body(url, 500, errors.text("emulator_bug", detail=violation))
+                payload = _error_body(url, 500, errors.text("emulator_bug", detail=violation), self._error_id())
                 encoded = _encode(payload, content_type)
         return status, encoded, content_type, headers
 
+    def _server_error(self, url: str) -> dict:
+        key = "gateway_server_error" if _is_gateway(url) else "server_error"
+        return _error_body(url, 500, errors.text(key), self._error_id())
+
     def _fault_answer(self, url: str, fault: Fault) -> tuple[int, Any, str, dict]:
         key = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable", 429: "too_many_requests"}
+        if _is_gateway(url):
+            key.update({500: "gateway_server_error", 429: "gateway_rate_limited"})
         status = fault.status or 500
         headers = {"retry-after": str(fault.retry_after)} if status == 429 else {}
-        return status, _error_body(url, status, errors.text(key[status])), "application/json", headers
+        return status, _error_body(url, status, errors.text(key[status]), self._error_id()), "application/json", headers
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -137,10 +137,11 @@ def _models(request: Request) -> Answer:
 def _chat(request: Request) -> Answer:
     body = request.json()
     with request.emulator.chat_lock:  # answers are numbered in order of arrival
-        return gateway.chat(request.state, body, region=request.region)
+        return gateway.chat(request.state, body, region=request.region, key=request.emulator.api_key)
 
 
 def _understand(request: Request) -> Answer:
+    understanding.admit(request.state, request.emulator.api_key)
     return 200, understanding.understand(request.state, request.json(understanding.refuse_unemulated)), JSON
 
 

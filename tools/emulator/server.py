@@ -7,30 +7,39 @@ from __future__ import annotations
 import argparse
 import os
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cookbook_utils import config
 from cookbook_utils.network import serve_in_background
 from tools import spec
+from tools.emulator import accounts
 from tools.emulator.faults import FaultPlan
 from tools.emulator.http import Handler, RegionServer
 from tools.emulator.state import ROOT, State
 from tools.emulator.streaming import StreamingServer
 
 ENV_PROCESSING = "COOKBOOK_EMULATOR_PROCESSING_SECONDS"
+ENV_ACCOUNT = accounts.ENV_ACCOUNT
 
 
 def settings_from_env(slug: str | None = None, data_dir: Path | None = None) -> dict[str, Any]:
     """Emulator settings for a recording: ``COOKBOOK_EMULATOR_PROCESSING_SECONDS`` (default 0, so
-    recording stays fast) and the fault plan (``COOKBOOK_EMULATOR_FAULTS`` or
-    ``data/faults/<slug>.json``)."""
+    recording stays fast), the fault plan (``COOKBOOK_EMULATOR_FAULTS`` or ``data/faults/<slug>.json``)
+    and the account (``COOKBOOK_EMULATOR_ACCOUNT``: ``paid``, the default, or ``free``)."""
     text = os.environ.get(ENV_PROCESSING) or "0"
     try:
         seconds = float(text)
     except ValueError:
         raise ValueError(f"{ENV_PROCESSING} must be a number of seconds (e.g. 2.5), not {text!r}") from None
-    return {"processing_seconds": seconds, "faults": FaultPlan.from_env(slug, data_dir or ROOT / "data")}
+    account = accounts.checked(os.environ.get(ENV_ACCOUNT) or "paid")
+    return {
+        "processing_seconds": seconds,
+        "faults": FaultPlan.from_env(slug, data_dir or ROOT / "data"),
+        "account": account,
+    }
 
 
 class Emulator:
@@ -42,6 +51,8 @@ class Emulator:
     ``processing_seconds``: how long a transcript stays queued then processing before it finishes
     (whether or not anyone polls; then its webhook is called). ``faults``: a
     :class:`~tools.emulator.faults.FaultPlan`, also settable later as ``emulator.faults``.
+    ``account``: ``paid`` (the default) or ``free``, a free-credit key's gateway (``accounts``);
+    ``clock`` and ``rate_window``: the free account's rate-limit clock and window, for tests.
     """
 
     def __init__(
@@ -52,6 +63,9 @@ class Emulator:
         port: int = 0,
         processing_seconds: float = 0.0,
         faults: FaultPlan | None = None,
+        account: str = "paid",
+        clock: Callable[[], float] = time.monotonic,
+        rate_window: float = accounts.WINDOW_SECONDS,
     ):
         if not spec.spec_available():
             raise RuntimeError(
@@ -60,10 +74,12 @@ class Emulator:
         if processing_seconds < 0:
             raise ValueError(f"processing_seconds must be 0 or more, not {processing_seconds}")
         self.api_key = api_key
-        self.state = State(Path(data_dir or ROOT / "data"), notebook, processing_seconds)
+        limiter = accounts.RateLimiter(window=rate_window, clock=clock)
+        self.state = State(Path(data_dir or ROOT / "data"), notebook, processing_seconds, account, limiter)
         self.faults = faults
         self.chat_lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
+        self.error_count = 0  # the sequence of error request ids (http.Handler._error_id)
         self.violations: list[str] = self.state.problems  # background failures show here too
         self._server = RegionServer(("127.0.0.1", port), Handler)
         self._server.emulator = self
@@ -120,8 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--faults", help="a fault plan as JSON, or a path to a JSON file (see tools/emulator/faults.py)"
     )
+    parser.add_argument(
+        "--account",
+        choices=accounts.ACCOUNTS,
+        default=None,
+        help=f"answer as a paid or a free-credit account (default ${ENV_ACCOUNT} or paid)",
+    )
     args = parser.parse_args(argv)
-    settings = settings_from_env(args.notebook)
+    try:
+        settings = settings_from_env(args.notebook)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.account is not None:
+        settings["account"] = args.account
     if args.processing_seconds is not None:
         settings["processing_seconds"] = args.processing_seconds
     if args.faults:
@@ -132,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(str(error))
     with Emulator(args.api_key, args.notebook, port=args.port, **settings) as emulator:
         print(f"Emulating {config.API_HOST} and {config.LLM_GATEWAY_HOST} at {emulator.base_url}")
+        print(f"Answering as a {emulator.state.account} account")
         print(f"Emulating streaming.assemblyai.com at {emulator.streaming_url} (Ctrl-C stops)")
         try:
             threading.Event().wait()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cookbook_utils import config
-from tools.emulator import conversations
+from tools.emulator import accounts, conversations
 
 if TYPE_CHECKING:
     from tools.emulator.transcripts import TranscriptRecord
@@ -76,8 +76,18 @@ class Scheduler:
 class State:
     """Everything the emulator remembers: uploads, transcripts, chat calls; and its settings."""
 
-    def __init__(self, data_dir: Path, notebook: str | None, processing_seconds: float = 0.0):
+    def __init__(
+        self,
+        data_dir: Path,
+        notebook: str | None,
+        processing_seconds: float = 0.0,
+        account: str = "paid",
+        limiter: accounts.RateLimiter | None = None,
+    ):
         self.data_dir = data_dir
+        #: ``paid`` or ``free`` (``tools/emulator/accounts.py``), and the free account's rate limits.
+        self.account = accounts.checked(account)
+        self.limiter = limiter or accounts.RateLimiter()
         self.notebook = notebook
         self.processing_seconds = processing_seconds
         self.library = conversations.load_library(data_dir)

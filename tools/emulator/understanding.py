@@ -23,7 +23,7 @@ from pathlib import Path
 from cookbook_utils.yamlio import load_yaml
 from tools.emulator import transcripts
 from tools.emulator.conversations import Conversation
-from tools.emulator.errors import EmulatorError
+from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import ROOT, State
 
 BODY_KEYS = {"transcript_id", "speech_understanding"}
@@ -45,6 +45,12 @@ REFUSED = {
 }
 
 
+def admit(state: State, key: str) -> None:
+    """On a free account, count the request against ``/v1/understanding``'s rate limit (a 429 when full)."""
+    if state.account == "free":
+        state.limiter.take(key, "understanding", "understanding", "understanding")
+
+
 def refuse_unemulated(body: object) -> None:
     """Refuse a task the emulator does not emulate by its name, before the body meets the LLM Gateway spec
     of March 2026, which does not know the 2026 tasks (summarization, action_items) and would answer
@@ -55,9 +61,19 @@ def refuse_unemulated(body: object) -> None:
             raise EmulatorError(400, REFUSED[task])
 
 
+def lookup(state: State, transcript_id: str, region: str | None = None) -> transcripts.TranscriptRecord:
+    """The transcript a gateway request names (``transcript_id``), or the gateway's 404 ``transcript not
+    found`` (the 2026-09-24 capture, on the chat path; the same reading for ``/v1/understanding``, where
+    the facts say "probably", section 13 row 7)."""
+    try:
+        return transcripts.find(state, transcript_id, region)
+    except EmulatorError:
+        raise EmulatorError(404, text("gateway_transcript_not_found")) from None
+
+
 def _transcript(state: State, transcript_id: str) -> tuple[dict, Conversation]:
     """The completed transcript the request names, and its conversation (as the API would find it)."""
-    return transcripts.completed(state, transcript_id)
+    return lookup(state, transcript_id).completed()
 
 
 def _norm(value: str) -> str:
@@ -207,7 +223,7 @@ def identify_speakers(
 
 def speaker_identification(state: State, transcript_id: str, config: dict) -> dict:
     """Speaker labels replaced by names or roles in the transcript's utterances and words."""
-    record = transcripts.find(state, transcript_id)
+    record = lookup(state, transcript_id)
     result, conversation = record.completed()
     also = other_roles(state.data_dir, conversation)
     return identify_speakers(result, conversation, config, also, record.speakers)
