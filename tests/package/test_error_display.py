@@ -116,3 +116,14 @@ def test_a_cookbook_error_still_gets_its_own_display():
     shell = FakeShell()
     lines = session._show_short(shell, CookbookError, CookbookError("no recording"), None)
     assert lines == ["\x1b[0;31mCookbookError\x1b[0m: no recording"]
+
+
+def test_a_recording_keeps_the_retry_after_of_a_429_and_drops_other_headers():
+    from cookbook_utils.recording import Scrubber
+
+    response = {
+        "status": {"code": 429, "message": "Too Many Requests"},
+        "headers": {"content-type": ["application/json"], "retry-after": ["56"], "x-request-id": ["r"]},
+        "body": {"string": b'{"message": "too many requests for this action", "code": 429}'},
+    }
+    assert Scrubber().response(response)["headers"] == {"content-type": ["application/json"], "retry-after": ["56"]}

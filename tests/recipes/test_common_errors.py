@@ -278,3 +278,20 @@ def test_with_backoff_gives_up_at_once_when_waiting_cannot_help(backoff, monkeyp
     with pytest.raises(aai.types.LLMGatewayError) as raised:
         backoff["with_backoff"](action, max_wait=max_wait)
     assert raised.value is error
+
+
+def test_the_recording_holds_a_free_credit_accounts_answers():
+    """data/accounts.yml records common-errors as a free-credit account: re-recorded as a paid one,
+    Step 5 would show no error, and this fails."""
+    from tools.emulator.server import recorded_account
+
+    assert recorded_account(SLUG, paths.project_root() / "data") == "free"
+    from cookbook_utils.yamlio import load_yaml
+
+    answers = load_yaml(paths.cassette_path(SLUG).read_text(encoding="utf-8"))["interactions"]
+    gateway = [a["response"] for a in answers if "://llm-gateway." in a["request"]["uri"]]
+    bodies = [str(r["body"]["string"]) for r in gateway]
+    assert any(NO_ACCESS in body for body in bodies)
+    limited = [r for r in gateway if r["status"]["code"] == 429]
+    assert limited and all("too many requests for this action" in str(r["body"]["string"]) for r in limited)
+    assert all(r["headers"]["retry-after"] == ["60"] for r in limited)  # kept, so the replay reads it
