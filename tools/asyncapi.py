@@ -6,6 +6,9 @@ Two specs describe the one WebSocket, ``wss://streaming.assemblyai.com/v3/ws``:
 (``u3-rt-pro``). Each lists the session's query parameters (``channels.*.parameters``) and the
 payload schema of every message (``components.messages``). The payload schemas are OpenAPI-flavoured
 JSON Schema: ``nullable: true`` is turned into a ``null`` type before validating with jsonschema.
+Both are March 2026 files; :data:`OVERLAY` (``tools/asyncapi_overlay.yml``) patches in what the
+service has gained since (the Pro models of today, ``Begin.configuration``, ``Heartbeat``,
+``SpeakerRevision``, the new parameters), each patch with its source.
 
 The ``Error`` frame the server sends before closing a session on an error is not in the AsyncAPI
 files; its shape comes from AssemblyAI's page "Common session errors and closures"
@@ -22,10 +25,13 @@ import json
 from typing import Any
 
 from cookbook_utils.yamlio import load_yaml
-from tools.spec import REFERENCE, SpecViolation
+from tools.spec import REFERENCE, ROOT, SpecViolation, apply_overlay
 
 STREAMING_SPECS = {"universal": "assemblyai-usm-streaming.yml", "u3-pro": "assemblyai-usm-streaming-u3-pro.yml"}
 TOKEN_SPEC = "assemblyai-streaming-token.yml"
+OVERLAY = ROOT / "tools" / "asyncapi_overlay.yml"
+#: The model a session without ``speech_model`` runs (platform-2026-12.md section 4 [S13][S8]).
+SERVER_DEFAULT_MODEL = "universal-3-6-pro"
 #: Messages each side sends, by the ``type`` field they carry.
 CLIENT_TYPES = {
     "UpdateConfiguration": "UpdateConfiguration",
@@ -37,6 +43,8 @@ SERVER_TYPES = {
     "Turn": "Turn",
     "Termination": "Termination",
     "SpeechStarted": "SpeechStarted",
+    "Heartbeat": "Heartbeat",
+    "SpeakerRevision": "SpeakerRevision",
 }
 ERROR_SCHEMA = {
     "type": "object",
@@ -51,16 +59,29 @@ def available() -> bool:
     return all((REFERENCE / name).is_file() for name in [*STREAMING_SPECS.values(), TOKEN_SPEC])
 
 
+def overlay() -> dict[str, list[dict]]:
+    """The patches of :data:`OVERLAY` by spec (``universal``, ``u3-pro``), each with its source."""
+    patches = load_yaml(OVERLAY.read_text())
+    for which, entries in patches.items():
+        for patch in entries:
+            if which not in STREAMING_SPECS or not patch.get("source"):
+                raise ValueError(f"{OVERLAY.name}: {which}: each patch needs a source: {patch}")
+    return patches
+
+
 @functools.cache
 def load(which: str) -> dict:
-    """One spec, parsed: ``universal``, ``u3-pro`` or ``token``."""
+    """One spec, parsed, with its overlay patches applied: ``universal``, ``u3-pro`` or ``token``."""
     name = TOKEN_SPEC if which == "token" else STREAMING_SPECS[which]
-    return load_yaml((REFERENCE / name).read_text())
+    raw = load_yaml((REFERENCE / name).read_text())
+    return raw if which == "token" else apply_overlay(raw, overlay().get(which, []))
 
 
 def spec_for_model(speech_model: str | None) -> str:
-    """Which spec describes a session with this ``speech_model``."""
-    return "u3-pro" if speech_model == "u3-rt-pro" else "universal"
+    """Which spec describes a session with this ``speech_model`` (the Pro spec: every Pro model; None:
+    the server's default)."""
+    speech_model = speech_model or SERVER_DEFAULT_MODEL
+    return "u3-pro" if speech_model in channel("u3-pro")["parameters"]["speech_model"]["enum"] else "universal"
 
 
 def _nullable(node: Any) -> Any:

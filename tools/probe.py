@@ -5,7 +5,8 @@ makes that a notebook relies on, one line per assumption.
     python -m tools.probe --emulator    # an emulator started in-process (make probe-emulator, CI)
 
 Each assumption is one :class:`Assumption` in :func:`assumptions`: what it says, how to check it
-(a plain request, an upload, or a transcript of a shipped clip), what to read from the answer, what
+(a plain request, an upload, a transcript of a shipped clip, or a streaming session of a few
+seconds of one), what to read from the answer, what
 is expected, where the facts file (``../shared/docs/platform-2026-12.md``) gives it, and whether
 that file calls it UNVERIFIED (with its probe id, P1..P5). A line ends in ``ok`` or in
 ``DIFFERS: got ..., expected ...``; the last line sums up. Exit 0 when every line is ok, 1 when one
@@ -100,7 +101,18 @@ class Transcribe:
         return Transcribe(clip, json.dumps(params, sort_keys=True))
 
 
-How = Request | Upload | Transcribe
+@dataclass(frozen=True)
+class Stream:
+    """A streaming session (``/v3/ws``) with ``query`` (``sample_rate=16000`` is added): the first
+    ``seconds`` of ``clip`` as 100 ms chunks of 16 kHz PCM (live: at the pace of speech), then
+    ``Terminate``. Its outcome's answer is the close code and every message the server sent."""
+
+    query: str
+    clip: str = "support-call"
+    seconds: float = 0.0
+
+
+How = Request | Upload | Transcribe | Stream
 
 
 @dataclass
@@ -218,6 +230,52 @@ def _keys(item: Any) -> list[str]:
 def _show(value: Any, limit: int = 240) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else json.dumps(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def begin_configuration(outcome: Outcome) -> Any:
+    """The ``configuration`` of a streaming session's ``Begin`` (or what came instead)."""
+    messages = outcome.answer.body
+    begin = next((m for m in messages if m.get("type") == "Begin"), None)
+    if begin is None:
+        return f"no Begin (close {outcome.answer.status}): {_show(messages[-1:] if messages else [])}"
+    return begin.get("configuration", "no configuration")
+
+
+def streamed_model(outcome: Outcome) -> Any:
+    configuration = begin_configuration(outcome)
+    return configuration.get("model") if isinstance(configuration, dict) else configuration
+
+
+def session_opened(outcome: Outcome) -> list:
+    """[close code, the message types] of a session that was sent no audio."""
+    return [outcome.answer.status, [m.get("type") for m in outcome.answer.body]]
+
+
+def speech_started(outcome: Outcome) -> list:
+    """[a SpeechStarted came, it came before the first Turn, its timestamp is an int]."""
+    types_ = [m.get("type") for m in outcome.answer.body]
+    if "SpeechStarted" not in types_:
+        return [False, False, False]
+    first = types_.index("SpeechStarted")
+    before = "Turn" not in types_ or first < types_.index("Turn")
+    return [True, before, isinstance(outcome.answer.body[first].get("timestamp"), int)]
+
+
+def pending_revised(outcome: Outcome) -> list:
+    """[every final turn's label is a letter or PENDING, every PENDING turn is revised by a
+    SpeakerRevision to a letter]."""
+    messages = outcome.answer.body
+    finals = [m for m in messages if m.get("type") == "Turn" and m.get("end_of_turn")]
+    labels_ok = bool(finals) and all(re.fullmatch(r"[A-Z]|PENDING", m.get("speaker_label") or "") for m in finals)
+    pending = {m["turn_order"] for m in finals if m.get("speaker_label") == "PENDING"}
+    revised = {
+        r.get("turn_order")
+        for m in messages
+        if m.get("type") == "SpeakerRevision"
+        for r in m.get("revisions", [])
+        if re.fullmatch(r"[A-Z]", r.get("speaker_label") or "")
+    }
+    return [labels_ok, pending <= revised]
 
 
 # --- The clips -----------------------------------------------------------------------------------
@@ -555,7 +613,89 @@ def assumptions() -> list[Assumption]:
             relies=(r"\bLLM_MODEL\b",),
         ),
     ]
-    return found
+    return found + streaming_assumptions()
+
+
+#: The keys of a real ``Begin.configuration`` (2026-09-18 capture, a universal-streaming-english session).
+BEGIN_CONFIGURATION_KEYS = [
+    "api_version", "domain", "filter_profanity", "mode", "model", "redact_pii", "speaker_labels", "voice_focus"
+]  # fmt: skip
+
+
+def streaming_assumptions() -> list[Assumption]:
+    """What the streaming recipes rely on (facts section 4): a few seconds of streaming each."""
+    from tools.emulator import streaming
+
+    begin = r"configuration\.model"
+    return [
+        Assumption(
+            "stream-default-model",
+            "a session without speech_model runs universal-3-6-pro, and Begin.configuration.model says so",
+            Stream(""),
+            streamed_model,
+            equals(streaming.DEFAULT_MODEL),
+            "§4 Streaming (the server default)",
+            relies=(begin,),
+        ),
+        Assumption(
+            "stream-u3-rt-pro-redirect",
+            "speech_model u3-rt-pro opens a session that runs universal-3-5-pro, named in Begin",
+            Stream("speech_model=u3-rt-pro"),
+            streamed_model,
+            equals("universal-3-5-pro"),
+            "§4 Streaming (legacy, silently redirected from 2026-09-02)",
+            relies=(begin,),
+        ),
+        Assumption(
+            "stream-unknown-parameter-ignored",
+            "an unknown query parameter is ignored: the session opens and closes normally",
+            Stream("speech_model=universal-streaming-english&probe_colour=blue"),
+            session_opened,
+            equals([1000, ["Begin", "Termination"]]),
+            "§4 Streaming (unknown query params are ignored, not rejected)",
+            relies=(begin,),
+        ),
+        Assumption(
+            "stream-begin-configuration",
+            "Begin.configuration of a Pro session holds the keys of the captured universal-streaming Begin",
+            Stream("speech_model=universal-3-6-pro"),
+            lambda o: _keys(begin_configuration(o)),
+            equals(BEGIN_CONFIGURATION_KEYS),
+            "§4 Streaming; live-2026-09-18 capture `streaming_begin` (a universal-streaming-english session)",
+            unverified="yes",
+            relies=(begin,),
+        ),
+        Assumption(
+            "stream-stt37-languages",
+            "assemblyai-stt-3-7-realtime takes language_codes from universal-3-6-pro's 32 (xh, yue)",
+            Stream("speech_model=assemblyai-stt-3-7-realtime&language_codes=%5B%22xh%22%2C%22yue%22%5D"),
+            session_opened,
+            equals([1000, ["Begin", "Termination"]]),
+            "§4 Streaming (stt-3-7 realtime languages: list not seen)",
+            unverified="yes",
+            relies=(r"language_codes", r"assemblyai-stt-3-7-realtime"),
+        ),
+        Assumption(
+            "stream-speech-started",
+            "a Pro session sends SpeechStarted (an int timestamp) before the first Turn of a call",
+            Stream("speech_model=universal-3-6-pro", seconds=4),
+            speech_started,
+            equals([True, True, True]),
+            "§4 Streaming (SpeechStarted is new)",
+            unverified="yes",
+            relies=(r"SpeechStarted",),
+        ),
+        Assumption(
+            "stream-pending-label",
+            "with speaker_labels, a Pro turn's label is a letter or PENDING, and each PENDING one is revised",
+            Stream("speech_model=universal-3-6-pro&speaker_labels=true", seconds=12),
+            pending_revised,
+            equals([True, True]),
+            "§4 Streaming (PENDING replaced UNKNOWN; SpeakerRevision is new); SDK 1.8.2 SpeakerRevisionEvent",
+            unverified="yes",
+            relies=(r"\b(?:event|e)\.speaker_label\b",),
+        ),
+    ]
 
 
 def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
@@ -679,6 +819,7 @@ class Target:
     gateway_url: str
     key: str
     live: bool
+    streaming_url: str = "wss://streaming.assemblyai.com"
     poll_seconds: float = 0.02
     timeout_seconds: float = 60.0
 
@@ -752,9 +893,46 @@ class Probe:
                 break
             time.sleep(self.target.poll_seconds if pending else 0)
 
+    def stream(self, step: Stream) -> Outcome:
+        """One streaming session; the answer is (close code, the server's messages)."""
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        from cookbook_utils.audio import load_audio
+
+        pcm = b""
+        if step.seconds:
+            samples = load_audio(ROOT / "data" / "audio" / f"{step.clip}.mp3")
+            pcm = (samples[: int(16_000 * step.seconds)] * 32767).astype("<i2").tobytes()
+        url = f"{self.target.streaming_url}/v3/ws?sample_rate=16000" + (f"&{step.query}" if step.query else "")
+        received: list[dict] = []
+        with connect(url, additional_headers={"Authorization": self.target.key}, open_timeout=30) as websocket:
+            try:
+                started = time.monotonic()
+                for index, start in enumerate(range(0, len(pcm), 3200)):
+                    if self.target.live:  # the pace of speech, as the API expects
+                        time.sleep(max(0.0, started + (index + 1) / 10 - time.monotonic()))
+                    websocket.send(pcm[start : start + 3200])
+                websocket.send(json.dumps({"type": "Terminate"}))
+                self.seconds_sent += len(pcm) / 32_000
+            except ConnectionClosed:
+                pass  # the server ended the session first; what it sent is read below
+            try:
+                while True:
+                    received.append(json.loads(websocket.recv(timeout=30)))
+            except (ConnectionClosed, TimeoutError):
+                pass
+            return Outcome(Answer(websocket.close_code or 0, received))
+
     def outcome(self, how: How) -> Outcome:
         if isinstance(how, Upload):
             return self.upload(how.clip)
+        if isinstance(how, Stream):
+            if how not in self.outcomes:
+                try:
+                    self.outcomes[how] = self.stream(how)
+                except Exception as error:  # noqa: BLE001 - reported on the assumption's line
+                    self.outcomes[how] = error
         if isinstance(how, Request):
             if how not in self.outcomes:
                 body = json.loads(how.body) if how.body is not None else None
@@ -895,7 +1073,14 @@ def emulator_target() -> Iterator[tuple[Target, Callable[[], list[tuple[str, boo
             return [("emulator-spec", not found, _show(found))]
 
         yield (
-            Target(f"--emulator ({emulator.base_url})", emulator.base_url, emulator.base_url, key, live=False),
+            Target(
+                f"--emulator ({emulator.base_url})",
+                emulator.base_url,
+                emulator.base_url,
+                key,
+                live=False,
+                streaming_url=emulator.streaming_url,
+            ),
             violations,
         )
 

@@ -312,7 +312,10 @@ def table() -> str:
     ]
     for name, (status, why) in FEATURES.items():
         lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
-    return "\n".join(lines + ["", *_model_section(), "", *_calibration_section()]) + "\n"
+    from tools.emulator import streaming
+
+    sections = ["", *_model_section(), "", *_calibration_section(), "", *streaming.features_section()]
+    return "\n".join(lines + sections) + "\n"
 
 
 def _calibration_section() -> list[str]:

@@ -19,8 +19,13 @@ reaches ``end_of_turn_confidence_threshold``) or ``max_turn_silence`` (otherwise
 It refuses, with the ``Error`` frame and close code AssemblyAI documents ("Common session errors
 and closures"): a bad key or a bad or expired temporary token (1008), a chunk outside 50-1000 ms
 (3007), bad JSON, an unknown message type or a message its schema rejects, an unknown
-``speech_model`` and any query parameter the spec does not list (3006), a parameter the emulator
-does not emulate (3006, naming it), audio it cannot recognise (3005). It does not throttle clients
+``speech_model`` (3006), a parameter the emulator does not emulate (3006, naming it; the one table
+is :data:`PARAMETERS`), audio it cannot recognise (3005). A query parameter it does not know is
+ignored, as the service ignores one: ``Begin.configuration`` says what runs. The models are
+:data:`MODELS` (the default ``universal-3-6-pro``; ``u3-rt-pro`` runs as ``universal-3-5-pro``).
+Pro models also send ``SpeechStarted`` (a word after a silence), ``Heartbeat`` (with
+``session_heartbeat``) and, with ``speaker_labels``, ``PENDING`` labels later fixed by a
+``SpeakerRevision``. It does not throttle clients
 that stream faster than real time (the API's 3007 "Audio Transmission Rate Exceeded"): tests
 stream as fast as they can. Every message it accepts or sends is checked against the AsyncAPI specs
 (``tools/asyncapi.py``); one of its own that fails is replaced by a 3005 error and kept in
@@ -55,23 +60,88 @@ FINGERPRINT_MS, FINGERPRINT_MAX_MS, MAX_OFFSET_MS = 1_000, 6_000, 2_000
 #: The correlation a match needs: near-exact within the first 3 s (the shipped PCM itself), then
 #: less (audio that went through a browser's resampling), always clear of the runner-up by a margin.
 EXACT_THRESHOLD, LOOSE_AFTER_MS, MATCH_THRESHOLD, MATCH_MARGIN = 0.99, 3_000, 0.9, 0.1
-DEFAULT_MODEL = "universal-streaming-english"
-#: Query parameters the emulator gives their documented effect; the spec's others it refuses.
-EMULATED = {
-    "sample_rate",
-    "encoding",
-    "speech_model",
-    "format_turns",
-    "min_turn_silence",
-    "max_turn_silence",
-    "end_of_turn_confidence_threshold",
-    "speaker_labels",
-    "token",
+PRO_32 = "af ar yue ca da nl en et fi fr gl de he hi it ja ko zh mr no nn fa pt ro ru es sv tr ur vi xh zu".split()
+PRO_19 = "en es de fr pt it tr nl sv no da fi hi vi ar he ja zh ca".split()
+
+
+@dataclass(frozen=True)
+class StreamModel:
+    """One ``speech_model`` the streaming service takes: what runs, its family, its languages."""
+
+    family: str  # "pro" (the Pro spec, formatted final turns) or "universal"
+    languages: tuple[str, ...] | None  # None: many (whisper-rt's 99+)
+    status: str
+    source: str
+    runs_as: str | None = None  # a legacy id the service redirects, silently, to this model
+
+
+#: The one table of the streaming models (platform-2026-12.md section 4).
+MODELS: dict[str, StreamModel] = {
+    "universal-3-6-pro": StreamModel("pro", tuple(PRO_32), "current; the server default", "[S13][S8]"),
+    "universal-3-5-pro": StreamModel("pro", tuple(PRO_19), "previous flagship, supported", "[S13][S8]"),
+    "u3-rt-pro": StreamModel("pro", (), "legacy", "[S7][S8]", runs_as="universal-3-5-pro"),
+    "u3-pro": StreamModel("pro", (), "legacy alias of u3-rt-pro", "[S7][S8]", runs_as="universal-3-5-pro"),
+    "assemblyai-stt-3-7-realtime": StreamModel(
+        "pro", tuple(PRO_32), "new (Nov 2026); languages UNVERIFIED: taken as universal-3-6-pro's", "[S4]"
+    ),
+    "assemblyai-stt-3-7-realtime-agent": StreamModel(
+        "pro", tuple(PRO_32), "new (Nov 2026); languages UNVERIFIED: taken as universal-3-6-pro's", "[S14][S4]"
+    ),
+    "whisper-rt": StreamModel("universal", None, "legacy, still works", "[S8]"),
+    "universal-streaming-english": StreamModel("universal", ("en",), "current, lower cost", "[S13]"),
+    "universal-streaming-multilingual": StreamModel(
+        "universal", ("en", "es", "de", "fr", "pt", "it"), "current, lower cost", "[S13]"
+    ),
 }
+DEFAULT_MODEL = asyncapi.SERVER_DEFAULT_MODEL
+#: What each connection parameter does in the emulator: ``emulated`` (its documented effect),
+#: ``no effect`` (accepted, as documented for the model family), or ``refused`` (3006, naming it).
+#: A query parameter not in this table is ignored, as the service ignores one it does not know.
+EMULATED, NO_EFFECT_ON_PRO, REFUSED = "emulated", "no effect on Pro models", "refused"
+PARAMETERS: dict[str, tuple[str, str]] = {
+    "sample_rate": (EMULATED, "16000 only (the emulator hears 16 kHz PCM)"),
+    "encoding": (EMULATED, "pcm_s16le only; opus, ogg_opus, aac and pcm_mulaw are refused by value"),
+    "speech_model": (EMULATED, "see the model table; a legacy id runs as its successor, named in Begin"),
+    "token": (EMULATED, "a one-use temporary token from GET /v3/token"),
+    "min_turn_silence": (EMULATED, "the silence that ends a turn after a sentence-final word"),
+    "max_turn_silence": (EMULATED, "the silence that ends any turn"),
+    "format_turns": (NO_EFFECT_ON_PRO, "Universal-Streaming: a formatted copy of each final turn"),
+    "end_of_turn_confidence_threshold": (
+        NO_EFFECT_ON_PRO,
+        "Universal-Streaming: which silence ends a turn (confidence high after sentence-final punctuation)",
+    ),
+    "speaker_labels": (
+        EMULATED,
+        "the script's speakers; a turn change on a change of speaker; Pro models: a turn under 1 s is "
+        "`PENDING`, and a `SpeakerRevision` gives its label with the next final turn (documented reading)",
+    ),
+    "max_speakers": (EMULATED, "1-10; no effect when the audio has no more speakers, refused (3006) when fewer"),
+    "language_codes": (EMULATED, "a JSON list of at most 10 codes the model has; audio in another language: 3005"),
+    "language_code": (EMULATED, "deprecated singular form of language_codes"),
+    "session_heartbeat": (
+        EMULATED,
+        "Pro models: a `Heartbeat` every 5 s of audio (interval UNVERIFIED); ignored by Universal-Streaming",
+    ),
+    "continuous_partials": (EMULATED, "true (the default) only: the emulator sends a partial as each word is heard"),
+    "filter_profanity": (EMULATED, "the scripts hold no profanity; echoed in Begin.configuration"),
+    "min_end_of_turn_silence_when_confident": (EMULATED, "the deprecated name of min_turn_silence"),
+}
+for _name in (
+    "mode keyterms_prompt prompt vad_threshold inactivity_timeout language_detection agent_context "
+    "previous_context_n_turns voice_focus voice_focus_threshold noise_suppression_model noise_suppression_threshold "
+    "interruption_delay turn_left_pad_ms speaker_labels_revision_interval_ms domain redact_pii redact_pii_policies "
+    "redact_pii_sub llm_gateway webhook_url webhook_auth_header_name webhook_auth_header_value acknowledge_silence "
+    "customer_support_audio_capture include_partial_turns"
+).split():
+    PARAMETERS[_name] = (REFUSED, "its effect depends on the audio or a service the emulator does not run")
 DEFAULTS = {
     "universal": {"min_turn_silence": 400, "max_turn_silence": 1280, "end_of_turn_confidence_threshold": 0.4},
     "u3-pro": {"min_turn_silence": 100, "max_turn_silence": 1000, "end_of_turn_confidence_threshold": 0.5},
 }
+#: Audio between two Heartbeats; a gap before a word that makes it a ``SpeechStarted``; a Pro turn
+#: shorter than this is labelled PENDING. Each a documented reading (UNVERIFIED, in the probe).
+HEARTBEAT_MS, SPEECH_GAP_MS, PENDING_UNDER_MS = 5_000, 500, 1_000
+SPEECH_STARTED_CONFIDENCE = 0.97
 SENTENCE_END = re.compile(r"[.?!][\"')\]]*$")
 #: End-of-turn confidence after a word that ends a sentence, and after any other word.
 CONFIDENT, UNSURE = 0.92, 0.31
@@ -171,6 +241,9 @@ class Session:
     turn_order: int = 0
     started: float = field(default_factory=time.monotonic)
     max_duration_s: int | None = None
+    next_speech: int = 0  # the next word that may start speech after silence (SpeechStarted)
+    heartbeats: int = 0
+    pending: list[tuple[int, list[dict]]] = field(default_factory=list)  # PENDING turns to revise
 
     def words(self) -> list[dict]:
         """The script's words on the stream's clock (shifted by the offset the stream started at)."""
@@ -197,7 +270,15 @@ class Session:
             "confidence": conversations.confidence(self.conversation.name, word["index"], word["text"]),
             "word_is_final": final,
         }
+        if self.spec == "u3-pro" and self.params.get("speaker_labels"):
+            entry["speaker"] = self.label(word["speaker"])
         return entry
+
+    def label(self, speaker: str) -> str:
+        """A Pro turn's label: PENDING while the turn has under 1 s of speech (documented reading)."""
+        if self.spec != "u3-pro" or not self.turn:
+            return speaker
+        return "PENDING" if self.turn[-1]["end"] - self.turn[0]["start"] < PENDING_UNDER_MS else speaker
 
     def turn_message(self, *, end_of_turn: bool, formatted: bool, confidence: float, pending: dict | None) -> dict:
         words = [self._word(w, formatted) for w in self.turn]
@@ -215,8 +296,57 @@ class Session:
         if self.spec == "universal":
             message["utterance"] = message["transcript"] if end_of_turn else ""
         if self.params.get("speaker_labels") and self.turn:
-            message["speaker_label"] = self.turn[0]["speaker"]
+            message["speaker_label"] = self.label(self.turn[0]["speaker"])
         return message
+
+    def revisions(self) -> list[dict]:
+        """A ``SpeakerRevision`` for the PENDING turns so far (none when there are none)."""
+        if not self.pending:
+            return []
+        revisions = []
+        for order, words in self.pending:
+            speaker = words[0]["speaker"]
+            fixed = [{**self._word(w, True), "speaker": w["speaker"]} for w in words]
+            revisions.append({"turn_order": order, "speaker_label": speaker, "words": fixed})
+        self.pending = []
+        return [{"type": "SpeakerRevision", "revisions": revisions}]
+
+    def speech_started(self) -> list[dict]:
+        """``SpeechStarted`` (Pro models) for each word heard so far that starts after a silence."""
+        if self.spec != "u3-pro" or self.conversation is None:
+            return []
+        words, out = self.words(), []
+        while self.next_speech < len(words) and words[self.next_speech]["start"] <= self.heard_ms:
+            word = words[self.next_speech]
+            before = words[self.next_speech - 1]["end"] if self.next_speech else None
+            if before is None or word["start"] - before >= SPEECH_GAP_MS:
+                out.append(
+                    {"type": "SpeechStarted", "timestamp": word["start"], "confidence": SPEECH_STARTED_CONFIDENCE}
+                )
+            self.next_speech += 1
+        return out
+
+    def heartbeat(self) -> list[dict]:
+        """A ``Heartbeat`` (Pro models, ``session_heartbeat``) each time 5 s more audio has arrived."""
+        if self.spec != "u3-pro" or not self.params.get("session_heartbeat"):
+            return []
+        if self.heard_ms < (self.heartbeats + 1) * HEARTBEAT_MS:
+            return []
+        self.heartbeats += 1
+        wall_ms = max(1, round((time.monotonic() - self.started) * 1000))
+        since = self.heard_ms - HEARTBEAT_MS
+        speech = self.conversation is not None and any(
+            w["end"] > since and w["start"] < self.heard_ms for w in self.words()
+        )
+        return [
+            {
+                "type": "Heartbeat",
+                "total_audio_received_ms": round(self.heard_ms),
+                "total_duration_ms": wall_ms,
+                "realtime_factor": round(self.heard_ms / wall_ms, 3),
+                "max_speech_probability": 0.97 if speech else 0.02,
+            }
+        ]
 
     def finish_turn(self, confidence: float) -> list[dict]:
         """The final Turn message(s) for the words heard in this turn, and a fresh turn."""
@@ -225,6 +355,10 @@ class Session:
         formatted = self.spec == "u3-pro" or bool(self.params.get("format_turns"))
         if self.spec == "u3-pro":
             messages = [self.turn_message(end_of_turn=True, formatted=True, confidence=1.0, pending=None)]
+            revised = self.revisions()  # the turns left PENDING before this one, now placed
+            if self.params.get("speaker_labels") and messages[0].get("speaker_label") == "PENDING":
+                self.pending.append((self.turn_order, list(self.turn)))
+            messages += revised
         else:
             messages = [self.turn_message(end_of_turn=True, formatted=False, confidence=confidence, pending=None)]
             if formatted:
@@ -238,8 +372,8 @@ class Session:
     def advance(self) -> list[dict]:
         """Messages due now that ``heard_ms`` of audio have arrived."""
         if self.conversation is None:
-            return []
-        words, out, added = self.words(), [], False
+            return self.heartbeat()
+        words, out, added = self.words(), self.speech_started() + self.heartbeat(), False
         while self.next_word < len(words) and words[self.next_word]["end"] <= self.heard_ms:
             word = words[self.next_word]
             if self.turn:
@@ -274,29 +408,62 @@ def _flag(value: str, name: str) -> bool:
     return value.lower() == "true"
 
 
+def _integer(value: str, name: str, low: int = 0, high: int | None = None) -> int:
+    if not value.isdigit() or int(value) < low or (high is not None and int(value) > high):
+        bounds = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise Refusal(3006, f"Invalid Message: {name} must be an integer {bounds}, not {value!r}")
+    return int(value)
+
+
+def _language_codes(value: str, name: str, model: str) -> list[str]:
+    try:
+        codes = json.loads(value) if name == "language_codes" else [value]
+    except ValueError:
+        codes = None
+    if not isinstance(codes, list) or not 1 <= len(codes) <= 10 or not all(isinstance(c, str) for c in codes):
+        raise Refusal(3006, f"Invalid Message: {name} must be a JSON list of 1 to 10 language codes, not {value!r}")
+    known = MODELS[model].languages
+    unknown = [c for c in codes if known is not None and c.split("_")[0] not in known]
+    if unknown:
+        raise Refusal(3006, f"Invalid Message: {model} does not transcribe {', '.join(unknown)}")
+    return codes
+
+
 def parse_params(query: str) -> tuple[dict, str]:
-    """The session's query parameters, checked against the spec of its ``speech_model``."""
+    """The session's parameters (:data:`PARAMETERS`) and the spec of the model that runs.
+
+    A parameter the table does not hold is ignored, as the service ignores one it does not know:
+    ``Begin.configuration`` says what runs.
+    """
     raw = dict(parse_qsl(query, keep_blank_values=True))
-    model = raw.get("speech_model", DEFAULT_MODEL)
-    known_models = {
-        m for which in asyncapi.STREAMING_SPECS for m in asyncapi.channel(which)["parameters"]["speech_model"]["enum"]
-    }
-    if model not in known_models:
-        raise Refusal(3006, f"Invalid Message: speech_model {model!r} is not one of {sorted(known_models)}")
+    asked = raw.get("speech_model", DEFAULT_MODEL)
+    if asked not in MODELS:
+        raise Refusal(3006, f"Invalid Message: speech_model {asked!r} is not one of {sorted(MODELS)}")
+    model = MODELS[asked].runs_as or asked
     which = asyncapi.spec_for_model(model)
-    spec_params = asyncapi.channel(which)["parameters"]
-    params: dict[str, Any] = {**DEFAULTS[which], "speech_model": model}
+    params: dict[str, Any] = {**DEFAULTS[which], "speech_model": model, "asked_model": asked}
     for name, value in raw.items():
-        if name not in spec_params and name != "token":
-            raise Refusal(3006, f"Invalid Message: query parameter {name!r} is not a {which} streaming parameter")
-        if name not in EMULATED:
-            raise Refusal(3006, f"Invalid Message: the emulator does not emulate the {name!r} parameter; remove it")
-        if name in {"format_turns", "speaker_labels"}:
+        status, why = PARAMETERS.get(name, (None, ""))
+        if status is None or name in {"token", "speech_model"}:
+            continue  # unknown: ignored, as the service does
+        if status == REFUSED:
+            raise Refusal(
+                3006, f"Invalid Message: the emulator does not emulate the {name!r} parameter ({why}); remove it"
+            )
+        if name in {"format_turns", "speaker_labels", "session_heartbeat", "filter_profanity"}:
             params[name] = _flag(value, name)
-        elif name in {"sample_rate", "min_turn_silence", "max_turn_silence"}:
-            if not value.isdigit():
-                raise Refusal(3006, f"Invalid Message: {name} must be an integer, not {value!r}")
-            params[name] = int(value)
+        elif name == "continuous_partials":
+            if not _flag(value, name):
+                raise Refusal(
+                    3006, "Invalid Message: the emulator emulates only continuous_partials=true (the default)"
+                )
+        elif name in {"sample_rate", "min_turn_silence", "max_turn_silence", "min_end_of_turn_silence_when_confident"}:
+            key = "min_turn_silence" if name == "min_end_of_turn_silence_when_confident" else name
+            params[key] = _integer(value, name)
+        elif name == "max_speakers":
+            params[name] = _integer(value, name, 1, 10)
+        elif name in {"language_codes", "language_code"}:
+            params["language_codes"] = _language_codes(value, name, model)
         elif name == "end_of_turn_confidence_threshold":
             try:
                 params[name] = float(value)
@@ -306,7 +473,25 @@ def parse_params(query: str) -> tuple[dict, str]:
             raise Refusal(3006, f"Invalid Message: the emulator only emulates pcm_s16le audio, not {value!r}")
     if params.get("sample_rate", SAMPLE_RATE) != SAMPLE_RATE:
         raise Refusal(3006, f"Invalid Message: the emulator only emulates sample_rate={SAMPLE_RATE}")
+    if which == "u3-pro":  # documented: no effect on the Pro models
+        params.update(
+            format_turns=False, end_of_turn_confidence_threshold=DEFAULTS[which]["end_of_turn_confidence_threshold"]
+        )
     return params, which
+
+
+def configuration(params: dict, api_version: str | None) -> dict:
+    """``Begin.configuration``: the keys of a real Begin (2026-09-18 capture), for this session."""
+    return {
+        "model": params["speech_model"],
+        "mode": None,
+        "api_version": api_version or "2025-05-12",
+        "speaker_labels": bool(params.get("speaker_labels")),
+        "redact_pii": False,
+        "filter_profanity": bool(params.get("filter_profanity")),
+        "domain": None,
+        "voice_focus": None,
+    }
 
 
 class StreamingServer(LoopbackServer):
@@ -411,7 +596,12 @@ class StreamingServer(LoopbackServer):
             model = params["speech_model"]
             session = Session(params, which, max_duration_s=max_duration)
             digest = hashlib.sha256(f"{parts.query}|{self.sessions}".encode()).hexdigest()
-            begin = {"type": "Begin", "id": str(uuid.UUID(digest[:32])), "expires_at": int(time.time()) + 10_800}
+            begin = {
+                "type": "Begin",
+                "id": str(uuid.UUID(digest[:32])),
+                "expires_at": int(time.time()) + 10_800,
+                "configuration": configuration(params, websocket.request.headers.get("AssemblyAI-Version")),
+            }
             await self._send(websocket, begin, model)
             await self._converse(websocket, session)
         except Refusal as refusal:
@@ -467,11 +657,31 @@ class StreamingServer(LoopbackServer):
         if found:
             name, offset = found
             session.conversation, session.offset_ms, session.pcm = self.library[name], offset, bytearray()
+            self._check_heard(session)
         elif heard >= FINGERPRINT_MAX_MS:
             raise Refusal(
                 3005,
                 "Session Cancelled: the emulator does not recognise this audio; it transcribes only the "
                 "conversations in data/audio, streamed from their start as 16 kHz pcm_s16le",
+            )
+
+    def _check_heard(self, session: Session) -> None:
+        """Refuse what the emulator cannot answer for this audio: another language, fewer speakers."""
+        assert session.conversation is not None
+        conversation, params = session.conversation, session.params
+        language = conversation.language_code.split("_")[0]
+        codes = params.get("language_codes")
+        model = MODELS[params["speech_model"]]
+        if codes and language not in {c.split("_")[0] for c in codes}:
+            raise Refusal(3005, f"Session Cancelled: the emulator cannot transcribe {language} audio as {codes}")
+        if model.languages is not None and language not in model.languages:
+            raise Refusal(3005, f"Session Cancelled: {params['speech_model']} does not transcribe {language}")
+        speakers = len({w["speaker"] for w in conversation.words})
+        if params.get("speaker_labels") and params.get("max_speakers", 10) < speakers:
+            raise Refusal(
+                3006,
+                f"Invalid Message: the emulator cannot emulate max_speakers={params['max_speakers']} for audio "
+                f"with {speakers} speakers; leave it out or set at least {speakers}",
             )
 
     def _control(self, session: Session, text: str) -> tuple[list[dict], bool]:
@@ -491,7 +701,7 @@ class StreamingServer(LoopbackServer):
         except SpecViolation as violation:
             raise Refusal(3006, f"Invalid Message: {violation}") from None
         if kind == "Terminate":
-            return session.finish_turn(UNSURE), True
+            return session.finish_turn(UNSURE) + session.revisions(), True
         if kind == "ForceEndpoint":
             return session.finish_turn(1.0), False
         for name, value in payload.items():
@@ -506,3 +716,46 @@ class StreamingServer(LoopbackServer):
 def _is_part(data_dir: Path, name: str) -> bool:
     timing = data_dir / "scripts" / f"{name}.timing.json"
     return timing.is_file() and "part_of" in json.loads(timing.read_text())
+
+
+def features_section() -> list[str]:
+    """The streaming part of docs/emulator-features.md: the model table and the parameter table."""
+    lines = [
+        "## Streaming (`tools/emulator/streaming.py`)",
+        "",
+        "Generated from `MODELS` and `PARAMETERS`. A query parameter in neither table is **ignored**, as the",
+        "service ignores one it does not know (platform-2026-12.md section 4 [S8]); `Begin.configuration` says",
+        "what runs. Messages are checked against the March AsyncAPI specs with `tools/asyncapi_overlay.yml`.",
+        "",
+        "| `speech_model` | family | runs as | languages | status |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, model in MODELS.items():
+        languages = "99+" if model.languages is None else str(len(model.languages) or "its successor's")
+        default = " (default)" if name == DEFAULT_MODEL else ""
+        lines.append(
+            f"| `{name}`{default} | {model.family} | {model.runs_as or name} | {languages} | "
+            f"{model.status} {model.source} |"
+        )
+    lines += ["", "| parameter | emulated or refused | how, or why not |", "| --- | --- | --- |"]
+    for name, (status, why) in PARAMETERS.items():
+        lines.append(f"| `{name}` | {status} | {why.replace('|', '/')} |")
+    lines += [
+        "",
+        "Documented readings (UNVERIFIED, each in the live probe, `tools/probe.py`):",
+        "",
+        "- `Begin.configuration` holds the eight keys of a real Begin (2026-09-18 capture of a",
+        "  universal-streaming-english session): `model`, `mode`, `api_version`, `speaker_labels`, `redact_pii`,",
+        "  `filter_profanity`, `domain`, `voice_focus`. The capture shows no turn parameters, so the emulator",
+        "  does not invent them there; `mode` is null (the emulator refuses `mode`).",
+        "- The stt-3-7 realtime models' languages are not published; taken as universal-3-6-pro's 32.",
+        f"- `SpeechStarted` (Pro models): for the first word and each word after {SPEECH_GAP_MS} ms or more of",
+        f"  silence, sent once the word starts, with the VAD confidence {SPEECH_STARTED_CONFIDENCE}.",
+        f"- `PENDING` (Pro models, `speaker_labels`): a turn with under {PENDING_UNDER_MS} ms of speech; the",
+        "  `SpeakerRevision` after the next final turn (or at `Terminate`) gives its label and words. The",
+        "  Universal-Streaming models keep the script's speaker on every turn (the March spec's `UNKNOWN` for",
+        "  short turns is not emulated).",
+        f"- `Heartbeat` (Pro models, `session_heartbeat`): one per {HEARTBEAT_MS} ms of audio received.",
+        "- Pro models: their own turn defaults (`min_turn_silence` 100, `max_turn_silence` 1000), as u3-rt-pro's.",
+    ]
+    return lines
