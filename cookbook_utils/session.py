@@ -160,8 +160,9 @@ RATE_LIMITED = "too many requests for this action"
 GATEWAY_ADVICE = {
     "model access": (
         "This account cannot use the model the cell asks for (LLM_MODEL, set in the setup "
-        "cell). Pick a model it has (aai.LLMGateway().models.list(), GET /v1/models, or the "
-        "dashboard), set LLM_MODEL to it and run again, or upgrade the account."
+        "cell). Pick a model it has: the dashboard shows which (aai.LLMGateway().models.list() "
+        "or GET /v1/models gives every model's id, usable or not). Set LLM_MODEL to it and run "
+        "again, or upgrade the account."
     ),
     "rate limit": (
         "The account's rate limit for this action is used up. Wait a minute (the response's "
