@@ -160,8 +160,8 @@ RATE_LIMITED = "too many requests for this action"
 GATEWAY_ADVICE = {
     "model access": (
         "This account cannot use the model the cell asks for (LLM_MODEL, set in the setup "
-        "cell). Pick a model it has: the dashboard shows which (aai.LLMGateway().models.list() "
-        "or GET /v1/models gives every model's id, usable or not). Set LLM_MODEL to it and run "
+        "cell). Pick a model your plan includes (see your dashboard; aai.LLMGateway().models.list() "
+        "or GET /v1/models gives every model's id, usable or not), set LLM_MODEL to it and run "
         "again, or upgrade the account."
     ),
     "rate limit": (
