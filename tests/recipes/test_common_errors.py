@@ -295,3 +295,13 @@ def test_the_recording_holds_a_free_credit_accounts_answers():
     limited = [r for r in gateway if r["status"]["code"] == 429]
     assert limited and all("too many requests for this action" in str(r["body"]["string"]) for r in limited)
     assert all(r["headers"]["retry-after"] == ["60"] for r in limited)  # kept, so the replay reads it
+
+
+def test_the_account_of_a_recording_is_the_environments_else_data_accounts_yml(monkeypatch):
+    from tools.emulator.server import ENV_ACCOUNT, settings_from_env
+
+    monkeypatch.delenv(ENV_ACCOUNT, raising=False)
+    assert settings_from_env(SLUG)["account"] == "free"
+    assert settings_from_env("structured-qa")["account"] == "paid"  # not listed
+    monkeypatch.setenv(ENV_ACCOUNT, "paid")
+    assert settings_from_env(SLUG)["account"] == "paid"
