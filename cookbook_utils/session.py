@@ -149,17 +149,95 @@ def short_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
     return lines
 
 
+#: Causes and messages of the LLM Gateway's errors that get advice of their own: the real texts of a
+#: free-credit account's answers, captured on 2026-09-24 (../shared/real-responses/probes/
+#: live-2026-09-24-smoke.json: ``no_model_access_400`` and the understanding ``status_429``).
+NO_MODEL_ACCESS = "Your account does not have access to this LLM Gateway model"
+RATE_LIMITED = "too many requests for this action"
+
+#: What to do, by case. SDK 1.8.2's ``LLMGatewayError`` keeps no response headers, so the 429's
+#: ``retry-after`` cannot be read from it: the advice says a minute, the free-credit window.
+GATEWAY_ADVICE = {
+    "model access": (
+        "This account cannot use the model the cell asks for (LLM_MODEL, set in the setup "
+        "cell). Pick a model your plan includes (see your dashboard; aai.LLMGateway().models.list() "
+        "or GET /v1/models gives every model's id, usable or not), set LLM_MODEL to it and run "
+        "again, or upgrade the account."
+    ),
+    "rate limit": (
+        "The account's rate limit for this action is used up. Wait a minute (the response's "
+        "retry-after header gives the seconds; the SDK's error does not keep it), then run "
+        "the cell again."
+    ),
+    "auth": "Check ASSEMBLYAI_API_KEY, and that the account may use the LLM Gateway.",
+    "server": "A fault on the gateway's side: run the cell again in a moment.",
+    "request": "The request was refused: the cause above says what to change.",
+}
+
+
+def gateway_error_lines(error, where: str | None = None) -> list[str]:
+    """The lines that show an ``assemblyai.types.LLMGatewayError``: status, message and causes,
+    the request id, ``where`` (the line that raised it), and what to do (wrapped to
+    :data:`LINE_WIDTH`)."""
+    import textwrap
+
+    status = getattr(error, "status_code", None)
+    causes = [str(c) for c in getattr(error, "errors", None) or []]
+    head = f"{type(error).__name__} ({status}): {error}"
+    lines = [head + (f": {'; '.join(causes)}" if causes else "")]
+    if getattr(error, "request_id", None):
+        lines.append(f"Request id: {error.request_id}")
+    if where:
+        lines.append(where)
+    if any(NO_MODEL_ACCESS in c for c in causes):
+        case = "model access"
+    elif status == 429 or RATE_LIMITED in str(error):
+        case = "rate limit"
+    elif status == 401:
+        case = "auth"
+    elif status is not None and status >= 500:
+        case = "server"
+    else:
+        case = "request"
+    lines += textwrap.wrap(f"What to do: {GATEWAY_ADVICE[case]}", width=LINE_WIDTH)
+    return lines
+
+
+def short_gateway_traceback(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython's handler for the SDK's ``LLMGatewayError``: :func:`gateway_error_lines` and the
+    notebook line that raised it, instead of a traceback through the SDK and httpx."""
+    found = _error_cell_line(tb)
+    where = f"Raised in this cell, line {found[0]}: {found[1]}" if found else None
+    first, *rest = gateway_error_lines(value, where)
+    name = etype.__name__
+    lines = [first.replace(name, f"\x1b[0;31m{name}\x1b[0m", 1), *rest]
+    shell._showtraceback(etype, value, lines)
+    return lines
+
+
+def _show_short(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """The one custom handler IPython takes: gateway errors one way, cookbook errors the other."""
+    from assemblyai.types import LLMGatewayError
+
+    if isinstance(value, LLMGatewayError):
+        return short_gateway_traceback(shell, etype, value, tb, tb_offset)
+    return short_traceback(shell, etype, value, tb, tb_offset)
+
+
 def install_error_display() -> bool:
-    """In IPython or Jupyter, show a :class:`CookbookError` as :func:`short_traceback` does; other
-    errors keep their full traceback. Returns False outside IPython."""
+    """In IPython or Jupyter, show a :class:`CookbookError` as :func:`short_traceback` does and the
+    SDK's ``LLMGatewayError`` as :func:`short_gateway_traceback` does; other errors keep their full
+    traceback. Returns False outside IPython."""
     try:
         from IPython import get_ipython
     except ImportError:
         return False
+    from assemblyai.types import LLMGatewayError
+
     shell = get_ipython()
     if shell is None:
         return False
-    shell.set_custom_exc((CookbookError,), short_traceback)
+    shell.set_custom_exc((CookbookError, LLMGatewayError), _show_short)
     return True
 
 

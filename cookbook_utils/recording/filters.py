@@ -50,8 +50,9 @@ STAMP_QUERY_PARAMS = frozenset({"x-amz-date", "x-goog-date", "expires", "st", "s
 #: is chosen afresh on every run, so matching ignores it.
 LOOPBACK_NETLOC = "127.0.0.1"
 
-#: Request and response headers kept in a recording; every other header is dropped.
-KEPT_HEADERS = frozenset({"content-type"})
+#: Request and response headers kept in a recording; every other header is dropped. ``retry-after``
+#: is how long a 429 asks to wait: code that honours it (common-errors) needs it in replay too.
+KEPT_HEADERS = frozenset({"content-type", "retry-after"})
 
 #: Text that looks like a credential wherever it appears.
 SECRET_PATTERNS = [

@@ -123,7 +123,20 @@ def deep(n):
     deep(n - 1)
 
 
+def deep_gateway(error, n=5):
+    if n == 0:
+        raise error
+    deep_gateway(error, n - 1)
+
+
 deep(30)
+"""
+
+CELL_GATEWAY = """\
+from assemblyai.types import LLMGatewayError
+cause = "Your account does not have access to this LLM Gateway model"
+call = lambda: deep_gateway(LLMGatewayError("invalid request body", 400, "r-1", [cause]))
+call()
 """
 
 
@@ -133,7 +146,8 @@ def test_a_cookbook_error_in_a_notebook_shows_its_message_and_the_line_not_a_lon
 
     nb = nbformat.v4.new_notebook()
     from_library = "import cookbook_utils as cu\n\ncu.setup('no-such-recipe')"
-    nb.cells = [nbformat.v4.new_code_cell(c) for c in (CELL_RAISING, "raise ValueError('plain')", from_library)]
+    cells = (CELL_RAISING, "raise ValueError('plain')", from_library, CELL_GATEWAY)
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
     client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True)
     client.execute()
     (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
@@ -151,6 +165,13 @@ def test_a_cookbook_error_in_a_notebook_shows_its_message_and_the_line_not_a_lon
     assert unknown.ename == "CookbookError"
     assert "Raised in this cell, line 3: cu.setup('no-such-recipe')" in unknown.traceback[-1]
     assert len(unknown.traceback) == 2
+    # the SDK's LLMGatewayError: a few lines with its cause and what to do, no traceback
+    (gateway,) = [o for o in nb.cells[3].outputs if o.output_type == "error"]
+    text = "\n".join(gateway.traceback)
+    assert gateway.ename == "LLMGatewayError" and len(gateway.traceback) <= 7, gateway.traceback
+    assert "(400): invalid request body: Your account does not have access to this LLM Gateway model" in text
+    assert "Request id: r-1" in text and "Raised in this cell, line 15: raise error" in text
+    assert "LLM_MODEL" in text and "Traceback" not in text and "----> " not in text
 
 
 def test_the_replay_line_mentions_reference_answers_only_for_llm_recordings():

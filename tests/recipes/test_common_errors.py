@@ -211,3 +211,97 @@ def test_against_the_emulator(recipe, emulator, audio, models, phrase):
     with pytest.raises(recipe.TranscriptionFailed, match=r"do not retry") as failed:
         recipe.transcribe_or_explain(audio, models or recipe.SPEECH_MODELS)
     assert advice in str(failed.value)
+
+
+# Step 5, the LLM Gateway on a free-credit account: the real answers of 2026-09-24
+# (../shared/real-responses/probes/live-2026-09-24-smoke.json), as the SDK raises them.
+NO_ACCESS = "Your account does not have access to this LLM Gateway model"
+
+
+def _gateway_error(status: int, message: str, errors: list[str] | None = None) -> aai.types.LLMGatewayError:
+    return aai.types.LLMGatewayError(message, status, "2b7e1c7a-0000-4000-8000-000000000000", errors)
+
+
+@pytest.fixture
+def backoff():
+    return load_definitions(SLUG, ["with_backoff", "observe"], ("rows", "retry_after"))
+
+
+def test_observe_shows_the_gateways_causes_after_its_message(steps, capsys):
+    steps["rows"].clear()
+
+    def refused():
+        raise _gateway_error(400, "invalid request body", [NO_ACCESS])
+
+    steps["observe"]("LLM model not available", refused)
+    assert steps["rows"][-1]["message"] == f"invalid request body; {NO_ACCESS}"
+    assert steps["rows"][-1]["seen as"] == "LLMGatewayError raised"
+    steps["observe"]("a reply", lambda: SimpleNamespace(choices=[]))  # a gateway reply has no status
+    assert steps["rows"][-1]["seen as"] == "answered" and steps["rows"][-1]["status"] == 200
+
+
+def test_with_backoff_waits_the_retry_after_seconds_then_sends_again(backoff, monkeypatch):
+    import time
+
+    slept, calls = [], []
+    monkeypatch.setattr(time, "sleep", slept.append)
+
+    def action():
+        calls.append(1)
+        if len(calls) < 3:
+            backoff["retry_after"]["seconds"] = 7.0  # what the httpx hook notes from the header
+            raise _gateway_error(429, "too many requests for this action")
+        return "identified"
+
+    assert backoff["with_backoff"](action, max_wait=10) == "identified"
+    assert slept == [7.0, 7.0] and len(calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("error", "retry_after", "max_wait"),
+    [
+        (_gateway_error(400, "invalid request body", [NO_ACCESS]), None, 90),  # no retry: change the model
+        (_gateway_error(429, "too many requests for this action"), 56.0, 5),  # longer than the caller allows
+        (_gateway_error(429, "too many requests for this action"), None, 5),  # no header: a minute
+    ],
+)
+def test_with_backoff_gives_up_at_once_when_waiting_cannot_help(backoff, monkeypatch, error, retry_after, max_wait):
+    import time
+
+    monkeypatch.setattr(time, "sleep", lambda s: pytest.fail(f"slept {s} s"))
+
+    def action():
+        if retry_after is not None:
+            backoff["retry_after"]["seconds"] = retry_after
+        raise error
+
+    with pytest.raises(aai.types.LLMGatewayError) as raised:
+        backoff["with_backoff"](action, max_wait=max_wait)
+    assert raised.value is error
+
+
+def test_the_recording_holds_a_free_credit_accounts_answers():
+    """data/accounts.yml records common-errors as a free-credit account: re-recorded as a paid one,
+    Step 5 would show no error, and this fails."""
+    from tools.emulator.server import recorded_account
+
+    assert recorded_account(SLUG, paths.project_root() / "data") == "free"
+    from cookbook_utils.yamlio import load_yaml
+
+    answers = load_yaml(paths.cassette_path(SLUG).read_text(encoding="utf-8"))["interactions"]
+    gateway = [a["response"] for a in answers if "://llm-gateway." in a["request"]["uri"]]
+    bodies = [str(r["body"]["string"]) for r in gateway]
+    assert any(NO_ACCESS in body for body in bodies)
+    limited = [r for r in gateway if r["status"]["code"] == 429]
+    assert limited and all("too many requests for this action" in str(r["body"]["string"]) for r in limited)
+    assert all(r["headers"]["retry-after"] == ["60"] for r in limited)  # kept, so the replay reads it
+
+
+def test_the_account_of_a_recording_is_the_environments_else_data_accounts_yml(monkeypatch):
+    from tools.emulator.server import ENV_ACCOUNT, settings_from_env
+
+    monkeypatch.delenv(ENV_ACCOUNT, raising=False)
+    assert settings_from_env(SLUG)["account"] == "free"
+    assert settings_from_env("structured-qa")["account"] == "paid"  # not listed
+    monkeypatch.setenv(ENV_ACCOUNT, "paid")
+    assert settings_from_env(SLUG)["account"] == "paid"

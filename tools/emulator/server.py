@@ -25,16 +25,27 @@ ENV_PROCESSING = "COOKBOOK_EMULATOR_PROCESSING_SECONDS"
 ENV_ACCOUNT = accounts.ENV_ACCOUNT
 
 
+def recorded_account(slug: str | None, data_dir: Path) -> str:
+    """The account a notebook is recorded as: its entry in ``data/accounts.yml`` (a notebook that
+    shows a free-credit account's answers), else ``paid``."""
+    from cookbook_utils.yamlio import load_yaml
+
+    path = data_dir / "accounts.yml"
+    table = load_yaml(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    return str((table or {}).get(slug) or "paid")
+
+
 def settings_from_env(slug: str | None = None, data_dir: Path | None = None) -> dict[str, Any]:
     """Emulator settings for a recording: ``COOKBOOK_EMULATOR_PROCESSING_SECONDS`` (default 0, so
     recording stays fast), the fault plan (``COOKBOOK_EMULATOR_FAULTS`` or ``data/faults/<slug>.json``)
-    and the account (``COOKBOOK_EMULATOR_ACCOUNT``: ``paid``, the default, or ``free``)."""
+    and the account (``COOKBOOK_EMULATOR_ACCOUNT``: ``paid``, the default, or ``free``; else the
+    notebook's entry in ``data/accounts.yml``)."""
     text = os.environ.get(ENV_PROCESSING) or "0"
     try:
         seconds = float(text)
     except ValueError:
         raise ValueError(f"{ENV_PROCESSING} must be a number of seconds (e.g. 2.5), not {text!r}") from None
-    account = accounts.checked(os.environ.get(ENV_ACCOUNT) or "paid")
+    account = accounts.checked(os.environ.get(ENV_ACCOUNT) or recorded_account(slug, data_dir or ROOT / "data"))
     return {
         "processing_seconds": seconds,
         "faults": FaultPlan.from_env(slug, data_dir or ROOT / "data"),
