@@ -33,12 +33,7 @@ HANDLES_THEM = {"common-errors"}
 ASKS_GATEWAY = re.compile(r"LLMGateway|\bllm\.|understanding")
 CELL_TIMEOUT_S = 60
 #: Notebooks left out for now, and why (each a finding to fix in the notebook, not here).
-NOT_YET = {
-    "streaming-llm-notes": (
-        "live, it streams the meeting in real time (over 2 minutes), and on a free account its worker "
-        "reports each 400 and goes on, so a later cell fails on an empty history with a KeyError traceback"
-    ),
-}
+NOT_YET: dict[str, str] = {}
 
 
 def llm_notebooks() -> list[str]:
