@@ -99,6 +99,7 @@ def test_a_span_of_the_audio_translates_only_its_turns(emulator):
         ({"target_languages": ["de"], "formal": False}, {}, ["translation.formal", "does not emulate"]),
         ({"target_languages": ["es"], "match_original_utterance": True}, {}, ["match_original_utterance"]),
         ({"target_language": ["es"]}, {"speaker_labels": True}, ["Invalid request body"]),
+        ({"target_languages": ["es"], "formality": True}, {}, ["formality", "does not emulate", "formal"]),
     ],
 )
 def test_refusals_name_what_is_not_emulated(emulator, translation, params, names):

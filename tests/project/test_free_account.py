@@ -8,13 +8,16 @@ Each notebook must stop at its first gateway call, and that cell must show the s
 anywhere may hold a traceback. common-errors is left out: it meets these errors on purpose and
 handles them (its own test, tests/recipes/test_common_errors.py). Each notebook is one test, and
 stops at its first error, so the file costs a kernel start and the cells before the first
-gateway call per notebook.
+gateway call per notebook; the runs share a small pool, since they mostly wait.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -49,9 +52,14 @@ def llm_notebooks() -> list[str]:
     return found
 
 
-def _run_as_free_reader(slug: str, monkeypatch) -> tuple[nbformat.NotebookNode, int | None]:
+#: Notebooks run at once: their time is mostly waiting (kernel start, a stream in real time).
+PARALLEL = 3
+
+
+def _run_as_free_reader(slug: str) -> tuple[nbformat.NotebookNode, int | None]:
     """Run the notebook live against a free-account emulator until its first error; the notebook
-    with its outputs, and the index of the cell that failed (None if none did)."""
+    with its outputs, and the index of the cell that failed (None if none did). The kernel gets its
+    own environment, so that several notebooks can run at once."""
     from tools.emulator import Emulator
 
     key = "free-" + secrets.token_hex(8)
@@ -61,12 +69,16 @@ def _run_as_free_reader(slug: str, monkeypatch) -> tuple[nbformat.NotebookNode, 
         if cell.cell_type == "code":
             cell.outputs = []
     with Emulator(api_key=key, notebook=slug, account="free") as emulator:
-        monkeypatch.setenv(ENV_MODE, "live")
-        monkeypatch.delenv(ENV_RECORD, raising=False)
-        monkeypatch.setenv(ENV_API_KEY, key)
-        monkeypatch.setenv(ENV_API_BASE_URL, emulator.base_url)
-        monkeypatch.setenv(ENV_EU_API_BASE_URL, emulator.eu_base_url)
-        monkeypatch.setenv(ENV_STREAMING_HOST, emulator.streaming_url)
+        env = {k: v for k, v in os.environ.items() if k != ENV_RECORD}
+        env.update(
+            {
+                ENV_MODE: "live",
+                ENV_API_KEY: key,
+                ENV_API_BASE_URL: emulator.base_url,
+                ENV_EU_API_BASE_URL: emulator.eu_base_url,
+                ENV_STREAMING_HOST: emulator.streaming_url,
+            }
+        )
         client = NotebookClient(
             nb,
             timeout=CELL_TIMEOUT_S,
@@ -75,11 +87,20 @@ def _run_as_free_reader(slug: str, monkeypatch) -> tuple[nbformat.NotebookNode, 
             resources={"metadata": {"path": str(notebook.parent)}},
         )
         try:
-            client.execute()
+            client.execute(env=env)
         except CellExecutionError:
             pass
     failed = [i for i, c in enumerate(nb.cells) if any(o.output_type == "error" for o in c.get("outputs", []))]
     return nb, (failed[0] if failed else None)
+
+
+@pytest.fixture(scope="module")
+def free_runs() -> Iterator[dict[str, Future]]:
+    """Every LLM notebook's free-reader run, started at once on a small pool (each test waits for its own)."""
+    pool = ThreadPoolExecutor(max_workers=PARALLEL)
+    runs = {slug: pool.submit(_run_as_free_reader, slug) for slug in llm_notebooks() if slug not in NOT_YET}
+    yield runs
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _text(output) -> str:
@@ -94,8 +115,8 @@ def _text(output) -> str:
 @pytest.mark.parametrize(
     "slug", [pytest.param(s, marks=pytest.mark.skip(reason=NOT_YET[s])) if s in NOT_YET else s for s in llm_notebooks()]
 )
-def test_a_free_credit_reader_is_stopped_at_the_first_gateway_call_with_advice(slug, monkeypatch):
-    nb, failed = _run_as_free_reader(slug, monkeypatch)
+def test_a_free_credit_reader_is_stopped_at_the_first_gateway_call_with_advice(slug, free_runs):
+    nb, failed = free_runs[slug].result()
     assert failed is not None, f"{slug} ran to the end on a free-credit account"
     first_asking = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and ASKS_GATEWAY.search(c.source))
     assert failed >= first_asking, f"{slug} failed in cell {failed}, before it asks the gateway (cell {first_asking})"

@@ -12,7 +12,7 @@ from assemblyai.types import LLMGatewayError
 from tools.notebook_code import load_definitions
 
 NAMES = ["on_turn", "update_or_keep", "take_notes"]
-CONSTANTS = ("EVERY", "RETRYABLE", "notes", "history", "failures", "final_turns")
+CONSTANTS = ("EVERY", "RETRYABLE", "notes", "history", "failures", "fatal", "final_turns")
 
 
 @pytest.fixture
@@ -53,13 +53,13 @@ def test_a_503_is_retried_with_backoff_and_no_turn_is_lost(worker):
     assert len(worker["failures"]) == 2 and "upstream down" in worker["failures"][0]
 
 
-def test_a_400_is_not_retried_and_its_turns_go_with_the_next_update(worker):
+def test_a_400_is_not_retried_it_stops_the_notes_and_its_turns_are_returned(worker):
     bad = LLMGatewayError("invalid request body", status_code=400, errors=["model x is not supported"])
     taken, unsent = _run(worker, {1: bad})
     assert worker["sleeps"] == []  # a 400 would fail the same way again
-    assert len(taken[0]) == 7  # the first 6 turns were kept and went with the next turn
-    assert [t for update in taken for t in update] == [f"Speaker A: turn {i}" for i in range(14)]
-    assert "model x is not supported" in worker["failures"][0] and unsent == []
+    assert worker["fatal"] == [bad]  # Step 4 raises it once the stream has stopped
+    assert taken == [] and unsent == [f"Speaker A: turn {i}" for i in range(6)]  # kept, not dropped
+    assert "model x is not supported" in worker["failures"][0] and len(worker["failures"]) == 1
 
 
 def test_turns_no_update_took_are_returned_not_dropped(worker):

@@ -253,10 +253,21 @@ def _reference(state: State, conversation: str, language: str, register: str) ->
     return turns
 
 
+#: The translation options the spec documents, each emulated (``formal`` picks the register).
+TRANSLATION_KEYS = {"target_languages", "formal", "match_original_utterance"}
+
+
 def translation(state: State, transcript_id: str, options: dict) -> dict:
     """Translate a completed transcript, turn by turn, from reference translations written for the
     conversation (honest translations, not model output): ``translated_texts`` for the whole text,
     and per utterance when ``match_original_utterance`` is set (which needs speaker labels)."""
+    unknown = sorted(set(options) - TRANSLATION_KEYS)
+    if unknown:
+        raise EmulatorError(
+            400,
+            f"The emulator does not emulate {', '.join(unknown)} in translation: it knows "
+            f"{', '.join(sorted(TRANSLATION_KEYS))}. Leave {'it' if len(unknown) == 1 else 'them'} out.",
+        )
     result, conversation = _transcript(state, transcript_id)
     if options.get("match_original_utterance") and not result.get("utterances"):
         raise EmulatorError(
