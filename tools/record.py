@@ -57,19 +57,23 @@ def _environment(**changes: str | None):
                 os.environ[name] = value
 
 
+def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = CELL_TIMEOUT_S) -> NotebookClient:
+    """A client that runs ``nb`` as the notebook at ``notebook`` (its folder is the working directory)."""
+    return NotebookClient(
+        nb,
+        timeout=timeout_s,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
+
+
 def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.NotebookNode:
     """Run a notebook top to bottom in a fresh kernel (in the environment as it is now)."""
     nb = nbformat.read(notebook, as_version=4)
     if extra_cell:
         nb.cells.append(nbformat.v4.new_code_cell(extra_cell))
-    client = NotebookClient(
-        nb,
-        timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(notebook.parent)}},
-    )
-    client.execute()
+    notebook_client(nb, notebook).execute()
     if extra_cell:
         nb.cells.pop()
     merge_streams(nb)

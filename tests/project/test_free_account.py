@@ -21,7 +21,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from cookbook_utils import paths
@@ -29,6 +28,7 @@ from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from cookbook_utils.session import NO_MODEL_ACCESS
 from tools import spec
+from tools.record import notebook_client
 
 #: The notebooks that handle a free account's errors themselves, instead of stopping at them.
 HANDLES_THEM = {"common-errors"}
@@ -79,15 +79,8 @@ def _run_as_free_reader(slug: str) -> tuple[nbformat.NotebookNode, int | None]:
                 ENV_STREAMING_HOST: emulator.streaming_url,
             }
         )
-        client = NotebookClient(
-            nb,
-            timeout=CELL_TIMEOUT_S,
-            kernel_name="python3",
-            record_timing=False,
-            resources={"metadata": {"path": str(notebook.parent)}},
-        )
         try:
-            client.execute(env=env)
+            notebook_client(nb, notebook, CELL_TIMEOUT_S).execute(env=env)
         except CellExecutionError:
             pass
     failed = [i for i, c in enumerate(nb.cells) if any(o.output_type == "error" for o in c.get("outputs", []))]
