@@ -97,9 +97,17 @@ def page(app) -> Iterator[object]:
         browser.close()
 
 
-def _transcribe(page, app, upload: Path) -> None:
+def _transcribe(page, app, upload: Path, *, accepted: bool = True) -> None:
+    """Upload a file and click Transcribe; for a file the audio box accepts, click only once Gradio
+    has it (on a busy machine a click during the upload would send no audio)."""
     page.goto(app.local_url, wait_until="load")
-    page.locator("#audio input[type=file]").set_input_files(str(upload))
+    box = page.locator("#audio input[type=file]")
+    if not accepted:
+        box.set_input_files(str(upload))
+    else:
+        uploaded = lambda response: "upload" in response.url and response.request.method == "POST"  # noqa: E731
+        with page.expect_response(uploaded, timeout=60_000):
+            box.set_input_files(str(upload))
     page.locator("#transcribe").click()
 
 
@@ -118,7 +126,7 @@ def test_uploading_a_recording_shows_the_transcript_with_speakers(app, page):
 def test_uploading_a_text_file_is_refused_by_the_audio_box(app, page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("Not audio at all.\n")
-    _transcribe(page, app, notes)
+    _transcribe(page, app, notes, accepted=False)
     page.get_by_text("Invalid file type").first.wait_for(timeout=15_000)
     page.locator("#error").get_by_text("Upload or record some audio first.").wait_for(timeout=15_000)
 
