@@ -7,7 +7,7 @@ its HTTP calls are replayed from a recording, sent to the real API, or recorded.
 from .alignment import Segment, assign_speakers, group_turns, label_words
 from .config import SPEECH_MODELS
 from .diarization import speaker_accuracy
-from .errors import CookbookError
+from .errors import CookbookError, SetupNeeded
 from .modes import Mode, resolve_mode
 from .recording import scrub_text, scrub_url
 from .session import Session, save_recording, setup
@@ -19,6 +19,7 @@ __all__ = [
     "Mode",
     "Segment",
     "Session",
+    "SetupNeeded",
     "assign_speakers",
     "format_timestamp",
     "group_turns",

@@ -23,7 +23,7 @@ from .config import (
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
 )
-from .errors import CookbookError
+from .errors import CookbookError, SetupNeeded
 from .modes import Mode, resolve_mode
 from .network import allow_network, block_network, is_loopback
 from .recording import Recording, Scrubber, read_provenance
@@ -73,6 +73,32 @@ class Session:
         """True when HTTP calls are served from the recording."""
         return self.mode is Mode.REPLAY
 
+    @property
+    def uses_stand_ins(self) -> bool:
+        """True when the cookbook's local stand-ins (a local S3, GitHub, Drive or media server) serve
+        what a reader would bring: in replay, and while recording against the local emulator. Never
+        live: then the API is on the internet and cannot reach this machine."""
+        return self.mode is Mode.REPLAY or (self.mode is Mode.RECORD and bool(self.stand_ins))
+
+    def reader_setting(self, variable: str, what: str, example: str = "") -> str:
+        """The value of ``variable``, something only the reader has (``what``: "a link to an audio
+        file in a GitHub repository you can read"). Raises :class:`SetupNeeded`, which names the
+        variable and says what to set it to, when it is not set."""
+        value = os.environ.get(variable, "").strip()
+        if value:
+            return value
+        import textwrap
+
+        hint = f" (for example {example})" if example else ""
+        raise SetupNeeded(
+            variable,
+            textwrap.fill(
+                f"Set {variable} to {what}{hint}, then run this cell again. This step runs live on "
+                "what you bring; without an API key the notebook replays its recording instead.",
+                width=LINE_WIDTH,
+            ),
+        )
+
     def audio(self, name: str) -> Path:
         """Path of a reference recording shipped in ``data/audio``."""
         return paths.audio_file(name)
@@ -83,6 +109,12 @@ class Session:
 
 
 _active: Recording | None = None
+_mode: Mode | None = None  # the mode of the last setup() in this process
+
+
+def current_mode() -> Mode | None:
+    """The mode the last :func:`setup` in this process chose (None before any)."""
+    return _mode
 
 
 def _close_active() -> None:
@@ -270,10 +302,11 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
     Prints one line saying which mode was chosen and why. Raises :class:`CookbookError` for a
     slug that names no notebook, and when replay is chosen but the notebook has no recording.
     """
-    global _active
+    global _active, _mode
     install_error_display()
     paths.notebook_path(slug)  # an unknown slug fails here, with suggestions
     decision = resolve_mode()
+    _mode = decision.mode
     cassette = paths.cassette_path(slug)
     _close_active()
 

@@ -6,4 +6,25 @@ answers, and nothing in them is a recipe's lesson.
 - :mod:`~cookbook_utils.standins.easycron`: EasyCron's v1 API.
 - :mod:`~cookbook_utils.standins.web`: Google Drive's and GitHub's file hosts, and a folder served
   over HTTP (a video site for yt-dlp's generic extractor).
+
+A stand-in never starts in a live run: the real API would be sent its loopback address, which it
+cannot reach (:func:`refuse_when_live`).
 """
+
+from __future__ import annotations
+
+from ..errors import CookbookError
+
+
+def refuse_when_live(what: str) -> None:
+    """Raise :class:`CookbookError` when the notebook runs live (``setup()`` chose live mode):
+    ``what`` (a local S3, a GitHub stand-in...) would hand the real API a loopback address."""
+    from ..modes import Mode
+    from ..session import current_mode
+
+    if current_mode() is Mode.LIVE:
+        raise CookbookError(
+            f"{what} is a local stand-in, for replay and tests: a live run sends its address to the "
+            "real API, which cannot reach this machine. Use the reader's own service in live mode "
+            "(session.uses_stand_ins says which)."
+        )

@@ -13,6 +13,8 @@ real API downloads from the real hosts.
 
 from __future__ import annotations
 
+from . import refuse_when_live
+
 import functools
 import hashlib
 import http.server
@@ -37,6 +39,7 @@ class _StandInServer:
 
     def __init__(self) -> None:
         outer = self
+        refuse_when_live('a local web host')
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -168,6 +171,7 @@ class LocalServer:
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
+        refuse_when_live('a local web server')
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
         self._server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"

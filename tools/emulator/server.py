@@ -64,6 +64,9 @@ class Emulator:
     :class:`~tools.emulator.faults.FaultPlan`, also settable later as ``emulator.faults``.
     ``account``: ``paid`` (the default) or ``free``, a free-credit key's gateway (``accounts``);
     ``clock`` and ``rate_window``: the free account's rate-limit clock and window, for tests.
+    ``internet``: answer as the real API does from the internet (``State.internet``): it cannot download
+    a loopback or private ``audio_url`` nor deliver a webhook to one, and it keeps every URL it was sent
+    in ``urls_sent`` (the rehearsal, ``tools/rehearse.py``).
     """
 
     def __init__(
@@ -77,6 +80,7 @@ class Emulator:
         account: str = "paid",
         clock: Callable[[], float] = time.monotonic,
         rate_window: float = accounts.WINDOW_SECONDS,
+        internet: bool = False,
     ):
         if not spec.spec_available():
             raise RuntimeError(
@@ -86,7 +90,9 @@ class Emulator:
             raise ValueError(f"processing_seconds must be 0 or more, not {processing_seconds}")
         self.api_key = api_key
         limiter = accounts.RateLimiter(window=rate_window, clock=clock)
-        self.state = State(Path(data_dir or ROOT / "data"), notebook, processing_seconds, account, limiter)
+        self.state = State(
+            Path(data_dir or ROOT / "data"), notebook, processing_seconds, account, limiter, internet=internet
+        )
         self.faults = faults
         self.chat_lock = threading.Lock()
         self.requests_seen: list[tuple[str, str]] = []
@@ -113,6 +119,11 @@ class Emulator:
     def webhooks(self) -> list[dict]:
         """Every webhook delivery made: transcript id, status, the receiver's HTTP status."""
         return self.state.webhooks
+
+    @property
+    def urls_sent(self) -> list[tuple[str, str]]:
+        """Every ``audio_url`` and ``webhook_url`` a request sent, as ``(field, url)``."""
+        return self.state.urls_sent
 
     @property
     def streaming_url(self) -> str:

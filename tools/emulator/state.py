@@ -83,8 +83,16 @@ class State:
         processing_seconds: float = 0.0,
         account: str = "paid",
         limiter: accounts.RateLimiter | None = None,
+        internet: bool = False,
     ):
         self.data_dir = data_dir
+        #: True: answer as the real API does from the internet, which cannot reach this machine: a
+        #: loopback or private ``audio_url`` fails to download and no webhook is delivered (the
+        #: rehearsal, ``tools/rehearse.py``). False: fetch loopback audio and call loopback webhooks
+        #: (recording against the cookbook's local stand-ins).
+        self.internet = internet
+        #: Every ``audio_url`` and ``webhook_url`` a request sent, as ``(field, url)``, for the rehearsal.
+        self.urls_sent: list[tuple[str, str]] = []
         #: ``paid`` or ``free`` (``tools/emulator/accounts.py``), and the free account's rate limits.
         self.account = accounts.checked(account)
         self.limiter = limiter or accounts.RateLimiter()

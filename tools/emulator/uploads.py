@@ -80,9 +80,26 @@ def upload_url(state: State) -> str:
     return f"{CDN}{folder}/{state.next_id('upload')}"
 
 
+def reaches_this_machine(url: str) -> bool:
+    """True for a URL the real API, on the internet, cannot reach: a loopback, private, link-local
+    or unspecified address, or ``localhost``."""
+    import ipaddress
+
+    host = (urlsplit(url).hostname or "").strip("[]").lower()
+    if is_loopback(host) or host.endswith(".local") or host in ("", "0.0.0.0"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_unspecified
+
+
 def resolve_audio(state: State, audio_url: str) -> tuple[conversations.Conversation | None, str | None]:
     """The conversation behind an audio URL, or the error the API would report for it."""
     loopback = is_loopback(urlsplit(audio_url).hostname)
+    if state.internet and reaches_this_machine(audio_url):
+        return None, text("download_error", url=audio_url)  # what the real API says of an unreachable URL
     if audio_url in state.uploads or loopback:
         if loopback:
             try:

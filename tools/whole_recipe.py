@@ -1,0 +1,158 @@
+"""Run a notebook's "whole recipe in one cell" as a reader who pasted it into a script does.
+
+    python -m tools.whole_recipe speaker-labels          # run it against the emulator, compare
+    python -m tools.whole_recipe speaker-labels --show   # print the script only
+
+The cell after the heading "## The whole recipe in one cell" is written to a fresh ``.py`` file and
+run by a new interpreter, with nothing from the notebook's earlier cells. The script is changed in
+two ways only, both what a reader does when pasting: the cookbook's audio, ``session.audio("x")``
+and ``session.media("x")``, becomes the plain path of that file; and the real API's addresses point
+at the local emulator (the SDK's own environment variables ``ASSEMBLYAI_BASE_URL`` and
+``ASSEMBLYAI_LLM_GATEWAY_BASE_URL``, and each real origin written in the code, such as
+``"streaming.assemblyai.com"``, replaced by the emulator's). What else a script reads from its
+environment (a reader's ``COOKBOOK_*`` setting) the caller passes in ``env``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from cookbook_utils import config, paths
+
+HEADING = "## The whole recipe in one cell"
+_AUDIO = re.compile(r"""(?:str\()?session\.(audio|media)\(\s*(["'])([^"']+)\2\s*\)\)?""")
+#: Names of the notebook's setup that a pasted script cannot have.
+NOTEBOOK_ONLY = ("session", "cu.setup", "get_ipython", "display(")
+
+
+def whole_recipe_cell(nb: nbformat.NotebookNode) -> tuple[int, str]:
+    """``(index, source)`` of the code cell that follows the whole-recipe heading."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith(HEADING):
+            for later in range(index + 1, len(nb.cells)):
+                if nb.cells[later].cell_type == "code":
+                    return later, nb.cells[later].source
+    raise LookupError(f"no code cell after a {HEADING!r} heading")
+
+
+def real_origins(emulator) -> dict[str, str]:
+    """Each real address a script may write, and the emulator's address that answers for it."""
+    streaming = emulator.streaming_url
+    return {
+        f"https://{config.EU_LLM_GATEWAY_HOST}": emulator.eu_base_url,
+        f"https://{config.EU_API_HOST}": emulator.eu_base_url,
+        config.LLM_GATEWAY_BASE_URL: emulator.base_url,
+        config.API_BASE_URL: emulator.base_url,
+        "wss://streaming.assemblyai.com": streaming,
+        "streaming.assemblyai.com": streaming,
+    }
+
+
+def as_script(source: str, origins: dict[str, str] | None = None) -> str:
+    """The cell's code as a reader's script: audio as plain paths, real origins mapped (``origins``)."""
+    if re.search(r"^\s*[%!]", source, re.M):
+        raise ValueError("the whole recipe uses IPython syntax (% or !), which a script cannot run")
+
+    def path(match: re.Match) -> str:
+        kind, name = match.group(1), match.group(3)
+        found = paths.audio_file(name) if kind == "audio" else paths.media_file(name)
+        return repr(str(found))
+
+    script = _AUDIO.sub(path, source)
+    for real, local in (origins or {}).items():
+        script = re.sub(rf"(?<=[\"']){re.escape(real)}(?=[\"'/])", local, script)
+    return script
+
+
+@dataclass
+class Run:
+    """A script's run: its code, exit status and output."""
+
+    script: str
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_script(script: str, env: dict[str, str], timeout_s: float = 600, cwd: Path | None = None) -> Run:
+    """Run ``script`` with a new interpreter (this one's executable) in ``cwd`` (a fresh folder)."""
+    with tempfile.TemporaryDirectory(prefix="whole-recipe-") as folder:
+        file = Path(folder) / "recipe.py"
+        file.write_text(script, encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, str(file)],
+            cwd=cwd or folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+    return Run(script, done.returncode, done.stdout, done.stderr)
+
+
+def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """A clean environment for a script: the SDK's variables pointing at ``emulator``, live, no
+    cookbook mode, a non-interactive matplotlib, and ``extra``."""
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SSL_CERT_FILE", "XDG_CACHE_HOME", "HF_HOME")
+    env = {name: os.environ[name] for name in keep if name in os.environ}
+    env.update(
+        {
+            "ASSEMBLYAI_API_KEY": emulator.api_key,
+            "ASSEMBLYAI_BASE_URL": emulator.base_url,
+            "ASSEMBLYAI_LLM_GATEWAY_BASE_URL": emulator.base_url,
+            "MPLBACKEND": "Agg",
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def stored_stdout(nb: nbformat.NotebookNode, index: int) -> str:
+    """What the notebook shows the cell printed (its stdout streams, joined)."""
+    return "".join(o.text for o in nb.cells[index].get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+
+
+def run_whole_recipe(slug: str, env: dict[str, str] | None = None, **emulator_settings) -> tuple[Run, str]:
+    """Run ``slug``'s whole recipe alone against a fresh emulator: ``(run, what the notebook shows)``."""
+    from tools.emulator import Emulator
+
+    nb = nbformat.read(paths.notebook_path(slug), as_version=4)
+    index, source = whole_recipe_cell(nb)
+    with Emulator(api_key="whole-recipe-key", notebook=slug, **emulator_settings) as emulator:
+        script = as_script(source, real_origins(emulator))
+        run = run_script(script, script_env(emulator, env))
+    return run, stored_stdout(nb, index)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("slug")
+    parser.add_argument("--show", action="store_true", help="print the script and stop")
+    args = parser.parse_args(argv)
+    nb = nbformat.read(paths.notebook_path(args.slug), as_version=4)
+    if args.show:
+        print(as_script(whole_recipe_cell(nb)[1]))
+        return 0
+    run, shown = run_whole_recipe(args.slug)
+    print(run.stdout, end="")
+    print(run.stderr[-3000:], end="", file=sys.stderr)
+    same = run.stdout == shown
+    print(f"\nexit {run.returncode}; stdout {'matches' if same else 'differs from'} the notebook's", file=sys.stderr)
+    return 0 if run.returncode == 0 and same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
