@@ -5,7 +5,7 @@ NOTEBOOK ?=
 # a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay probe-live probe-emulator
+.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator
 
 setup:
 	@tools/bootstrap.sh
@@ -52,6 +52,9 @@ record-all: setup
 
 record-all-emulator: setup
 	$(PY) -m tools.record --emulator --all --jobs $(shell nproc)
+
+rehearse: setup  ## run every notebook live, as a reader with a key would, against an emulator that answers as the internet does (CI)
+	$(PY) -m tools.rehearse --all --jobs $(shell nproc)
 
 probe-live: setup  ## check the emulator's assumptions against the real API (needs ASSEMBLYAI_API_KEY; a few cents)
 	$(PY) -m tools.probe --live

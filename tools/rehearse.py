@@ -8,7 +8,7 @@ Each notebook runs top to bottom in a fresh kernel, in live mode with a made-up 
 emulator started with ``internet=True``: it answers as the real API does from the internet, so it
 cannot download a loopback or private ``audio_url`` (the transcript fails as the real one does) nor
 deliver a webhook to one, and it keeps every URL it was sent. Nothing is recorded and no output is
-written back. The kernel cannot reach the network either (:mod:`tools.rehearsal_site`): what a reader
+written back. The kernel cannot reach the network either (:mod:`tools.offline_site`): what a reader
 would fetch from the internet must come from the reader's own settings.
 
 A notebook either runs to its end ("ran"), or stops at its first cell that needs something only the
@@ -48,7 +48,7 @@ from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from tools.record import notebook_client
 
 #: The folder whose ``sitecustomize.py`` keeps a rehearsal kernel off the network.
-SITE = Path(__file__).with_name("rehearsal_site")
+SITE = Path(__file__).with_name("offline_site")
 CELL_TIMEOUT_S = 600
 #: What only the reader has: unset in a rehearsal, whatever this machine's environment holds.
 READER_SETTINGS = (

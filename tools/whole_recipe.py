@@ -29,9 +29,12 @@ import nbformat
 from cookbook_utils import config, paths
 
 HEADING = "## The whole recipe in one cell"
-_AUDIO = re.compile(r"""(?:str\()?session\.(audio|media)\(\s*(["'])([^"']+)\2\s*\)\)?""")
+OFFLINE_SITE = Path(__file__).with_name("offline_site")
+_AUDIO = re.compile(
+    r"""str\(session\.(audio|media)\(\s*(["'])([^"']+)\2\s*\)\)|session\.(audio|media)\(\s*(["'])([^"']+)\5\s*\)"""
+)
 #: Names of the notebook's setup that a pasted script cannot have.
-NOTEBOOK_ONLY = ("session", "cu.setup", "get_ipython", "display(")
+NOTEBOOK_ONLY = ("session", "get_ipython")
 
 
 def whole_recipe_cell(nb: nbformat.NotebookNode) -> tuple[int, str]:
@@ -63,14 +66,43 @@ def as_script(source: str, origins: dict[str, str] | None = None) -> str:
         raise ValueError("the whole recipe uses IPython syntax (% or !), which a script cannot run")
 
     def path(match: re.Match) -> str:
-        kind, name = match.group(1), match.group(3)
+        kind, name = (match.group(1), match.group(3)) if match.group(1) else (match.group(4), match.group(6))
         found = paths.audio_file(name) if kind == "audio" else paths.media_file(name)
         return repr(str(found))
 
     script = _AUDIO.sub(path, source)
+    left = [name for name in NOTEBOOK_ONLY if re.search(rf"(?<![\w.]){re.escape(name)}\b", script)]
+    if left:
+        raise ValueError(f"the whole recipe uses the notebook's {', '.join(left)}, which a pasted script does not have")
     for real, local in (origins or {}).items():
         script = re.sub(rf"(?<=[\"']){re.escape(real)}(?=[\"'/])", local, script)
     return script
+
+
+def undefined_names(source: str) -> list[str]:
+    """Names the code reads but neither imports, defines nor assigns anywhere (a rough, scope-blind
+    check: what a pasted script would meet as a ``NameError``)."""
+    import ast
+    import builtins
+
+    tree = ast.parse(source)
+    bound, read = set(dir(builtins)), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, ast.alias):
+            pass
+        elif isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            bound.update(node.names)
+    return sorted(read - bound)
 
 
 @dataclass
@@ -113,6 +145,7 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": str(OFFLINE_SITE),  # the script cannot reach the network (tools/offline_site)
             "TRANSFORMERS_OFFLINE": "1",
         }
     )
@@ -122,7 +155,9 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def stored_stdout(nb: nbformat.NotebookNode, index: int) -> str:
     """What the notebook shows the cell printed (its stdout streams, joined)."""
-    return "".join(o.text for o in nb.cells[index].get("outputs", []) if o.output_type == "stream" and o.name == "stdout")
+    return "".join(
+        o.text for o in nb.cells[index].get("outputs", []) if o.output_type == "stream" and o.name == "stdout"
+    )
 
 
 def run_whole_recipe(slug: str, env: dict[str, str] | None = None, **emulator_settings) -> tuple[Run, str]:

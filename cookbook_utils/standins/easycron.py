@@ -15,8 +15,6 @@ loopback, so it is not part of a recording: it runs in replay too, as the local 
 
 from __future__ import annotations
 
-from . import refuse_when_live
-
 import json
 import os
 import re
@@ -26,6 +24,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from ..network import QuietHTTPServer, serve_in_background
+from . import refuse_when_live
 
 EASYCRON_URL = "https://api.easycron.com"
 ENV_EASYCRON_KEY = "EASYCRON_API_KEY"
@@ -136,7 +135,7 @@ def easycron() -> EasyCron:
     if key:
         return EasyCron(EASYCRON_URL, key, local=False)
     service = EasyCron("", STAND_IN_KEY, local=True)
-    refuse_when_live('a local EasyCron')
+    refuse_when_live("a local EasyCron")
     server = QuietHTTPServer(("127.0.0.1", 0), _handler(service))
     serve_in_background(server, name="easycron-stand-in")
     service.base_url = f"http://127.0.0.1:{server.server_port}"

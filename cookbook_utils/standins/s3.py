@@ -9,8 +9,6 @@ against it for real, and nothing leaves the machine.
 
 from __future__ import annotations
 
-from . import refuse_when_live
-
 import logging
 import os
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from urllib.parse import urlsplit
 from ..config import ENV_S3_BUCKET, LOCAL_S3_BUCKET
 from ..errors import CookbookError
 from ..network import is_loopback
+from . import refuse_when_live
 
 
 @dataclass
@@ -48,7 +47,7 @@ def _signing_config():
 
 def local_storage(bucket: str = LOCAL_S3_BUCKET) -> S3Storage:
     """Start moto's S3 server on a free loopback port, with an empty ``bucket`` in it."""
-    refuse_when_live('a local S3')
+    refuse_when_live("a local S3")
     import boto3
     from moto.server import ThreadedMotoServer
 

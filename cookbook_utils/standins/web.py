@@ -13,8 +13,6 @@ real API downloads from the real hosts.
 
 from __future__ import annotations
 
-from . import refuse_when_live
-
 import functools
 import hashlib
 import http.server
@@ -25,6 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from ..network import QuietHTTPServer, serve_in_background
+from . import refuse_when_live
 
 _SIGN_IN = b"""<!DOCTYPE html><html><head><title>Sign in - Google Accounts</title></head>
 <body><form action="/ServiceLogin" method="post"><p>Sign in to continue to Google Drive</p></form></body></html>"""
@@ -39,7 +38,7 @@ class _StandInServer:
 
     def __init__(self) -> None:
         outer = self
-        refuse_when_live('a local web host')
+        refuse_when_live("a local web host")
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:
@@ -171,7 +170,7 @@ class LocalServer:
 
     def __init__(self, folder: Path | str):
         self.folder = Path(folder)
-        refuse_when_live('a local web server')
+        refuse_when_live("a local web server")
         handler = functools.partial(_QuietHandler, directory=str(self.folder))
         self._server = QuietHTTPServer(("127.0.0.1", 0), handler)
         self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"

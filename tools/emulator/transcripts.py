@@ -178,7 +178,6 @@ def _check_webhook(state: State, params: dict) -> None:
         raise EmulatorError(400, text("webhook_not_loopback", url=url))
 
 
-
 def _clock_text(sequence: int, after_seconds: float = 0.0) -> str:
     moment = EPOCH + datetime.timedelta(seconds=sequence, milliseconds=round(after_seconds * 1000))
     return moment.isoformat(timespec="microseconds")
@@ -290,7 +289,9 @@ class TranscriptRecord:
             self.finished = True
             webhook = self.params.get("webhook_url")
             if webhook and self.state.internet:  # the real API cannot reach this machine, nor can we the internet
-                self.state.webhooks.append({"transcript_id": self.result["id"], "status": self.result["status"], "code": None})
+                self.state.webhooks.append(
+                    {"transcript_id": self.result["id"], "status": self.result["status"], "code": None}
+                )
                 webhook = None
             if webhook:
                 self.delivered.clear()

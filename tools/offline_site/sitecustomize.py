@@ -1,8 +1,9 @@
-"""Keeps a rehearsal kernel (``tools/rehearse.py``) off the network: an audit hook refuses every
+"""Keeps a rehearsal kernel (``tools/rehearse.py``) and a whole-recipe script
+(``tools/whole_recipe.py``) off the network: an audit hook refuses every
 connection and name lookup that would leave this machine, as a machine without a network would
 (``OSError``), whatever the notebook or the cookbook turns on or off. Only loopback, ``localhost`` and
-unix sockets stay reachable: the emulator, the kernel's own channels. Put on ``PYTHONPATH`` by the
-rehearsal alone; it is never imported by the cookbook."""
+unix sockets stay reachable: the emulator, the kernel's own channels. Put on ``PYTHONPATH`` by those two
+alone; it is never imported by the cookbook."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _local(host: object) -> bool:
 
 
 def _refuse(what: str) -> OSError:
-    return OSError(f"rehearsal: no network on this machine, {what} cannot be reached (only loopback can)")
+    return OSError(f"offline: no network on this machine, {what} cannot be reached (only loopback can)")
 
 
 def _guard(event: str, args: tuple) -> None:
@@ -36,7 +37,7 @@ def _guard(event: str, args: tuple) -> None:
             raise _refuse(f"{address[0]}:{address[1] if len(address) > 1 else ''}")
     elif event == "socket.getaddrinfo":
         if not _local(args[0]):
-            raise socket.gaierror(socket.EAI_NONAME, f"rehearsal: no network, {args[0]!r} cannot be looked up")
+            raise socket.gaierror(socket.EAI_NONAME, f"offline: no network, {args[0]!r} cannot be looked up")
 
 
 sys.addaudithook(_guard)
