@@ -133,13 +133,14 @@ def kernel_env(emulator, key: str) -> dict[str, str]:
     return env
 
 
-def rehearse_one(slug: str, timeout_s: int = CELL_TIMEOUT_S) -> Outcome:
-    """Run one notebook live against the internet-faithful emulator and judge how it ended."""
+def rehearse_one(slug: str, timeout_s: int = CELL_TIMEOUT_S, notebook: Path | None = None) -> Outcome:
+    """Run one notebook live against the internet-faithful emulator and judge how it ended
+    (``notebook``: another file to run as ``slug``, for tests)."""
     from tools.emulator import Emulator
     from tools.emulator.server import settings_from_env
     from tools.emulator.uploads import reaches_this_machine
 
-    notebook = paths.notebook_path(slug)
+    notebook = notebook or paths.notebook_path(slug)
     nb = nbformat.read(notebook, as_version=4)
     key = "rehearsal-" + secrets.token_hex(16)
     settings = settings_from_env(slug)

@@ -49,3 +49,39 @@ def test_the_whole_recipe_runs_alone_and_prints_what_the_notebook_shows(slug, tm
         run = run_script(as_script(source, real_origins(emulator)), script_env(emulator, extra), cwd=tmp_path)
     assert run.returncode == 0, f"{slug}: the script failed:\n{run.stderr[-3000:]}"
     assert run.stdout == stored_stdout(nb, index), f"{slug}: the script printed something else than the notebook shows"
+
+
+def test_the_script_gets_plain_paths_and_the_emulators_addresses_and_nothing_else_changes():
+    source = (
+        'transcribe(str(session.audio("support-call.mp3")), open(session.media("podcast-clip.mp4")))\n'
+        'requests.post("https://api.assemblyai.com/v2/transcript", timeout=30)\n'
+        'options = StreamingClientOptions(api_host="streaming.assemblyai.com")\n'
+        'note = "docs: https://www.assemblyai.com/docs/api-reference"\n'
+    )
+
+    class Fake:
+        base_url, eu_base_url, streaming_url = "http://127.0.0.1:1", "http://127.0.0.1:2", "ws://127.0.0.1:3"
+
+    script = as_script(source, real_origins(Fake()))
+    audio, media = paths.audio_file("support-call.mp3"), paths.media_file("podcast-clip.mp4")
+    assert f"transcribe({str(audio)!r}, open({str(media)!r}))" in script
+    assert '"http://127.0.0.1:1/v2/transcript"' in script and 'api_host="ws://127.0.0.1:3"' in script
+    assert '"docs: https://www.assemblyai.com/docs/api-reference"' in script
+
+
+@pytest.mark.parametrize(
+    ("source", "refused"),
+    [
+        ("print(session.mode)", "session"),
+        ("%time x = 1", "IPython"),
+        ("get_ipython().run_line_magic('x', '')", "get_ipython"),
+    ],
+)
+def test_what_a_script_cannot_have_is_refused_by_name(source, refused):
+    with pytest.raises(ValueError, match=refused):
+        as_script(source)
+
+
+def test_undefined_names_are_what_a_pasted_script_would_meet_as_a_name_error():
+    source = "import json\n\ndef f(x, *a, k=1):\n    return json.dumps(x) + y\n\nfor i in z: f(i)\n"
+    assert undefined_names(source) == ["y", "z"]

@@ -288,10 +288,10 @@ class TranscriptRecord:
             self.completed_at = _clock_text(self.sequence, self.state.processing_seconds)
             self.finished = True
             webhook = self.params.get("webhook_url")
-            if webhook and self.state.internet:  # the real API cannot reach this machine, nor can we the internet
-                self.state.webhooks.append(
-                    {"transcript_id": self.result["id"], "status": self.result["status"], "code": None}
-                )
+            if webhook and self.state.internet:  # the real API cannot reach this machine, nor we the internet
+                undelivered = {"transcript_id": self.result["id"], "status": self.result["status"], "code": None}
+                self.state.webhooks.append(undelivered)
+                self.result["webhook_status_code"] = None  # no answer was received
                 webhook = None
             if webhook:
                 self.delivered.clear()
