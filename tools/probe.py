@@ -61,6 +61,9 @@ UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 UNKNOWN_ID = "5b0c3a57-9f3e-4c1b-8d2a-6e7f00c0ffee"
 AUTH_TEXT = "Authentication error, API token missing/invalid"
 NOT_FOUND_TEXT = "Transcript lookup error, transcript id not found"
+#: An audio URL no one can download (``.invalid`` is reserved, RFC 2606): the API's answer for it is what
+#: the rehearsal's emulator gives a loopback or private ``audio_url`` (``Emulator(internet=True)``).
+UNREACHABLE_URL = "https://cookbook-probe.invalid/unreachable-call.mp3"
 U3PRO_TEXT = (
     'The "universal-3-pro" speech model(s) have been deprecated. Use speech_models: '
     '["universal-3-5-pro", "universal-2"] instead.'
@@ -392,6 +395,15 @@ def assumptions() -> list[Assumption]:
             equals([400, "Transcript creation error, audio_url not found"]),
             "§13 row 11",
             relies=(r"audio_url not found",),
+        ),
+        Assumption(
+            "unreachable-audio-url",
+            "an audio_url the API cannot download is accepted, then the transcript ends in error (download text)",
+            Transcribe.of(fr, speech_models=listed, audio_url=UNREACHABLE_URL),
+            lambda o: [o.answer.status, final(o).get("status"), (final(o).get("error") or "")[:34]],
+            equals([200, "error", "Download error, unable to download"]),
+            "the common-errors page (tools/emulator/errors.py, download_error); what tools/rehearse.py relies on",
+            relies=(r"Download error",),
         ),
         Assumption(
             "speech-models-optional",
