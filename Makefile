@@ -5,7 +5,7 @@ NOTEBOOK ?=
 # a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 
-.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator
+.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
 
 setup:
 	@tools/bootstrap.sh
@@ -61,3 +61,6 @@ probe-live: setup  ## check the emulator's assumptions against the real API (nee
 
 probe-emulator: setup  ## the same checks against an emulator started in-process (offline; must pass, CI)
 	$(PY) -m tools.probe --emulator
+
+refresh: setup  ## probe the real API, re-record every notebook, summarise the diff in build/refresh/summary.md (the weekly workflow)
+	$(PY) -m tools.refresh --summary build/refresh/summary.md

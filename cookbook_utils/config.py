@@ -20,12 +20,14 @@ LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
 EU_API_HOST = "api.eu.assemblyai.com"
 EU_LLM_GATEWAY_HOST = "llm-gateway.eu.assemblyai.com"
 
-#: Where the cookbook is published: its one home. Colab installs the helpers and fetches the data
-#: from here, and every "Open in Colab" link points here. This clone had no git remote when it was
-#: set, so it is a documented default: `python -m tools.registry` warns when the clone's `origin` is
-#: a GitHub repository other than this one. A fork changes this line to its own GitHub address and
-#: runs `make registry`, which rewrites the notebooks' Colab cells and the README's links.
-REPO_URL = "https://github.com/AssemblyAI/cookbook"
+#: Where the cookbook is published, as ``https://github.com/<owner>/<name>``: its one home. Colab installs
+#: the helpers and fetches the data from there, and every "Open in Colab" link points there. ``None`` (the
+#: default): the address is taken from the clone's ``origin`` when that is a GitHub repository, and when it
+#: is not (this clone has no GitHub remote) the cookbook is *unpublished*: no "Open in Colab" link anywhere,
+#: and the Colab cell says to clone the repository instead. One function decides from this line and the
+#: origin, ``cookbook_utils.colab.published_repo()``; after changing either, run `make registry`, which
+#: rewrites the notebooks' Colab cells and the README's links.
+REPO_URL: str | None = None
 REPO_BRANCH = "main"
 #: The helper package's name on pip (pyproject.toml's [project] name).
 PACKAGE_NAME = "cookbook-utils"

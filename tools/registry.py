@@ -24,7 +24,8 @@ _README_BLOCK = re.compile(r"<!-- recipes:start\b.*?-->.*?<!-- recipes:end -->",
 
 #: First line of the Colab block; a setup cell that starts with it has the block already.
 COLAB_BLOCK_FIRST = "# On Colab: install the helpers, fetch the data (written by tools/registry.py)."
-_COLAB_BLOCK_LAST = re.compile(r"^    prepare\(.*\)$", re.M)
+#: The block's condition; its body (the indented lines after it) ends the block.
+COLAB_IF = 'if "google.colab" in sys.modules:'
 
 
 # --- the README's recipe table ------------------------------------------------------------------
@@ -34,15 +35,29 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+#: The line above the README's table when the cookbook is unpublished (no "Open in Colab" column).
+README_UNPUBLISHED = (
+    'No "Open in Colab" links: this copy of the cookbook names no GitHub repository it is published in. '
+    f"To turn them on, {colab.HOW_TO_PUBLISH} (see [Colab](#colab))."
+)
+
+
 def readme_table(reg: Registry) -> str:
-    """The README's recipe table, by category in registry order, between its markers."""
-    lines = [README_START, "| recipe | category | what it shows | run it |", "|---|---|---|---|"]
+    """The README's recipe table, by category in registry order, between its markers: with a column of
+    "Open in Colab" links when the cookbook is published (:func:`cookbook_utils.colab.published_repo`),
+    else without, under a line that says how to turn them on."""
+    repo = colab.published_repo()
+    lines = [README_START]
+    if repo:
+        lines += ["| recipe | category | what it shows | run it |", "|---|---|---|---|"]
+    else:
+        lines += [README_UNPUBLISHED, "", "| recipe | category | what it shows |", "|---|---|---|"]
     for category in reg.used_categories():
         for recipe in reg.in_category(category.slug):
-            lines.append(
-                f"| [{_cell(recipe.title)}]({recipe.notebook}) | {category.slug} | {_cell(recipe.description)} "
-                f"| [Open in Colab]({colab.colab_url(recipe.notebook)}) |"
-            )
+            row = f"| [{_cell(recipe.title)}]({recipe.notebook}) | {category.slug} | {_cell(recipe.description)} |"
+            if repo:
+                row += f" [Open in Colab]({colab.colab_url(recipe.notebook, repo)}) |"
+            lines.append(row)
     lines.append(README_END)
     return "\n".join(lines)
 
@@ -58,17 +73,29 @@ def render_readme(text: str, reg: Registry) -> str:
 
 
 def colab_block(recipe: Recipe) -> str:
-    """The code at the top of a notebook's setup cell that runs only on Colab: it installs the
-    helpers (:func:`cookbook_utils.colab.install_command`) and calls ``prepare``."""
-    command = colab.install_command(recipe.needs.extras)
+    """The notebook's first code cell, which runs only on Colab. Published
+    (:func:`cookbook_utils.colab.published_repo`): it installs the helpers from the repository
+    (:func:`cookbook_utils.colab.install_command`) and calls ``prepare``. Unpublished: there is nothing to
+    install from, so it stops with a message saying to open the notebook from a clone instead."""
+    repo = colab.published_repo()
+    head = [COLAB_BLOCK_FIRST, "import sys", "", COLAB_IF]
+    if repo is None:
+        return "\n".join(
+            [
+                *head,
+                "    raise SystemExit(",
+                '        "This cookbook is not published on GitHub, so Colab cannot install its helpers. Clone the "',
+                '        "repository and open this notebook from the clone (make lab), or set REPO_URL in "',
+                '        "cookbook_utils/config.py and run `make registry` (README.md, Colab)."',
+                "    )",
+            ]
+        )
+    command = colab.install_command(recipe.needs.extras, repo)
     assert command[0] == sys.executable
     args = ", ".join(["sys.executable", *(f'"{part}"' for part in command[1:-1]), "package"])
     return "\n".join(
         [
-            COLAB_BLOCK_FIRST,
-            "import sys",
-            "",
-            'if "google.colab" in sys.modules:',
+            *head,
             "    import subprocess",
             "",
             f'    package = "{command[-1]}"',
@@ -80,7 +107,7 @@ def colab_block(recipe: Recipe) -> str:
             "        )",
             "    from cookbook_utils.colab import prepare",
             "",
-            f'    prepare("{recipe.slug}")',
+            f'    prepare("{recipe.slug}", repo="{repo}")',
         ]
     )
 
@@ -140,13 +167,20 @@ def uses_llm_model(nb) -> bool:
 
 
 def split_setup_cell(source: str) -> tuple[str | None, str]:
-    """``(Colab block or None, the rest)`` of a cell that may start with the Colab block."""
+    """``(Colab block or None, the rest)`` of a cell that may start with the Colab block: the block runs
+    from its first line to the end of the indented body of its ``if "google.colab" in sys.modules:``."""
     if not source.startswith(COLAB_BLOCK_FIRST):
         return None, source
-    end = _COLAB_BLOCK_LAST.search(source)
-    if end is None:
-        raise registry.RegistryError("a Colab block without its `prepare(...)` line: delete the block, write it again")
-    return source[: end.end()], source[end.end() :].lstrip("\n")
+    lines = source.split("\n")
+    if COLAB_IF not in lines:
+        raise registry.RegistryError(f"a Colab block without its `{COLAB_IF}` line: delete the block, write it again")
+    end = lines.index(COLAB_IF) + 1
+    for number in range(end, len(lines)):
+        if lines[number].startswith(" "):
+            end = number + 1
+        elif lines[number].strip():
+            break
+    return "\n".join(lines[:end]), "\n".join(lines[end:]).lstrip("\n")
 
 
 def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
@@ -293,10 +327,17 @@ def main(argv: list[str] | None = None) -> int:
             for slug in stale_setup_cells(root, reg)
         ]
     origin = colab.github_url_of_origin(root)
-    if origin and origin.lower() != colab.REPO_URL.lower().removesuffix(".git"):
+    repo = colab.published_repo(root)
+    if origin and repo and origin.lower() != repo.lower():
         print(
-            f"note: this clone's origin is {origin}, but REPO_URL in cookbook_utils/config.py is {colab.REPO_URL}; "
-            "if this is a fork, set REPO_URL to the fork's address and run `make registry`",
+            f"note: this clone's origin is {origin}, but REPO_URL in cookbook_utils/config.py is {repo}; "
+            "if this is a fork, set REPO_URL to the fork's address (or to None, to use the origin) and run "
+            "`make registry`",
+            file=sys.stderr,
+        )
+    elif repo is None:
+        print(
+            f'note: the cookbook is unpublished, so nothing offers "Open in Colab": {colab.HOW_TO_PUBLISH}',
             file=sys.stderr,
         )
     for issue in issues:

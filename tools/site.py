@@ -5,9 +5,10 @@
     python -m tools.site --clean                 # from nothing, ignoring Sphinx's cache
 
 The pages are written into a staging folder (``<work>/src``) from ``recipes.yml``: a landing page,
-one page per category, and each notebook with a line of links under its title ("Open in Colab",
-download). Sphinx with myst-nb and the Furo theme (``docs/site/conf.py``) renders them into
-``<out>``. A file is rewritten only when its text changes, so a second build redoes only what changed.
+one page per category, and each notebook with a line of links under its title (the download, and "Open in
+Colab" when the cookbook is published: ``cookbook_utils.colab.published_repo``). Sphinx with myst-nb
+and the Furo theme (``docs/site/conf.py``) renders them into ``<out>``. A file is rewritten only when its
+text changes, so a second build redoes only what changed.
 """
 
 from __future__ import annotations
@@ -38,10 +39,16 @@ LANDING_INTRO = """\
 Executable notebooks, one per recipe, that solve real problems with AssemblyAI's speech-to-text API, its
 LLM Gateway and well-known Python libraries. Each page shows a notebook with the outputs it stored the last
 time it ran from its recording of the API's answers; nothing here was run to build the page.
-
+"""
+#: How a recipe runs, when the cookbook is published (its pages link to Colab) and when it is not.
+RUN_PUBLISHED = """\
 Every recipe runs three ways: in JupyterLab on your machine (`make lab`, replaying its recording until you
 set `ASSEMBLYAI_API_KEY`), in Colab (the "Open in Colab" link on its page; add the key under *Secrets*), or
 downloaded as a notebook.
+"""
+RUN_UNPUBLISHED = """\
+Every recipe runs in JupyterLab on your machine (`make lab` in a clone of the cookbook, replaying its
+recording until you set `ASSEMBLYAI_API_KEY`); each page offers its notebook as a download.
 """
 
 
@@ -68,14 +75,16 @@ def recording_line(provenance: dict) -> str:
 
 
 def recipe_header(recipe: Recipe, category_title: str, provenance: dict | None = None) -> str:
-    """The lines put under a recipe's title: its links, what it needs, and its last recording."""
-    colab_url = html.escape(colab.colab_url(recipe.notebook), quote=True)
+    """The lines put under a recipe's title: its links ("Open in Colab" only when the cookbook is
+    published, the download always), what it needs, and its last recording."""
+    colab_url = colab.colab_url(recipe.notebook)
     download = html.escape(f"{recipe.slug}.ipynb", quote=True)
     tags = " · ".join(recipe.tags)
+    links = f'<a class="colab-link" href="{html.escape(colab_url, quote=True)}">Open in Colab</a>' if colab_url else ""
     return (
         '<p class="recipe-links">'
-        f'<a class="colab-link" href="{colab_url}">Open in Colab</a>'
-        f'<a class="download-link" href="{download}" download>Download the notebook (.ipynb)</a>'
+        + links
+        + f'<a class="download-link" href="{download}" download>Download the notebook (.ipynb)</a>'
         "</p>\n\n"
         f'<p class="recipe-facts">Section: <a href="index.html">{html.escape(category_title)}</a>'
         + (f" · Tags: {html.escape(tags)}" if tags else "")
@@ -108,7 +117,8 @@ def _recipe_list(recipes: list[Recipe], prefix: str) -> list[str]:
 
 def landing_page(reg: Registry) -> str:
     """``index.md``: what the cookbook is, then every section with its recipes."""
-    lines = ["# AssemblyAI cookbook", "", LANDING_INTRO]
+    run = RUN_PUBLISHED if colab.published_repo() else RUN_UNPUBLISHED
+    lines = ["# AssemblyAI cookbook", "", LANDING_INTRO, run]
     for category in reg.used_categories():
         lines += ["", f"## [{category.title}]({category.slug}/index.md)", "", category.description, ""]
         lines += _recipe_list(reg.in_category(category.slug), f"{category.slug}/")

@@ -16,7 +16,15 @@ from tools import registry as tool
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = registry.load(ROOT)
-REQUIREMENT = "cookbook-utils @ git+https://github.com/AssemblyAI/cookbook@main"
+REPO = "https://github.com/someone/voice-cookbook"
+REQUIREMENT = f"cookbook-utils @ git+{REPO}@main"
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """The cookbook published at :data:`REPO` (``REPO_URL``), whatever this clone's origin."""
+    monkeypatch.setattr(config, "REPO_URL", REPO)
+    return REPO
 
 
 @pytest.fixture
@@ -76,14 +84,15 @@ def test_detection(on_colab, monkeypatch):
     assert not colab.in_colab()
 
 
-def test_the_install_command_comes_from_the_repository_url():
-    assert config.REPO_URL == "https://github.com/AssemblyAI/cookbook"
+def test_the_default_names_no_repository():
+    assert config.REPO_URL is None, "unpublished by default: the address comes from REPO_URL or the origin"
+
+
+def test_the_install_command_comes_from_the_published_repository(published):
     assert colab.install_command() == [sys.executable, "-m", "pip", "install", "--quiet", REQUIREMENT]
-    assert colab.install_command(["youtube", "s3"])[-1] == (
-        "cookbook-utils[youtube,s3] @ git+https://github.com/AssemblyAI/cookbook@main"
-    )
+    assert colab.install_command(["youtube", "s3"])[-1] == f"cookbook-utils[youtube,s3] @ git+{REPO}@main"
     assert colab.colab_url("notebooks/speakers/speaker-labels.ipynb") == (
-        "https://colab.research.google.com/github/AssemblyAI/cookbook/blob/main/notebooks/speakers/speaker-labels.ipynb"
+        "https://colab.research.google.com/github/someone/voice-cookbook/blob/main/notebooks/speakers/speaker-labels.ipynb"
     )
 
 
@@ -117,33 +126,52 @@ def _colab_block(recipe) -> str:
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
-def test_the_setup_cell_on_colab_installs_fetches_and_prepares(
-    recipe, on_colab, commands, tmp_path, monkeypatch, capsys
+def test_the_colab_cell_of_a_published_cookbook_installs_fetches_and_prepares(
+    recipe, published, on_colab, commands, tmp_path, monkeypatch, capsys
 ):
     target = tmp_path / "content" / "cookbook"
     monkeypatch.setattr(colab, "COLAB_DIR", target)
-    block = _colab_block(recipe)
+    block = tool.colab_block(recipe)
+    monkeypatch.setattr(config, "REPO_URL", None)  # the installed package need not know: the cell says it
 
     exec(compile(block, f"{recipe.slug} setup cell", "exec"), {})
 
-    clone, sparse = colab.fetch_commands(target)
-    assert commands[0] == [sys.executable, "-m", "pip", "install", "--quiet", colab.requirement(recipe.needs.extras)]
+    clone, sparse = colab.fetch_commands(target, REPO)
+    assert commands[0] == [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        colab.requirement(recipe.needs.extras, REPO),
+    ]
     assert commands[1:3] == [clone, sparse]
-    assert clone[-2:] == [config.REPO_URL, str(target)] and "--depth" in clone
+    assert clone[-2:] == [REPO, str(target)] and "--depth" in clone
     assert sparse[-2:] == ["notebooks", "data"]
     assert paths.project_root() == target
     assert paths.notebook_path(recipe.slug) == target / recipe.notebook
     assert f"data in {target}" in capsys.readouterr().out
 
 
-def test_the_setup_cell_does_nothing_off_colab(commands, monkeypatch):
-    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
-    for recipe in REGISTRY.recipes:
-        exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})
+def test_the_colab_cell_of_an_unpublished_cookbook_stops_with_what_to_do(on_colab, commands, monkeypatch):
+    monkeypatch.setattr(config, "REPO_URL", None)
+    monkeypatch.setattr(colab, "github_url_of_origin", lambda root: None)
+    with pytest.raises(SystemExit, match="Clone the repository and open this notebook from the clone"):
+        exec(compile(tool.colab_block(REGISTRY.recipe("speaker-labels")), "speaker-labels", "exec"), {})
     assert commands == []
 
 
-def test_running_the_cell_again_does_not_fetch_again(on_colab, commands, tmp_path):
+def test_the_setup_cell_does_nothing_off_colab(commands, monkeypatch):
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    for recipe in REGISTRY.recipes:
+        exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})  # as committed
+        monkeypatch.setattr(config, "REPO_URL", REPO)
+        exec(compile(tool.colab_block(recipe), recipe.slug, "exec"), {})  # published
+        monkeypatch.setattr(config, "REPO_URL", None)
+    assert commands == []
+
+
+def test_running_the_cell_again_does_not_fetch_again(on_colab, published, commands, tmp_path):
     target = tmp_path / "cookbook"
     colab.prepare("speaker-labels", target)
     colab.prepare("speaker-labels", target)
@@ -167,7 +195,7 @@ def test_missing_system_tools_are_installed_with_apt(monkeypatch):
     assert colab.system_install_commands(["ffmpeg"]) == []
 
 
-def test_prepare_installs_the_system_tools_the_registry_names(on_colab, commands, tmp_path, monkeypatch):
+def test_prepare_installs_the_system_tools_the_registry_names(on_colab, published, commands, tmp_path, monkeypatch):
     monkeypatch.setattr(colab.shutil, "which", lambda tool: None)
     recipe = registry.Recipe("speaker-labels", "t", "speakers", "d", needs=registry.Needs(system=("espeak-ng",)))
     monkeypatch.setattr(registry.Registry, "recipe", lambda self, slug: recipe)
@@ -175,11 +203,11 @@ def test_prepare_installs_the_system_tools_the_registry_names(on_colab, commands
     assert commands[-1] == ["apt-get", "install", "-y", "-qq", "espeak-ng"]
 
 
-def test_a_failed_install_says_what_to_do_instead_of_failing_inside_pip(on_colab, monkeypatch):
+def test_a_failed_install_says_what_to_do_instead_of_failing_inside_pip(on_colab, published, monkeypatch):
     monkeypatch.setattr(subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(command, 1))
     recipe = REGISTRY.recipe("speaker-labels")
     with pytest.raises(SystemExit, match="set REPO_URL in cookbook_utils/config.py") as raised:
-        exec(compile(_colab_block(recipe), recipe.slug, "exec"), {})
+        exec(compile(tool.colab_block(recipe), recipe.slug, "exec"), {})
     assert colab.requirement() in str(raised.value)
 
 

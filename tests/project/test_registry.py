@@ -40,7 +40,8 @@ def test_the_readme_table_is_the_generated_one():
     assert tool.readme_table(REGISTRY) in readme, "run `python -m tools.registry --write-readme`"
     for recipe in REGISTRY.recipes:
         assert f"]({recipe.notebook})" in readme
-        assert colab.colab_url(recipe.notebook) in readme
+        url = colab.colab_url(recipe.notebook)  # None when the cookbook is unpublished: no Colab link
+        assert (f"[Open in Colab]({url})" in readme) if url else "Open in Colab](" not in readme
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
@@ -238,7 +239,8 @@ def test_the_writers_bring_a_stale_project_up_to_date_and_are_idempotent(project
     ).read_bytes()
 
 
-def test_the_setup_cell_installs_the_extras_a_recipe_needs(project):
+def test_the_setup_cell_installs_the_extras_a_recipe_needs(project, monkeypatch):
+    monkeypatch.setattr("cookbook_utils.config.REPO_URL", "https://github.com/someone/voice-cookbook")
     _edit_registry(project, lambda d: d["recipes"][0]["needs"].update(extras=["youtube"], system=["ffmpeg"]))
     recipe = registry.load(project).recipe("speaker-labels")
     block = tool.colab_block(recipe)
@@ -275,12 +277,30 @@ def test_a_setup_cell_without_its_last_line_is_refused_with_what_to_write(projec
         tool.main(["--write-setup-cells"])
 
 
-def test_a_fork_is_told_to_set_its_repository_address(project, capsys):
+def test_a_fork_is_told_to_set_its_repository_address(project, capsys, monkeypatch):
+    """REPO_URL wins over the origin; a clone whose GitHub origin differs gets a note (a fork that kept the
+    original's REPO_URL), not a failure: its cells stay valid for REPO_URL until it changes it."""
+    monkeypatch.setattr("cookbook_utils.config.REPO_URL", "https://github.com/someone/voice-cookbook")
+    assert tool.main(["--write"]) == 0
     subprocess.run(["git", "init", "-q", str(project)], check=True)
     subprocess.run(
         ["git", "-C", str(project), "remote", "add", "origin", "git@github.com:me/my-cookbook.git"], check=True
     )
-    assert tool.main([]) == 0  # a note, not a failure: the committed cells stay valid until the fork sets it
+    capsys.readouterr()
+    assert tool.main([]) == 0
     err = capsys.readouterr().err
     assert "this clone's origin is https://github.com/me/my-cookbook" in err
-    assert "set REPO_URL to the fork's address and run `make registry`" in err
+    assert "set REPO_URL to the fork's address (or to None, to use the origin)" in err
+
+
+def test_an_unpublished_cookbook_is_noted_with_how_to_publish_it(project, capsys, monkeypatch):
+    monkeypatch.setattr("cookbook_utils.config.REPO_URL", None)
+    tool.main(["--write"])
+    capsys.readouterr()
+    assert tool.main([]) == 0
+    assert 'the cookbook is unpublished, so nothing offers "Open in Colab"' in capsys.readouterr().err
+
+
+def test_a_colab_block_without_its_condition_is_refused():
+    with pytest.raises(registry.RegistryError, match='without its `if "google.colab" in sys.modules:` line'):
+        tool.split_setup_cell(tool.COLAB_BLOCK_FIRST + "\nimport sys\n")

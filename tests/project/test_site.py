@@ -150,9 +150,24 @@ def test_the_recording_line_names_the_source():
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
 def test_recipe_pages_link_to_colab_and_to_the_notebook(site, recipe):
     page = (site / _page_of(recipe)).read_text()
-    assert f'class="colab-link" href="{html.escape(colab.colab_url(recipe.notebook))}"' in page
+    url = colab.colab_url(recipe.notebook)  # None when the cookbook is unpublished: then no Colab link at all
+    if url:
+        assert f'class="colab-link" href="{html.escape(url)}"' in page
+    else:
+        assert 'class="colab-link"' not in page and "colab.research.google.com" not in page
     assert f'class="download-link" href="{recipe.slug}.ipynb" download' in page
     assert (site / recipe.category / f"{recipe.slug}.ipynb").read_bytes() == (ROOT / recipe.notebook).read_bytes()
+
+
+def test_no_page_links_another_repository_than_the_published_one(site):
+    from tests.project.test_colab_links import foreign_links
+
+    repo = colab.published_repo(ROOT)
+    found = {}
+    for path in sorted(site.rglob("*.html")):
+        if links := foreign_links(path.read_text(), repo):
+            found[path.relative_to(site).as_posix()] = links[:2]
+    assert not found, f"links to another repository than {repo or 'none (unpublished)'}: {found}"
 
 
 EXTERNAL_LOAD = re.compile(
@@ -422,11 +437,15 @@ def test_module_names_are_not_underlined_in_dark_mode(browser, server):
     assert decorations and set(decorations) == {"none"}, set(decorations)
 
 
-def test_the_pilot_page_opens_in_colab_under_its_title(browser, server):
+def test_the_pilot_page_offers_colab_or_the_download_under_its_title(browser, server):
     visit = Visit(browser, server)
     pilot = REGISTRY.recipe(PILOT)
     assert visit.open(server + _page_of(pilot)) == []
-    assert visit.page.locator("a.colab-link").inner_text() == "Open in Colab"
+    if colab.published_repo():
+        assert visit.page.locator("a.colab-link").inner_text() == "Open in Colab"
+    else:  # unpublished: the download is the way out of the page
+        assert visit.page.locator("a.colab-link").count() == 0
+    assert visit.page.locator("a.download-link").inner_text() == "Download the notebook (.ipynb)"
     assert visit.page.locator("h1").first.inner_text().startswith(pilot.title)
     visit.page.close()
 
