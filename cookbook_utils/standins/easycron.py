@@ -1,5 +1,6 @@
-"""EasyCron for the schedule-delete recipe: the real API when ``EASYCRON_API_KEY`` is set, else a
-local stand-in that follows the documented v1 API (https://developer.easycron.com/docs/api/v1):
+"""A local stand-in for EasyCron, for the schedule-delete recipe in replay and tests (live, the
+recipe talks to the real EasyCron with the reader's ``EASYCRON_API_KEY``). It follows the documented
+v1 API (https://developer.easycron.com/docs/api/v1):
 
 - ``POST /v1/cron-jobs`` with an ``X-API-Key`` header and a JSON body (``url`` and
   ``cron_expression`` required; ``http_method``, ``http_headers``, ``http_message_body``,
@@ -16,7 +17,6 @@ loopback, so it is not part of a recording: it runs in replay too, as the local 
 from __future__ import annotations
 
 import json
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -129,13 +129,11 @@ def _handler(service: EasyCron) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def easycron() -> EasyCron:
-    """The real EasyCron API when ``EASYCRON_API_KEY`` is set, else a stand-in on 127.0.0.1."""
-    key = os.environ.get(ENV_EASYCRON_KEY)
-    if key:
-        return EasyCron(EASYCRON_URL, key, local=False)
-    service = EasyCron("", STAND_IN_KEY, local=True)
+def easycron_stand_in() -> EasyCron:
+    """A stand-in for EasyCron's API on 127.0.0.1 (refused in a live run: a job that EasyCron would
+    run must never point at this machine, and the reader's account is the real one)."""
     refuse_when_live("a local EasyCron")
+    service = EasyCron("", STAND_IN_KEY, local=True)
     server = QuietHTTPServer(("127.0.0.1", 0), _handler(service))
     serve_in_background(server, name="easycron-stand-in")
     service.base_url = f"http://127.0.0.1:{server.server_port}"

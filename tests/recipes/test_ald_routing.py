@@ -106,3 +106,40 @@ def test_the_whole_recipe_routes_as_the_steps_do(nb, code) -> None:
     assert whole.SPEECH_MODELS == nb["SPEECH_MODELS"]
     assert whole.LANGUAGES[FLAGSHIP] == nb["MODEL_LANGUAGES"][FLAGSHIP]
     assert whole.route(code) == nb["speech_models_for"](code)
+
+
+def _whole_recipe(source_changes: dict[str, str], tmp_path):
+    """Run the whole recipe alone as a reader's script (tools/whole_recipe.py) against the emulator,
+    with ``source_changes`` made to its text first."""
+    from tools import spec
+    from tools.emulator import Emulator
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
+
+    if not spec.spec_available():
+        pytest.skip("../shared/reference/ (the official specs) is absent")
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("ald-routing"), as_version=4))
+    for old, new in source_changes.items():
+        assert old in source, old
+        source = source.replace(old, new)
+    with Emulator(api_key="whole-recipe-key", notebook="ald-routing") as emulator:
+        script = as_script(source, real_origins(emulator))
+        return run_script(script, script_env(emulator), timeout_s=180, cwd=tmp_path)
+
+
+def test_the_whole_recipe_alone_sends_a_language_its_first_model_lacks_to_the_fallback(tmp_path) -> None:
+    """Dutch taken off the first model's list (as for a language it does not document): the file is
+    transcribed by Universal-2, the end of SPEECH_MODELS, and the Spanish clip still by the first."""
+    listed = '"tr", "nl", "sv",'
+    run = _whole_recipe({listed: '"tr", "sv",'}, tmp_path)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout == f"clip-nl.mp3: {WIDE}\nclip-es.mp3: {FLAGSHIP}\n"
+
+
+def test_the_whole_recipe_alone_raises_a_transcript_in_error(tmp_path) -> None:
+    not_audio = tmp_path / "clip-nl.mp3"
+    not_audio.write_text("Goedemorgen, dit is geen opname.\n" * 40)
+    run = _whole_recipe({'str(session.audio("clip-nl.mp3"))': repr(str(not_audio))}, tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert (
+        "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio." in run.stderr
+    )

@@ -305,3 +305,19 @@ def test_the_account_of_a_recording_is_the_environments_else_data_accounts_yml(m
     assert settings_from_env("structured-qa")["account"] == "paid"  # not listed
     monkeypatch.setenv(ENV_ACCOUNT, "paid")
     assert settings_from_env(SLUG)["account"] == "paid"
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+def test_the_whole_recipe_alone_says_a_server_error_is_worth_retrying_and_a_refusal_is_not():
+    """Run as a reader's script (tools/whole_recipe.py), its first transcription meets a 503: that one
+    is told to retry later, the retired model and the URL that cannot be downloaded are told not to."""
+    from tools.emulator.faults import Fault, FaultPlan
+    from tools.whole_recipe import run_whole_recipe
+
+    plan = FaultPlan([Fault("503", method="POST", path="/v2/transcript", nth=[1])])
+    run, shown = run_whole_recipe(SLUG, faults=plan)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [kind for kind, _, _ in plan.fired] == ["503"]
+    said = run.stdout.splitlines()
+    assert said[0] == "failed: temporary failure (503) [retry later]"
+    assert said[1:] == shown.splitlines()[1:]  # the two others as the notebook shows them

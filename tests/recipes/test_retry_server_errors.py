@@ -146,3 +146,49 @@ def test_files_that_cannot_be_sent_or_keep_failing_are_reported(uploads, emulato
     ]
     assert failed[1]["reason"] == "HTTP 503 after retries"
     assert emulator.requests_seen.count(("POST", "/v2/upload")) == 1 + uploads.ATTEMPTS
+
+
+def _whole_recipe(emulator, audio=None, **settings) -> tuple:
+    """Run the whole recipe alone as a reader's script (tools/whole_recipe.py), its audio replaced by
+    ``audio`` when given: ``(run, what the notebook shows it printed)``."""
+    import nbformat
+
+    from cookbook_utils import paths
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, stored_stdout, whole_recipe_cell
+
+    nb = nbformat.read(paths.notebook_path("retry-server-errors"), as_version=4)
+    index, source = whole_recipe_cell(nb)
+    if audio is not None:
+        assert 'session.audio("support-call.mp3")' in source
+        source = source.replace('session.audio("support-call.mp3")', repr(str(audio)))
+    run = run_script(as_script(source, real_origins(emulator)), script_env(emulator), timeout_s=180)
+    return run, stored_stdout(nb, index)
+
+
+def test_the_whole_recipe_alone_goes_through_a_5xx_and_a_429_on_every_endpoint(emulator):
+    emulator.faults = FaultPlan(
+        [
+            Fault("503", method="POST", path="/v2/upload", nth=[1]),
+            Fault("429", method="POST", path="/v2/transcript", nth=[1], retry_after=1),
+            Fault("500", method="POST", path="/v2/transcript", nth=[2]),
+            Fault("502", method="GET", path="/v2/transcript/*", nth=[1]),
+        ]
+    )
+    run, shown = _whole_recipe(emulator)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout == shown
+    assert [kind for kind, _, _ in emulator.faults.fired] == ["503", "429", "500", "502"]
+    assert len(_transcripts(emulator)) == 1
+
+
+def test_the_whole_recipe_alone_raises_a_transcript_in_error_and_does_not_resubmit_it(emulator, tmp_path):
+    """A file that is not audio: the transcript ends in error, an answer about the audio that a retry
+    would only get again (and pay for again), so it is raised with the API's message, once."""
+    not_audio = tmp_path / "notes.mp3"
+    not_audio.write_text("Minutes of the meeting, not a recording of it.\n" * 20)
+    run, _ = _whole_recipe(emulator, audio=not_audio)
+    assert run.returncode == 1
+    assert (
+        "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio." in run.stderr
+    )
+    assert emulator.requests_seen.count(("POST", "/v2/transcript")) == 1

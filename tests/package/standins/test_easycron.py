@@ -6,14 +6,14 @@ import datetime as dt
 import pytest
 import requests
 
-from cookbook_utils.standins.easycron import easycron
+from cookbook_utils.standins.easycron import easycron_stand_in
 from tools.notebook_code import load_cell, load_definitions
 
 
 @pytest.fixture
 def cron(monkeypatch):
     monkeypatch.delenv("EASYCRON_API_KEY", raising=False)
-    service = easycron()
+    service = easycron_stand_in()
     yield service
     service.stop()
 
