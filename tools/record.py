@@ -68,6 +68,32 @@ def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = 
     )
 
 
+def live_env(emulator, key: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """A kernel's environment for a live run against ``emulator`` with ``key`` (``base``: the environment
+    to start from, this process's by default): live mode, not recording, the emulator's addresses."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != ENV_RECORD}
+    env.update(
+        {
+            ENV_MODE: "live",
+            ENV_API_KEY: key,
+            ENV_API_BASE_URL: emulator.base_url,
+            ENV_EU_API_BASE_URL: emulator.eu_base_url,
+            ENV_STREAMING_HOST: emulator.streaming_url,
+        }
+    )
+    return env
+
+
+def chosen_slugs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> list[str]:
+    """The notebooks a command names (``args.slugs``, or every one with ``args.all``), checked."""
+    slugs = sorted(paths.notebooks()) if args.all else args.slugs
+    if not slugs:
+        parser.error("name at least one notebook, or pass --all")
+    for slug in slugs:
+        paths.notebook_path(slug)  # fail early on a typo
+    return slugs
+
+
 def execute(notebook: Path, *, extra_cell: str | None = None) -> nbformat.NotebookNode:
     """Run a notebook top to bottom in a fresh kernel (in the environment as it is now)."""
     nb = nbformat.read(notebook, as_version=4)
@@ -193,11 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         "--replay", action="store_true", help="record nothing: store the outputs of a replay of the recording"
     )
     args = parser.parse_args(argv)
-    slugs = sorted(paths.notebooks()) if args.all else args.slugs
-    if not slugs:
-        parser.error("name at least one notebook, or pass --all")
-    for slug in slugs:
-        paths.notebook_path(slug)  # fail early on a typo
+    slugs = chosen_slugs(parser, args)
     if args.jobs > 1 and (args.emulator or args.replay):
         return _in_parallel(slugs, ["--emulator"] if args.emulator else ["--replay"], args.jobs)
     if args.replay:

@@ -34,18 +34,13 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from cookbook_utils import paths
 from cookbook_utils.config import (
-    ENV_API_BASE_URL,
-    ENV_API_KEY,
     ENV_DRIVE_LINK,
-    ENV_EU_API_BASE_URL,
     ENV_GITHUB_LINK,
-    ENV_MODE,
     ENV_RECORD,
     ENV_S3_BUCKET,
     ENV_VIDEO_URL,
 )
-from cookbook_utils.recording.streams import ENV_STREAMING_HOST
-from tools.record import notebook_client
+from tools.record import chosen_slugs, live_env, notebook_client
 
 #: The folder whose ``sitecustomize.py`` keeps a rehearsal kernel off the network.
 SITE = Path(__file__).with_name("offline_site")
@@ -118,18 +113,9 @@ def judge(nb: nbformat.NotebookNode) -> tuple[str, str]:
 def kernel_env(emulator, key: str) -> dict[str, str]:
     """The environment of a rehearsal kernel: live mode, a made-up key, the emulator's addresses, none
     of the reader's settings, and the network guard first on the path."""
-    env = {name: value for name, value in os.environ.items() if name not in READER_SETTINGS}
+    env = live_env(emulator, key, {k: v for k, v in os.environ.items() if k not in READER_SETTINGS})
     env.pop("MPLBACKEND", None)
-    env.update(
-        {
-            ENV_MODE: "live",
-            ENV_API_KEY: key,
-            ENV_API_BASE_URL: emulator.base_url,
-            ENV_EU_API_BASE_URL: emulator.eu_base_url,
-            ENV_STREAMING_HOST: emulator.streaming_url,
-            "PYTHONPATH": os.pathsep.join(p for p in (str(SITE), env.get("PYTHONPATH", "")) if p),
-        }
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITE), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -182,11 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks at a time")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT_S, help="seconds a cell may run")
     args = parser.parse_args(argv)
-    slugs = sorted(paths.notebooks()) if args.all else args.slugs
-    if not slugs:
-        parser.error("name at least one notebook, or pass --all")
-    for slug in slugs:
-        paths.notebook_path(slug)  # fail early on a typo
+    slugs = chosen_slugs(parser, args)
     started = time.perf_counter()
     outcomes: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

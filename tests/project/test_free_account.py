@@ -13,7 +13,6 @@ gateway call per notebook; the runs share a small pool, since they mostly wait.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -24,11 +23,9 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from cookbook_utils import paths
-from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE_URL, ENV_MODE, ENV_RECORD
-from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from cookbook_utils.session import NO_MODEL_ACCESS
 from tools import spec
-from tools.record import notebook_client
+from tools.record import live_env, notebook_client
 
 #: The notebooks that handle a free account's errors themselves, instead of stopping at them.
 HANDLES_THEM = {"common-errors"}
@@ -69,16 +66,7 @@ def _run_as_free_reader(slug: str) -> tuple[nbformat.NotebookNode, int | None]:
         if cell.cell_type == "code":
             cell.outputs = []
     with Emulator(api_key=key, notebook=slug, account="free") as emulator:
-        env = {k: v for k, v in os.environ.items() if k != ENV_RECORD}
-        env.update(
-            {
-                ENV_MODE: "live",
-                ENV_API_KEY: key,
-                ENV_API_BASE_URL: emulator.base_url,
-                ENV_EU_API_BASE_URL: emulator.eu_base_url,
-                ENV_STREAMING_HOST: emulator.streaming_url,
-            }
-        )
+        env = live_env(emulator, key)
         try:
             notebook_client(nb, notebook, CELL_TIMEOUT_S).execute(env=env)
         except CellExecutionError:
