@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cookbook_utils import colab, config, paths, registry
+from cookbook_utils import colab, config, registry
 from tools import registry as tool
 from tools import site as site_tool
 
@@ -169,19 +169,6 @@ def test_an_unpublished_cookbook_refuses_to_name_an_install(state):
     for needs_a_repo in (colab.requirement, colab.install_command, lambda: colab.fetch_commands(Path("/x"))):
         with pytest.raises(colab.UnpublishedError, match="set REPO_URL in cookbook_utils/config.py"):
             needs_a_repo()
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    """A copy of the project's registry, README and notebooks, for the writers to rewrite."""
-    for name in ("recipes.yml", "recipes.schema.json", "README.md"):
-        shutil.copy(ROOT / name, tmp_path)
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("COOKBOOK_ROOT", str(tmp_path))
-    paths.project_root.cache_clear()
-    yield tmp_path
-    paths.project_root.cache_clear()
 
 
 def test_what_the_writers_write_links_only_the_configured_repository(state, project):

@@ -119,20 +119,6 @@ def test_the_check_command_agrees(capsys):
 # --- on a throwaway copy of the project: what the checks catch ---------------------------------
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch):
-    """A copy of the project's registry, README and notebooks."""
-    shutil.copy(ROOT / "recipes.yml", tmp_path)
-    shutil.copy(ROOT / "recipes.schema.json", tmp_path)
-    shutil.copy(ROOT / "README.md", tmp_path)
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    (tmp_path / "data").mkdir()
-    monkeypatch.setenv("COOKBOOK_ROOT", str(tmp_path))
-    paths.project_root.cache_clear()
-    yield tmp_path
-    paths.project_root.cache_clear()
-
-
 def _edit_registry(project, change):
     data = yaml.safe_load((project / "recipes.yml").read_text())
     change(data)
