@@ -13,11 +13,9 @@ import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..config import ENV_S3_BUCKET, LOCAL_S3_BUCKET
 from ..errors import CookbookError
-from ..network import is_loopback
 from . import refuse_when_live
 
 
@@ -31,11 +29,31 @@ class S3Storage:
     local: bool
     _server: Any = field(default=None, repr=False)
 
+    def client_environment(self) -> dict[str, str]:
+        """The environment variables with which a plain ``boto3.client("s3")`` reaches this bucket's
+        local server (boto3 reads ``AWS_ENDPOINT_URL_S3`` itself), and the bucket's name in
+        ``COOKBOOK_S3_BUCKET``: what a whole recipe, pasted as a script, reads. Local storage only."""
+        if not self.local:
+            raise CookbookError("client_environment() describes the local S3 only; yours is in your AWS config")
+        return {
+            ENV_S3_BUCKET: self.bucket,
+            "AWS_ENDPOINT_URL_S3": self.client.meta.endpoint_url,
+            # The local server accepts any credentials; these are placeholders, not secrets.
+            "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS,
+            "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS,
+            "AWS_DEFAULT_REGION": LOCAL_REGION,
+        }
+
     def stop(self) -> None:
         """Stop the local S3 server, if this storage started one."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+
+#: What the local server is given: it accepts any credentials, so these are placeholders.
+LOCAL_CREDENTIALS = "local-s3"
+LOCAL_REGION = "us-east-1"
 
 
 def _signing_config():
@@ -57,7 +75,7 @@ def local_storage(bucket: str = LOCAL_S3_BUCKET) -> S3Storage:
     host, port = server.get_host_and_port()
     # The local server accepts any credentials; these are placeholders, not secrets.
     session = boto3.session.Session(
-        aws_access_key_id="local-s3", aws_secret_access_key="local-s3", region_name="us-east-1"
+        aws_access_key_id=LOCAL_CREDENTIALS, aws_secret_access_key=LOCAL_CREDENTIALS, region_name=LOCAL_REGION
     )
     client = session.client("s3", endpoint_url=f"http://{host}:{port}", config=_signing_config())
     client.create_bucket(Bucket=bucket)
@@ -86,10 +104,15 @@ def aws_storage(bucket: str | None = None) -> S3Storage:
 
 
 def open_storage(session) -> S3Storage:
-    """The bucket for this run: local when the API that downloads the URL is local or replayed,
-    the reader's own when the real API will fetch it."""
-    import assemblyai as aai
-
-    if session.replaying or is_loopback(urlsplit(aai.settings.base_url).hostname):
+    """The bucket for this run: the local S3 where the cookbook's stand-ins serve (replay, and
+    recording against the local emulator: ``session.uses_stand_ins``), the reader's own live,
+    named in ``COOKBOOK_S3_BUCKET`` (``session.reader_setting`` stops for setup without it)."""
+    if session.uses_stand_ins:
         return local_storage()
-    return aws_storage()
+    bucket = session.reader_setting(
+        ENV_S3_BUCKET,
+        "the name of an S3 bucket you can write to (the recipe uploads one audio file to it, and "
+        "AWS credentials from boto3's standard chain)",
+        "my-audio-bucket",
+    )
+    return aws_storage(bucket)

@@ -5,8 +5,82 @@ dict of environment variables``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {}
+from cookbook_utils import paths
+
+
+@contextmanager
+def github_link(tmp_path: Path, path: str = "calls/team-meeting.mp3") -> Iterator[dict[str, str]]:
+    """github-raw-links: a local GitHub holding one file in git and one in Git LFS (as the notebook's),
+    and the reader's link to ``path`` in it."""
+    from cookbook_utils.standins.web import GitHubStandIn
+
+    with GitHubStandIn(
+        owner="acme-audio",
+        repo="call-recordings",
+        files={"calls/support-call.mp3": paths.audio_file("support-call.mp3")},
+        lfs={"calls/team-meeting.mp3": paths.audio_file("team-meeting.mp3")},
+    ) as github:
+        yield {
+            "COOKBOOK_GITHUB_LINK": f"https://github.com/acme-audio/call-recordings/blob/main/{path}",
+            "GITHUB_RAW_HOST": github.base_url,
+            "GITHUB_MEDIA_HOST": github.base_url,
+        }
+
+
+#: The notebook's Drive file ids: its shared file, one not shared, one over the scan limit.
+DRIVE_FILES = {"shared": "1Qx7kZpL0vR3mN8sT2wY5aB6cD9eF4gH", "private": "1PrivateRecording0042"}
+
+
+@contextmanager
+def drive_link(tmp_path: Path, file_id: str = DRIVE_FILES["shared"]) -> Iterator[dict[str, str]]:
+    """google-drive-links: a local Drive as the notebook's, and the reader's share link to ``file_id``."""
+    from cookbook_utils.standins.web import DriveStandIn
+
+    with DriveStandIn(
+        shared={DRIVE_FILES["shared"]: paths.audio_file("support-call.mp3")},
+        private={DRIVE_FILES["private"]},
+        too_large={"1AllHandsMeeting4GB0007": paths.audio_file("team-meeting.mp3")},
+    ) as drive:
+        yield {
+            "COOKBOOK_DRIVE_LINK": f"https://drive.google.com/file/d/{file_id}/view?usp=sharing",
+            "DRIVE_DOWNLOAD_HOST": drive.base_url,
+        }
+
+
+@contextmanager
+def s3_bucket(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """s3-presigned-url: a local S3 (moto) with an empty bucket, found by a plain ``boto3.client("s3")``
+    through ``AWS_ENDPOINT_URL_S3``, and the bucket's name in ``COOKBOOK_S3_BUCKET``."""
+    from cookbook_utils.standins.s3 import local_storage
+
+    storage = local_storage()
+    try:
+        yield storage.client_environment()
+    finally:
+        storage.stop()
+
+
+@contextmanager
+def video_url(tmp_path: Path, name: str = "podcast-clip.mp4") -> Iterator[dict[str, str]]:
+    """youtube-transcripts: a local web server holding the notebook's video, and the reader's video
+    address (``name`` in that folder, which need not exist)."""
+    from cookbook_utils.standins.web import serve_folder
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(paths.media_file("podcast-clip.mp4"), site / "podcast-clip.mp4")
+    with serve_folder(site) as server:
+        yield {"COOKBOOK_VIDEO_URL": server.url(name)}
+
+
+INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
+    "github-raw-links": github_link,
+    "google-drive-links": drive_link,
+    "s3-presigned-url": s3_bucket,
+    "youtube-transcripts": video_url,
+}

@@ -1,15 +1,22 @@
 """github-raw-links: the notebook's link parser on every GitHub link form, and its ``audio_url_for``
-against the local GitHub stand-in (a file in git, a file in Git LFS, a missing file)."""
+against the local GitHub stand-in (a file in git, a file in Git LFS, a missing file); and the whole
+recipe run alone on a link to a missing file (refused before anything is submitted) and to a file in git."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 import requests
 
+from cookbook_utils import paths
 from cookbook_utils.standins.web import GitHubStandIn, lfs_pointer
+from tests.project.whole_recipe_inputs import github_link
+from tests.recipes.whole_copies import copies
+from tools import spec
 from tools.notebook_code import load_definitions
+from tools.whole_recipe import Run, as_script, real_origins, run_script, script_env, whole_recipe_cell
 
 AUDIO = Path(__file__).resolve().parents[2] / "data" / "audio" / "clip-es.mp3"
 GITHUB_RAW = "https://raw.githubusercontent.com/acme/podcasts/main/audio/episode%201.mp3"
@@ -103,3 +110,44 @@ def test_an_lfs_file_is_detected_and_served_from_its_media_url(lesson: dict, git
 def test_a_missing_github_file_fails_before_anything_is_submitted(lesson: dict, github: GitHubStandIn) -> None:
     with pytest.raises(FileNotFoundError, match=r"no audio/missing.mp3 in acme/podcasts@main \(or private\)"):
         _resolve(lesson, "audio/missing.mp3")
+
+
+# The whole recipe, run alone as a reader's script (tools/whole_recipe.py) against the emulator, with
+# the notebook's local GitHub started by tests/project/whole_recipe_inputs.py.
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+
+def _run_alone(tmp_path: Path, path: str) -> tuple[Run, object]:
+    """Run the whole recipe alone on the reader's link to ``path`` in the local GitHub."""
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("github-raw-links"), as_version=4))
+    with github_link(tmp_path, path) as extra, Emulator(api_key="whole-recipe-key", notebook="github-raw-links") as emu:
+        run = run_script(as_script(source, real_origins(emu)), script_env(emu, extra), cwd=tmp_path)
+    return run, emu.state
+
+
+@needs_spec
+def test_the_whole_recipe_refuses_a_missing_file_before_submitting_anything(tmp_path: Path) -> None:
+    run, state = _run_alone(tmp_path, "calls/missing.mp3")
+    assert run.returncode == 1 and run.stdout == ""
+    assert (
+        run.stderr
+        == "Refused before submitting: no calls/missing.mp3 in acme-audio/call-recordings@main (or\nprivate)\n"
+    )
+    assert state.transcripts == {}  # the API was never asked
+
+
+@needs_spec
+def test_the_whole_recipe_sends_a_file_in_git_by_its_raw_url(tmp_path: Path) -> None:
+    run, state = _run_alone(tmp_path, "calls/support-call.mp3")
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[0] == "292 words, speakers A, B"  # no LFS line: the raw URL serves it
+    assert [url.split("/", 3)[3] for _, url in state.urls_sent] == [
+        "acme-audio/call-recordings/main/calls/support-call.mp3"
+    ]
+
+
+def test_the_whole_recipe_repeats_the_steps_parser_and_lfs_check_word_for_word() -> None:
+    repeated, differing = copies("github-raw-links")
+    assert {"github_parts", "audio_url_for", "LFS_POINTER"} <= repeated and differing == set()

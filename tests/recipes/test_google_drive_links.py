@@ -1,15 +1,22 @@
 """google-drive-links: the notebook's share-link converter on every link form people paste, and its
-download check against the local Drive stand-in (shared, not shared, over the scan limit, gone)."""
+download check against the local Drive stand-in (shared, not shared, over the scan limit, gone); and
+the whole recipe run alone on the files Drive does not serve (refused before anything is submitted)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import pytest
 import requests
 
+from cookbook_utils import paths
 from cookbook_utils.standins.web import DriveStandIn
+from tests.project.whole_recipe_inputs import DRIVE_FILES, drive_link
+from tests.recipes.whole_copies import copies
+from tools import spec
 from tools.notebook_code import load_definitions
+from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
 
 AUDIO = Path(__file__).resolve().parents[2] / "data" / "audio" / "clip-es.mp3"
 FILE_ID = "1AbCdEfGhIjKlMnOpQrStUvWxYz012345"
@@ -105,3 +112,37 @@ def test_a_file_over_the_scan_limit_fails_with_the_size_limit(lesson: dict, driv
 def test_a_missing_drive_file_fails(lesson: dict, drive: DriveStandIn) -> None:
     with pytest.raises(lesson["NotDownloadable"], match="no such file"):
         lesson["check_drive_url"](_url(lesson, drive, "1NoSuchFile0123"))
+
+
+# The whole recipe, run alone as a reader's script (tools/whole_recipe.py) against the emulator, with
+# the notebook's local Drive started by tests/project/whole_recipe_inputs.py.
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+
+@needs_spec
+@pytest.mark.parametrize(
+    ("file_id", "reason"),
+    [
+        (DRIVE_FILES["private"], "not shared: set General access to 'Anyone with the link'"),
+        ("1AllHandsMeeting4GB0007", "over ~100 MB: Drive sends a warning page; upload the file"),
+        ("1NoSuchFile00000000", "no such file: check the link"),
+    ],
+)
+def test_the_whole_recipe_refuses_a_file_drive_does_not_serve_before_submitting(tmp_path, file_id, reason) -> None:
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("google-drive-links"), as_version=4))
+    with (
+        drive_link(tmp_path, file_id) as extra,
+        Emulator(api_key="whole-recipe-key", notebook="google-drive-links") as emu,
+    ):
+        run = run_script(as_script(source, real_origins(emu)), script_env(emu, extra), cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == f"Refused before submitting: {reason}\n"
+    assert emu.state.transcripts == {}  # the API was never asked
+
+
+def test_the_whole_recipe_repeats_the_steps_converter_and_check_word_for_word() -> None:
+    repeated, differing = copies("google-drive-links")
+    assert {"drive_download_url", "check_drive_url", "NotDownloadable", "DRIVE_HOSTS"} <= repeated
+    assert differing == set()

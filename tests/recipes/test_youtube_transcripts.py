@@ -1,22 +1,30 @@
 """youtube-transcripts: the notebook's own download (``ytdlp_options``, ``download_audio``) and its
 error explanation, run for real: yt-dlp's generic extractor against a loopback server holding our
-video, and ffmpeg extracting its audio."""
+video, and ffmpeg extracting its audio; and the whole recipe run alone on a video that is not there and
+without ffmpeg (each refused with what to do, before anything reaches the API)."""
 
 from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import socket
 import subprocess
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from cookbook_utils import paths
 from cookbook_utils.audio import duration_ms
 from cookbook_utils.network import serve_in_background
 from cookbook_utils.standins.web import serve_folder
+from tests.project.whole_recipe_inputs import video_url
+from tests.recipes.whole_copies import copies
+from tools import spec
 from tools.notebook_code import load_definitions
+from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO = ROOT / "data" / "media" / "podcast-clip.mp4"
@@ -176,8 +184,50 @@ def test_the_low_level_cause_is_left_out_of_the_message(lesson):
     )
 
 
+# The whole recipe, run alone as a reader's script (tools/whole_recipe.py) against the emulator, with
+# the local video site started by tests/project/whole_recipe_inputs.py.
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+
+
+def _run_alone(tmp_path: Path, name: str, path: str | None = None):
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path(SLUG), as_version=4))
+    with video_url(tmp_path, name) as extra, Emulator(api_key="whole-recipe-key", notebook=SLUG) as emulator:
+        env = script_env(emulator, extra)
+        if path is not None:
+            env["PATH"] = path
+        run = run_script(as_script(source, real_origins(emulator)), env, cwd=tmp_path)
+    return run, emulator.state
+
+
+@needs_spec
 @needs_ffmpeg
-def test_the_whole_recipe_fails_with_the_reason_before_any_upload(site, tmp_path):
-    transcribe_video = load_definitions(SLUG, ["transcribe_video"])["transcribe_video"]
-    with pytest.raises(RuntimeError, match=r"Could not download the audio of .*HTTP Error 404"):
-        transcribe_video(site.url("no-such-episode.mp4"), str(tmp_path))
+def test_the_whole_recipe_fails_with_the_reason_before_any_upload(tmp_path):
+    run, state = _run_alone(tmp_path, "episode-13.mp4")
+    assert run.returncode == 1 and run.stdout == ""
+    assert re.fullmatch(
+        r"MediaUnreachableError: Could not download http://127\.0\.0\.1:\d+/episode-13\.mp4 \(\[generic\] "
+        r"episode-13: Unable to download webpage: HTTP Error 404: File not found\)\. Check the address "
+        r"\(open it in a browser\) and your network connection\.\n",
+        run.stderr,
+    ), run.stderr
+    assert state.uploads == {} and state.transcripts == {}  # nothing reached the API
+
+
+@needs_spec
+def test_the_whole_recipe_says_how_to_install_ffmpeg_before_downloading(tmp_path):
+    python_only = tmp_path / "bin"
+    python_only.mkdir()
+    run, state = _run_alone(tmp_path, "podcast-clip.mp4", path=str(python_only))
+    assert run.returncode == 1 and run.stdout == ""
+    assert (
+        run.stderr.startswith("FFmpegMissingError: ffmpeg is not installed") and "apt-get install ffmpeg" in run.stderr
+    )
+    assert state.uploads == {} and state.transcripts == {}
+
+
+def test_the_whole_recipe_repeats_the_steps_download_and_its_errors_word_for_word() -> None:
+    repeated, differing = copies(SLUG)
+    assert {"ytdlp_options", "download_audio", "explain_download_error", "FFMPEG_HELP", *ERRORS} <= repeated
+    assert differing == set()

@@ -94,24 +94,40 @@ def test_live_uses_the_chain_and_the_named_bucket(monkeypatch, tmp_path):
     assert storage.client._request_signer._credentials.access_key == "from-file"
 
 
-def test_replay_and_the_emulator_use_the_local_bucket(monkeypatch):
-    """The real API cannot fetch a loopback URL, so only a run against it needs the reader's bucket."""
-    import assemblyai as aai
+def test_the_stand_ins_use_the_local_bucket_and_live_asks_for_the_readers(monkeypatch):
+    """The real API cannot fetch a loopback URL: the local bucket serves only where the cookbook's
+    stand-ins do (``session.uses_stand_ins``); live, the reader's bucket, or a stop for setup."""
+    from cookbook_utils.errors import SetupNeeded
+    from cookbook_utils.modes import Mode
+    from cookbook_utils.session import Session
 
-    class Replaying:
-        replaying = True
-
-    class Live:
-        replaying = False
+    def session(mode: Mode, stand_ins: dict) -> Session:
+        return Session("s3-presigned-url", mode, "test", (), Path("none.yaml"), {}, stand_ins)
 
     monkeypatch.delenv("COOKBOOK_S3_BUCKET", raising=False)
-    for session, base_url in [(Replaying(), "https://api.assemblyai.com"), (Live(), "http://127.0.0.1:8765")]:
-        monkeypatch.setattr(aai.settings, "base_url", base_url)
-        storage = s3.open_storage(session)
+    for mode, stand_ins in [(Mode.REPLAY, {}), (Mode.RECORD, {"api.assemblyai.com": "http://127.0.0.1:9"})]:
+        storage = s3.open_storage(session(mode, stand_ins))
         try:
             assert storage.local and storage.client.list_buckets()["Buckets"][0]["Name"] == storage.bucket
+            env = storage.client_environment()
+            assert env["COOKBOOK_S3_BUCKET"] == storage.bucket
+            assert env["AWS_ENDPOINT_URL_S3"] == storage.client.meta.endpoint_url
         finally:
             storage.stop()
-    monkeypatch.setattr(aai.settings, "base_url", "https://api.assemblyai.com")
-    with pytest.raises(CookbookError, match="Set COOKBOOK_S3_BUCKET"):
-        s3.open_storage(Live())
+    with pytest.raises(SetupNeeded, match="Set COOKBOOK_S3_BUCKET to the name of an S3 bucket") as stop:
+        s3.open_storage(session(Mode.LIVE, {}))  # even against the emulator: it plays the internet
+    assert stop.value.variable == "COOKBOOK_S3_BUCKET"
+
+
+def test_a_plain_boto3_client_finds_the_local_bucket_from_its_environment(monkeypatch):
+    import boto3
+
+    storage = s3.local_storage()
+    try:
+        for name, value in storage.client_environment().items():
+            monkeypatch.setenv(name, value)
+        client = boto3.client("s3")
+        client.put_object(Bucket=storage.bucket, Key="a.txt", Body=b"hello")
+        assert storage.client.get_object(Bucket=storage.bucket, Key="a.txt")["Body"].read() == b"hello"
+    finally:
+        storage.stop()
