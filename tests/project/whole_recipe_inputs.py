@@ -5,8 +5,23 @@ dict of environment variables``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {}
+from tools.whole_recipe import OFFLINE_SITE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def cookbook_installed(_: Path) -> Iterator[dict[str, str]]:
+    """The cookbook's package importable, as after the reader's ``pip install "cookbook-utils[diarization]"``
+    (pyannote-speaker-labels falls back to its packaged diarizer)."""
+    yield {"PYTHONPATH": f"{OFFLINE_SITE}:{ROOT}"}
+
+
+INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
+    "pyannote-speaker-labels": cookbook_installed,
+}
