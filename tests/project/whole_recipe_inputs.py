@@ -11,6 +11,9 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from cookbook_utils import paths
+from tools.whole_recipe import OFFLINE_SITE
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @contextmanager
@@ -78,9 +81,17 @@ def video_url(tmp_path: Path, name: str = "podcast-clip.mp4") -> Iterator[dict[s
         yield {"COOKBOOK_VIDEO_URL": server.url(name)}
 
 
+@contextmanager
+def cookbook_installed(_: Path) -> Iterator[dict[str, str]]:
+    """The cookbook's package importable, as after the reader's ``pip install "cookbook-utils[diarization]"``
+    (pyannote-speaker-labels falls back to its packaged diarizer)."""
+    yield {"PYTHONPATH": f"{OFFLINE_SITE}:{ROOT}"}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
     "s3-presigned-url": s3_bucket,
     "youtube-transcripts": video_url,
+    "pyannote-speaker-labels": cookbook_installed,
 }

@@ -15,6 +15,8 @@ import pytest
 
 from cookbook_utils.audio import clip, load_audio
 from cookbook_utils.voices import ResemblyzerEmbedder, load_embedder
+from tests.recipes.whole_recipe_alone import audio_literal, not_audio, replaced, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -193,3 +195,17 @@ def test_without_nemo_the_packaged_model_runs(lesson):
     choice = load_embedder(lesson["titanet_embedder"], name="titanet", same_speaker_threshold=0.7)
     assert (choice.name, choice.same_speaker_threshold) == ("resemblyzer", 0.85)
     assert choice.reason.startswith("nemo is not installed")
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_stops_at_a_failed_chunk_with_its_number(tmp_path):
+    """A chunk that is not audio fails to transcribe: the script stops, naming the chunk and the
+    reason, as Step 2 does, before any fingerprint is taken."""
+    broken = replaced(audio_literal("bakery-planning-part2.mp3"), not_audio(tmp_path))
+    run = run_alone("nemo-async-chunking", broken)
+    assert run.returncode == 1
+    assert "RuntimeError: Chunk 2 failed: " in run.stderr
+    assert "Speaker embeddings" not in run.stdout

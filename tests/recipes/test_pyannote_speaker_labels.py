@@ -12,6 +12,8 @@ import pytest
 
 from cookbook_utils.alignment import Segment
 from cookbook_utils.audio import load_audio
+from tests.recipes.whole_recipe_alone import audio_literal, not_audio, replaced, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,3 +176,26 @@ def test_pyannote_is_loaded_with_the_token_and_given_the_decoded_audio(lesson, p
 def test_pyannote_estimates_the_count_when_not_given(lesson, pyannote):
     lesson["diarize_with_pyannote"](CLIP, token="made-up-" + "token")
     assert pyannote.last.calls[0][1] == {}
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_stops_at_a_failed_transcript_before_diarizing(tmp_path):
+    """A file that is not audio fails to transcribe: the script stops with the reason, as Step 1
+    does, and never starts the diarizer."""
+    run = run_alone("pyannote-speaker-labels", replaced(audio_literal("team-meeting.mp3"), not_audio(tmp_path)))
+    assert run.returncode == 1
+    assert "RuntimeError: Transcription failed: " in run.stderr
+    assert "Diarizer" not in run.stdout
+
+
+def test_the_whole_recipes_overlap_rule_labels_as_the_steps_rule_does(lesson):
+    """The whole recipe's copy of the rule, on tuples, agrees with Step 3's on the script's words."""
+    copy = load_definitions("pyannote-speaker-labels", ["overlap_speaker"])["overlap_speaker"]
+    script = json.loads((ROOT / "data" / "scripts" / "team-meeting.timing.json").read_text())
+    segments = [Segment(t["start"], t["end"] - 700, t["speaker"]) for t in script["turns"]]  # gaps
+    spans = [(w["start"], w["end"]) for w in script["words"]] + [(900, 1300), (0, 0), (10**7, 10**7 + 1)]
+    tuples = [(s.start_ms, s.end_ms, s.speaker) for s in segments]
+    assert [copy(a, b, tuples) for a, b in spans] == _labels(lesson, spans, segments)

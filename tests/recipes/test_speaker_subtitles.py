@@ -8,6 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from tests.recipes.subtitle_files import WORDS, check_written_files, recorded_words
+from tests.recipes.whole_recipe_alone import replaced, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 SLUG = "speaker-subtitles"
@@ -105,3 +107,15 @@ def test_the_recorded_transcript_gives_the_recorded_cues(lesson):
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     expected = {"podcast-clip.speakers.srt", "podcast-clip.speakers.vtt", "whole-recipe/podcast-clip.vtt"}
     check_written_files(SLUG, expected, tmp_path, monkeypatch)
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_refuses_words_without_a_speaker(tmp_path):
+    """Speaker labels left off: refused as Step 2 refuses them, and no file is written."""
+    run = run_alone("speaker-subtitles", replaced("speaker_labels=True)", "speaker_labels=False)"), cwd=tmp_path)
+    assert run.returncode == 1
+    assert "ValueError: these words have no speaker: transcribe with speaker_labels=True" in run.stderr
+    assert not list(tmp_path.rglob("*.srt"))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.recipes.subtitle_files import WORDS, check_written_files, recorded_words
+from tests.recipes.whole_recipe_alone import replaced, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 SLUG = "subtitles-by-word-count"
@@ -98,3 +100,14 @@ def test_the_recorded_transcript_gives_the_recorded_table(lesson, count, cap):
 
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     check_written_files(SLUG, {"podcast-clip.6-words.srt", "podcast-clip.4-words.srt"}, tmp_path, monkeypatch)
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_refuses_a_caption_of_no_words():
+    """``words_per_caption=0`` is refused before anything is uploaded, as ``build_cues`` refuses it."""
+    run = run_alone("subtitles-by-word-count", replaced("words_per_caption=4)", "words_per_caption=0)"))
+    assert run.returncode == 1
+    assert "ValueError: words_per_caption must be at least 1, got 0" in run.stderr

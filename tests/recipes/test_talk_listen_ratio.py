@@ -5,6 +5,8 @@ import math
 
 import pytest
 
+from tests.recipes.whole_recipe_alone import replaced, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -38,3 +40,19 @@ def test_talk_listen_ratio_with_crosstalk(talk):
 def test_one_speaker_has_no_ratio(talk):
     table = talk["talk_table"]({"A": [(0, 4800)]})
     assert table.loc["A", "listen_s"] == 0 and math.isnan(table.loc["A", "talk_listen_ratio"])
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_leaves_the_ratio_of_a_single_voice_empty():
+    """One voice only (the call's first five seconds, as in Step 6): no listening, so the ratio is
+    empty, not infinite, and the script says so."""
+    one_voice = replaced("speaker_labels=True)", "speaker_labels=True, audio_end_at=5000)")
+    run = run_alone(
+        "talk-listen-ratio", lambda script: one_voice(script).replace("team-meeting.mp3", "support-call.mp3")
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("One speaker (A): no talk/listen ratio for this recording.\n")
+    assert run.stdout.splitlines()[-1].split()[-1] == "NaN"

@@ -2,9 +2,55 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
 from tests.recipes.subtitle_files import check_written_files
+from tests.recipes.whole_recipe_alone import run_alone
+from tools import spec
+
+ROOT_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     expected = {"podcast-clip.es.srt", "podcast-clip.whole-recipe.es.srt"}
     check_written_files("translate-subtitles", expected, tmp_path, monkeypatch)
+
+
+# --- the whole recipe, run alone ------------------------------------------------------------------
+
+
+def _data_with_answer(folder: Path, slug: str, name: str, change) -> Path:
+    """A copy of data/ (links, except ``slug``'s answers) where answer ``name`` is ``change(answer)``."""
+    data = folder / "data"
+    (data / "answers").mkdir(parents=True)
+    for entry in ROOT_DATA.iterdir():
+        if entry.name != "answers":
+            (data / entry.name).symlink_to(entry)
+    for entry in (ROOT_DATA / "answers").iterdir():
+        if entry.name != slug:
+            (data / "answers" / entry.name).symlink_to(entry)
+    shutil.copytree(ROOT_DATA / "answers" / slug, data / "answers" / slug)
+    path = data / "answers" / slug / name
+    path.write_text(json.dumps(change(json.loads(path.read_text(encoding="utf-8"))), ensure_ascii=False), "utf-8")
+    return data
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_raises_when_the_repair_still_merges_captions(tmp_path):
+    """The first answer merges caption 16 into 15 (as in the steps); here the repair merges them
+    again: the script raises what is still missing and writes no file."""
+
+    def merged(answer: dict) -> dict:
+        return {"cues": [cue for cue in answer["cues"] if cue["index"] != 16]}
+
+    data = _data_with_answer(tmp_path, "translate-subtitles", "2.json", merged)
+    work = tmp_path / "work"
+    work.mkdir()
+    run = run_alone("translate-subtitles", cwd=work, data_dir=data)
+    assert run.returncode == 1
+    assert "RuntimeError: Still mismatched after a retry: missing [16], unexpected []" in run.stderr
+    assert not list(work.rglob("*.srt"))
