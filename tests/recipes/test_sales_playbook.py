@@ -6,6 +6,8 @@ import json
 import pytest
 
 from tests.recipes.answers import answer
+from tests.recipes.whole_recipe_faults import answers_changed, replace_once, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -46,3 +48,28 @@ def test_sales_answers_outside_their_options_or_missing_are_rejected(sales_nb, m
         sales_nb["parse_grades"](json.dumps(data), schema)
     with pytest.raises(ValueError, match="not JSON"):
         sales_nb["parse_grades"]('{"discovery": ', schema)
+
+
+# --- the whole recipe, run alone (tools.whole_recipe) with the failures its steps handle -----------
+
+needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_specs
+def test_the_whole_recipe_refuses_a_scorecard_cut_off_at_max_tokens() -> None:
+    # The emulator cuts an answer longer than max_tokens, with Claude's finish_reason "max_tokens".
+    run = run_alone("sales-playbook", replace_once("max_tokens=1200", "max_tokens=80"))
+    assert run.returncode == 1 and run.stdout == ""
+    assert "RuntimeError: The scorecard was cut off ('max_tokens'): raise max_tokens" in run.stderr
+
+
+@needs_specs
+def test_the_whole_recipe_refuses_an_answer_outside_its_options(tmp_path) -> None:
+    def off_scale(text: str) -> str:
+        grades = json.loads(text)
+        grades["objection"]["answer"] = "probably"
+        return json.dumps(grades)
+
+    run = run_alone("sales-playbook", data_dir=answers_changed(tmp_path, "sales-playbook", "1.json", off_scale))
+    assert run.returncode == 1 and run.stdout == ""
+    assert "ValueError: objection/answer: 'probably' is not one of ['yes', 'no']" in run.stderr

@@ -3,9 +3,13 @@ the answers checked against the questions asked and their options."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from jsonschema import Draft202012Validator
 
+from tests.recipes.whole_recipe_faults import answers_changed, replace_once, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 QUESTIONS = [
@@ -86,3 +90,35 @@ def test_an_answer_outside_its_options_is_refused(nb) -> None:
 def test_a_reply_that_does_not_answer_the_questions_asked_is_refused(nb, reply) -> None:
     with pytest.raises(ValueError, match=r"not the questions asked \['q1', 'q2', 'q3'\]"):
         nb["check_answers"](reply, QUESTIONS)
+
+
+# --- the whole recipe, run alone (tools.whole_recipe) with the failures its steps handle -----------
+
+needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_specs
+def test_the_whole_recipe_refuses_a_reply_cut_off_at_max_tokens() -> None:
+    # The emulator cuts an answer longer than max_tokens, with Claude's finish_reason "max_tokens".
+    run = run_alone("structured-qa", replace_once("max_tokens=1500", "max_tokens=4"))
+    assert run.returncode == 1 and run.stdout == ""
+    assert "RuntimeError: The reply was cut off ('max_tokens'): raise max_tokens" in run.stderr
+
+
+@needs_specs
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (
+            {"q1": "Daniel, with help from Sofia", "q2": "no"},
+            "q1 was answered 'Daniel, with help from Sofia', not one of",
+        ),
+        ({"q1": "Daniel"}, r"The reply answers ['q1'], not the questions asked ['q1', 'q2']"),
+    ],
+    ids=["outside-its-options", "a-question-unanswered"],
+)
+def test_the_whole_recipe_refuses_a_reply_that_strays(tmp_path, reply, message) -> None:
+    data = answers_changed(tmp_path, "structured-qa", "2.json", lambda _: json.dumps(reply))
+    run = run_alone("structured-qa", data_dir=data)
+    assert run.returncode == 1 and run.stdout == ""
+    assert f"ValueError: {message}" in run.stderr

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
 
+from tests.recipes.whole_recipe_faults import answers_changed, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 TEXT = (
@@ -52,3 +55,24 @@ def test_clock_and_parse_clock_round_trip(nb) -> None:
     for ms in (0, 59_000, 61_000, 3_599_000):
         assert nb["parse_clock"](nb["clock"](ms)) == ms
     assert nb["parse_clock"]("[1:05]") == 65_000
+
+
+# --- the whole recipe, run alone (tools.whole_recipe) with the failure its steps handle ------------
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_leaves_out_a_quote_whose_time_is_wrong(tmp_path) -> None:
+    def shift_the_first(text: str) -> str:
+        answer = json.loads(text)
+        answer["quotes"][0]["timestamp"] = "0:10"  # said at 0:29
+        return json.dumps(answer)
+
+    data = answers_changed(tmp_path, "timestamped-quotes", "1.json", shift_the_first)
+    run = run_alone("timestamped-quotes", data_dir=data)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.splitlines() == [
+        "left out (said at 0:29, not 0:10)",
+        "[0:46] I write my start and stop times on paper as a backup, which defeats the [...]",
+        "left out (said at 0:54, not 0:20)",
+        "left out (not in the transcript)",
+    ]

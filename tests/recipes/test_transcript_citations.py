@@ -11,6 +11,8 @@ import assemblyai as aai
 import numpy as np
 import pytest
 
+from tests.recipes.whole_recipe_faults import audio_replaced, not_audio, replace_once, run_alone
+from tools import spec
 from tools.notebook_code import load_definitions
 
 POINTS_SCHEMA = {
@@ -242,3 +244,28 @@ def test_k_larger_than_the_passages_returns_every_passage_once(search) -> None:
     hits = search["search_passages"]("timer", k=50)
     assert sorted(p.start for p, _ in hits) == [1_000, 10_000, 65_000, 3_723_000]
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+
+
+# --- the whole recipe, run alone (tools.whole_recipe) with what its steps handle --------------------
+
+needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+CLAIMS = 'claims = ["Invoices are retyped into accounting software by hand", "The desktop app is slow to start"]'
+
+
+@needs_specs
+def test_the_whole_recipe_stops_at_a_failed_transcript_and_names_its_file(tmp_path) -> None:
+    bad = not_audio(tmp_path)
+    run = run_alone("transcript-citations", audio_replaced("interview-freelancer.mp3", bad))
+    assert run.returncode == 1 and run.stdout == ""
+    assert f"RuntimeError: {bad}: " in run.stderr
+
+
+@needs_specs
+def test_the_whole_recipe_cites_only_the_interviewees_words() -> None:
+    # The freelancer's interviewer asks this word for word; only the interviewee's answers are evidence.
+    question = "Where do you usually track your time?"
+    run = run_alone("transcript-citations", replace_once(CLAIMS, f"claims = [{question!r}]"))
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert lines[0] == question and len(lines) in (2, 3)
+    assert question not in "\n".join(lines[1:])
