@@ -5,8 +5,23 @@ dict of environment variables``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {}
+from cookbook_utils import paths
+
+
+@contextmanager
+def captions_page(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """streaming-browser-captions: the page the backend serves, beside the script, as a reader keeps it."""
+    page = paths.notebook_path("streaming-browser-captions").parent / "captions" / "index.html"
+    (tmp_path / "captions").mkdir(exist_ok=True)
+    shutil.copy(page, tmp_path / "captions" / "index.html")
+    yield {}
+
+
+INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
+    "streaming-browser-captions": captions_page,
+}
