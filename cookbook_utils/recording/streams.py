@@ -18,7 +18,9 @@ messages, and the close code. Keys and tokens are scrubbed before anything is wr
   may decode the same mp3 to slightly different samples, when its length is the same and its
   loudness is within 1.5 dB of the recorded chunk's.
 
-A notebook gets all this from :func:`endpoint` in its setup cell.
+A notebook gets all this from :func:`endpoint` in its setup cell, which also routes code that names
+the real host (a whole recipe, written as a reader's script) to the same local server
+(:func:`route_real_host`), as vcrpy does for HTTP.
 """
 
 from __future__ import annotations
@@ -395,6 +397,50 @@ def _stop_active() -> None:
         _active = None
 
 
+#: Where code that names AssemblyAI's streaming host is sent instead (None: to that host itself).
+_route_to: str | None = None
+
+
+def routed(uri: str) -> str:
+    """``uri`` as written, or, while a local server answers for ``streaming.assemblyai.com``, the
+    same path and query on that server."""
+    parts = urlsplit(uri)
+    if _route_to is None or parts.hostname != STREAMING_HOST:
+        return uri
+    base = websocket_base(_route_to) if parts.scheme in ("ws", "wss") else http_base(_route_to)
+    return base + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def route_real_host(target: str | None) -> None:
+    """Send the SDK's streaming traffic for ``streaming.assemblyai.com`` (WebSocket sessions and
+    ``GET /v3/token``) to ``target`` (``ws://127.0.0.1:PORT``), or, with None, to the real host.
+
+    This is what vcrpy does for HTTP: a notebook's whole recipe names AssemblyAI's host, as a reader's
+    script does, and still reaches the replay server, the recording proxy or the emulator that answers
+    for that host in this kernel. It wraps the SDK's one indirection for opening a WebSocket
+    (``assemblyai.streaming.v3.client.websocket_connect``) and its token client's base URL, once.
+    """
+    global _route_to
+    from assemblyai.streaming.v3 import client as sdk
+
+    _route_to = target.rstrip("/") if target else None
+    if getattr(sdk.websocket_connect, "cookbook_routed", False):
+        return
+    connect, init = sdk.websocket_connect, sdk._HTTPClient.__init__
+
+    def websocket_connect(uri: str, **kwargs: Any) -> Any:
+        return connect(routed(uri), **kwargs)
+
+    def http_client_init(self: Any, api_host: str, api_key: str | None = None) -> None:
+        init(self, api_host, api_key)
+        if _route_to is not None and api_host == STREAMING_HOST:
+            self._http_client.base_url = http_base(_route_to)
+
+    websocket_connect.cookbook_routed = True  # type: ignore[attr-defined]
+    sdk.websocket_connect = websocket_connect
+    sdk._HTTPClient.__init__ = http_client_init
+
+
 def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     """``(host, pace, arrival)`` for a notebook's streaming code, by the session's mode.
 
@@ -413,6 +459,7 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     if session.mode is Mode.REPLAY:
         pace = float(os.environ.get(ENV_REPLAY_PACE) or 0.0)
         _active = ReplayServer(read_fixture(path), pace=pace, name=f"data/streams/{path.name}").start()
+        route_real_host(_active.url)
         return _active.url, pace, _active.arrival
     if session.mode is Mode.RECORD:
         import assemblyai as aai
@@ -424,7 +471,9 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
         secrets = [aai.settings.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
         _active = RecordingProxy(upstream, path, source, secrets).start()
         atexit.register(_stop_active)  # let a session still closing reach the fixture
+        route_real_host(_active.url)
         return _active.url, 1.0, lambda event=None: time.monotonic()
+    route_real_host(stand_in or None)  # live: AssemblyAI itself, unless a tool put a stand-in there
     return stand_in or STREAMING_HOST, 1.0, lambda event=None: time.monotonic()
 
 
@@ -451,5 +500,7 @@ __all__ = [
     "fixture_path",
     "http_base",
     "read_fixture",
+    "route_real_host",
+    "routed",
     "websocket_base",
 ]

@@ -88,10 +88,20 @@ def cookbook_installed(_: Path) -> Iterator[dict[str, str]]:
     yield {"PYTHONPATH": f"{OFFLINE_SITE}:{ROOT}"}
 
 
+@contextmanager
+def captions_page(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """streaming-browser-captions: the page the backend serves, beside the script, as a reader keeps it."""
+    page = paths.notebook_path("streaming-browser-captions").parent / "captions" / "index.html"
+    (tmp_path / "captions").mkdir(exist_ok=True)
+    shutil.copy(page, tmp_path / "captions" / "index.html")
+    yield {}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
     "s3-presigned-url": s3_bucket,
     "youtube-transcripts": video_url,
     "pyannote-speaker-labels": cookbook_installed,
+    "streaming-browser-captions": captions_page,
 }

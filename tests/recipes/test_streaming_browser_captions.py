@@ -16,6 +16,7 @@ import pytest
 
 from cookbook_utils.network import serve_in_background
 from tests.project.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from tools import spec
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "streaming" / "streaming-browser-captions.ipynb"
@@ -30,12 +31,14 @@ def notebook_backend() -> dict:
     test and the recipe cannot drift apart."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+    import httpx
     import requests
     from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions
 
     cells = json.loads(NOTEBOOK.read_text())["cells"]
     namespace = {
         "json": json,
+        "httpx": httpx,
         "requests": requests,
         "Path": Path,
         "BaseHTTPRequestHandler": BaseHTTPRequestHandler,
@@ -45,7 +48,8 @@ def notebook_backend() -> dict:
     }
     for cell in cells:
         source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and ("def origins(" in source or "def captions_server(" in source):
+        whole = "TOKEN_SECONDS =" in source  # the whole recipe, which serves and stops: tested alone below
+        if cell["cell_type"] == "code" and not whole and ("def origins(" in source or "def captions_server(" in source):
             exec(compile(source, str(NOTEBOOK), "exec"), namespace)
     assert {"origins", "new_token", "captions_server"} <= set(namespace), "the notebook's backend cells moved"
     return namespace
@@ -158,3 +162,27 @@ def test_the_backend_asks_the_sdk_for_a_token_on_assemblyais_host():
     answer = backend["new_token"]("the-key", "streaming.assemblyai.com", expires_in_seconds=30)
     assert answer == {"token": "tok-123", "websocket": "wss://streaming.assemblyai.com"}
     assert calls == [("options", "streaming.assemblyai.com", "the-key"), ("token", 30)]
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_answers_502_for_a_refused_key_and_never_sends_it(tmp_path):
+    """The backend a reader pastes, run as a script (``tools/whole_recipe.py``) beside its page, with a key
+    the API refuses: the page gets a 502 that says why, no token, and never the key."""
+    import nbformat
+
+    from tests.project.whole_recipe_inputs import INPUTS
+    from tools.emulator import Emulator
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
+
+    source = whole_recipe_cell(nbformat.read(NOTEBOOK, as_version=4))[1]
+    refused = "not-the-key-0123456789abcdef"
+    with INPUTS["streaming-browser-captions"](tmp_path), Emulator(api_key=KEY) as emulator:
+        script = as_script(source, real_origins(emulator))
+        run = run_script(script, script_env(emulator, {"ASSEMBLYAI_API_KEY": refused}), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.splitlines() == [
+        "Token issued: False",
+        "The backend says: no token: the API answered 401",
+        "The API key is in the answer: False",
+        "The page loads: True",
+    ]

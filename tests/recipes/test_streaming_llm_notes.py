@@ -9,6 +9,7 @@ import types
 import pytest
 from assemblyai.types import LLMGatewayError
 
+from tools import spec
 from tools.notebook_code import load_definitions
 
 NAMES = ["on_turn", "update_or_keep", "take_notes"]
@@ -66,3 +67,56 @@ def test_turns_no_update_took_are_returned_not_dropped(worker):
     down = LLMGatewayError("Service Unavailable", status_code=503)
     taken, unsent = _run(worker, {n: down for n in range(1, 100)}, turns=3)
     assert taken == [] and unsent == [f"Speaker A: turn {i}" for i in range(3)]
+
+
+# --- the whole recipe, run alone as a reader's script (tools/whole_recipe.py) -----------------------
+
+
+def _whole_recipe(**substitutions: str) -> str:
+    import nbformat
+
+    from cookbook_utils import paths
+    from tools.whole_recipe import whole_recipe_cell
+
+    source = whole_recipe_cell(nbformat.read(paths.notebook_path("streaming-llm-notes"), as_version=4))[1]
+    for old, new in substitutions.items():
+        assert old in source, f"the whole recipe no longer holds {old!r}"
+        source = source.replace(old, new)
+    return source
+
+
+def _run_alone(source: str, faults=None):
+    from tools.emulator import Emulator
+    from tools.emulator.faults import FaultPlan
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env
+
+    with Emulator(api_key="whole-recipe-key", notebook="streaming-llm-notes", faults=FaultPlan(faults)) as emulator:
+        run = run_script(as_script(source, real_origins(emulator)), script_env(emulator))
+        heard = sum(m.get("audio_ms", 0) for who, m in emulator.streaming.traffic if who == "client")
+        assert not emulator.streaming.violations
+    return run, heard
+
+
+FAST = {"pace: float = 1.0": "pace: float = 0.2"}  # the emulator takes audio faster than real time
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_retries_a_gateway_429_and_keeps_its_turns():
+    from tools.emulator.faults import Fault
+
+    run, _ = _run_alone(_whole_recipe(**FAST), [Fault("429", method="POST", path="/v1/chat/completions", nth=[1])])
+    assert run.returncode == 0, run.stderr[-2000:]
+    lines = run.stdout.splitlines()
+    assert lines[1].startswith("Failed, turns kept: 2 turns, try 1: 429"), lines
+    assert "Updates: 2; turns not in the notes: 0" in lines  # the retry took the same two turns
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_stops_on_a_400_and_raises_it_after_the_worker():
+    source = _whole_recipe(**FAST, **{'LLM_MODEL = "claude-sonnet-4-6"': 'LLM_MODEL = "claude-retired-2023"'})
+    run, heard = _run_alone(source)
+    assert run.returncode == 1, run.stderr[-2000:]
+    assert "The notes stopped, as no retry can help: 2 turns, try 1: 400" in run.stderr
+    assert "claude-retired-2023 is not supported" in run.stderr
+    assert "LLMGatewayError" in run.stderr  # raised from the gateway's error, kept as its cause
+    assert heard < 22_000, "the stream went on after no update could succeed"
