@@ -71,12 +71,19 @@ def as_script(source: str, origins: dict[str, str] | None = None) -> str:
         return repr(str(found))
 
     script = _AUDIO.sub(path, source)
-    left = [name for name in NOTEBOOK_ONLY if re.search(rf"(?<![\w.]){re.escape(name)}\b", script)]
+    left = [name for name in NOTEBOOK_ONLY if name in _names_read(script)]
     if left:
         raise ValueError(f"the whole recipe uses the notebook's {', '.join(left)}, which a pasted script does not have")
     for real, local in (origins or {}).items():
         script = re.sub(rf"(?<=[\"']){re.escape(real)}(?=[\"'/])", local, script)
     return script
+
+
+def _names_read(source: str) -> set[str]:
+    """The names the code reads (words in comments and strings are not names)."""
+    import ast
+
+    return {node.id for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Name)}
 
 
 def undefined_names(source: str) -> list[str]:

@@ -82,6 +82,11 @@ def test_what_a_script_cannot_have_is_refused_by_name(source, refused):
         as_script(source)
 
 
+def test_the_word_session_in_a_comment_or_a_string_is_not_the_notebooks_session():
+    source = '# one streaming session\nprint("Session ended")\nsession_id = 1\n'
+    assert as_script(source) == source
+
+
 def test_undefined_names_are_what_a_pasted_script_would_meet_as_a_name_error():
     source = "import json\n\ndef f(x, *a, k=1):\n    return json.dumps(x) + y\n\nfor i in z: f(i)\n"
     assert undefined_names(source) == ["y", "z"]
