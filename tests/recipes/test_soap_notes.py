@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.recipes.answers import answer
-from tests.recipes.whole_recipe_faults import answers_changed, replace_once, run_alone
+from tests.recipes.whole_recipe_alone import answers_changed, replaced, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 
@@ -52,7 +52,7 @@ needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator
 @needs_specs
 def test_the_whole_recipe_refuses_a_note_cut_off_at_max_tokens() -> None:
     # The emulator cuts an answer longer than max_tokens, with Claude's finish_reason "max_tokens".
-    run = run_alone("soap-notes", replace_once("max_tokens=1200", "max_tokens=60"))
+    run = run_alone("soap-notes", replaced("max_tokens=1200", "max_tokens=60"))
     assert run.returncode == 1 and run.stdout == ""
     assert "RuntimeError: The note was cut off ('max_tokens'): raise max_tokens" in run.stderr
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.recipes.whole_recipe_faults import answers_changed, audio_replaced, not_audio, run_alone
+from tests.recipes.whole_recipe_alone import answers_changed, audio_replaced, not_audio_file, run_alone
 from tools import spec
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
@@ -27,6 +27,6 @@ def test_the_whole_recipe_refuses_a_speaker_the_transcript_does_not_have(tmp_pat
 
 
 def test_the_whole_recipe_stops_at_a_failed_transcript(tmp_path) -> None:
-    run = run_alone("speaker-labels-llm", audio_replaced("team-meeting.mp3", not_audio(tmp_path)))
+    run = run_alone("speaker-labels-llm", audio_replaced("team-meeting.mp3", not_audio_file(tmp_path)))
     assert run.returncode == 1 and run.stdout == ""
     assert "RuntimeError: Transcription failed:" in run.stderr

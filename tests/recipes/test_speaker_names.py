@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.recipes.whole_recipe_faults import audio_replaced, not_audio, run_alone
+from tests.recipes.whole_recipe_alone import audio_replaced, not_audio_file, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 
@@ -43,6 +43,6 @@ def test_a_mapping_that_misses_invents_or_doubles_is_refused(nb, mapping, messag
 
 @pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
 def test_the_whole_recipe_stops_at_a_failed_transcript(tmp_path) -> None:
-    run = run_alone("speaker-names", audio_replaced("team-meeting.mp3", not_audio(tmp_path)))
+    run = run_alone("speaker-names", audio_replaced("team-meeting.mp3", not_audio_file(tmp_path)))
     assert run.returncode == 1 and run.stdout == ""
     assert "RuntimeError: Transcription failed:" in run.stderr

@@ -8,7 +8,7 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.recipes.whole_recipe_faults import answers_changed, replace_once, run_alone
+from tests.recipes.whole_recipe_alone import answers_changed, replaced, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 
@@ -100,7 +100,7 @@ needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator
 @needs_specs
 def test_the_whole_recipe_refuses_a_reply_cut_off_at_max_tokens() -> None:
     # The emulator cuts an answer longer than max_tokens, with Claude's finish_reason "max_tokens".
-    run = run_alone("structured-qa", replace_once("max_tokens=1500", "max_tokens=4"))
+    run = run_alone("structured-qa", replaced("max_tokens=1500", "max_tokens=4"))
     assert run.returncode == 1 and run.stdout == ""
     assert "RuntimeError: The reply was cut off ('max_tokens'): raise max_tokens" in run.stderr
 

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.recipes.whole_recipe_faults import answers_changed, run_alone
+from tests.recipes.whole_recipe_alone import answers_changed, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 

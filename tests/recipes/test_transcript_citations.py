@@ -11,7 +11,7 @@ import assemblyai as aai
 import numpy as np
 import pytest
 
-from tests.recipes.whole_recipe_faults import audio_replaced, not_audio, replace_once, run_alone
+from tests.recipes.whole_recipe_alone import audio_replaced, not_audio_file, replaced, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 
@@ -254,7 +254,7 @@ CLAIMS = 'claims = ["Invoices are retyped into accounting software by hand", "Th
 
 @needs_specs
 def test_the_whole_recipe_stops_at_a_failed_transcript_and_names_its_file(tmp_path) -> None:
-    bad = not_audio(tmp_path)
+    bad = not_audio_file(tmp_path)
     run = run_alone("transcript-citations", audio_replaced("interview-freelancer.mp3", bad))
     assert run.returncode == 1 and run.stdout == ""
     assert f"RuntimeError: {bad}: " in run.stderr
@@ -264,7 +264,7 @@ def test_the_whole_recipe_stops_at_a_failed_transcript_and_names_its_file(tmp_pa
 def test_the_whole_recipe_cites_only_the_interviewees_words() -> None:
     # The freelancer's interviewer asks this word for word; only the interviewee's answers are evidence.
     question = "Where do you usually track your time?"
-    run = run_alone("transcript-citations", replace_once(CLAIMS, f"claims = [{question!r}]"))
+    run = run_alone("transcript-citations", replaced(CLAIMS, f"claims = [{question!r}]"))
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
     assert lines[0] == question and len(lines) in (2, 3)
