@@ -6,6 +6,8 @@ import json
 import pytest
 
 from tests.recipes.answers import answer
+from tests.recipes.whole_recipe_alone import answers_changed, run_replaced
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -52,3 +54,27 @@ def test_action_items_assignee_or_label_not_in_the_meeting_is_rejected(actions_n
     good = actions_nb["parse_actions"](answer("action-items", "2.json"))
     with pytest.raises(ValueError, match="labels not in the transcript"):
         actions_nb["check_assignees"](good, ["A", "B", "C"])
+
+
+# The whole recipe in one cell, run alone as a pasted script, meets the failures the steps handle.
+
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_spec
+def test_the_whole_recipe_refuses_a_cut_off_answer():
+    alone = run_replaced("action-items", {"max_tokens=1000": "max_tokens=60"})
+    assert alone.run.returncode != 0
+    assert "ValueError: the answer was cut off: raise max_tokens" in alone.run.stderr
+
+
+@needs_spec
+def test_the_whole_recipe_refuses_an_assignee_who_did_not_speak(tmp_path):
+    def stranger(text: str) -> str:
+        data = json.loads(text)
+        data["items"][0]["assignee"] = "Jordan"
+        return json.dumps(data)
+
+    alone = run_replaced("action-items", data_dir=answers_changed(tmp_path, "action-items", "2.json", stranger))
+    assert alone.run.returncode != 0
+    assert "ValueError: assignees who did not speak: ['Jordan']" in alone.run.stderr

@@ -6,6 +6,8 @@ import json
 import pytest
 
 from tests.recipes.answers import answer
+from tests.recipes.whole_recipe_alone import answers_changed, run_replaced
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -35,3 +37,27 @@ def test_coach_bad_feedback_is_rejected(coach_nb, mutate, labels, message):
         coach_nb["parse_coaching"](json.dumps(data), list(labels))
     with pytest.raises(ValueError, match="does not fit"):
         coach_nb["parse_coaching"]("{'participants': []}", list(labels))
+
+
+# The whole recipe in one cell, run alone as a pasted script, meets the failures the steps handle.
+
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_spec
+def test_the_whole_recipe_refuses_cut_off_feedback():
+    alone = run_replaced("ai-coach", {"max_tokens=1500": "max_tokens=80"})
+    assert alone.run.returncode != 0
+    assert "ValueError: the feedback was cut off: raise max_tokens" in alone.run.stderr
+
+
+@needs_spec
+def test_the_whole_recipe_refuses_feedback_that_leaves_a_speaker_out(tmp_path):
+    def drop_last(text: str) -> str:
+        data = json.loads(text)
+        data["participants"].pop()
+        return json.dumps(data)
+
+    alone = run_replaced("ai-coach", data_dir=answers_changed(tmp_path, "ai-coach", "1.json", drop_last))
+    assert alone.run.returncode != 0
+    assert "ValueError: feedback for speakers ['D', 'A', 'C'], but the meeting had" in alone.run.stderr

@@ -3,6 +3,8 @@
 
 import pytest
 
+from tests.recipes.whole_recipe_alone import run_replaced
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -33,3 +35,29 @@ def test_follow_up_questions_fall_back_to_the_script_without_stdin(chat_nb, monk
     typed = iter(["typed one", ""])
     monkeypatch.setattr("builtins.input", lambda prompt="": next(typed))
     assert list(chat_nb["questions"](["a"], True)) == ["typed one"]
+
+
+# The whole recipe in one cell, run alone as a pasted script, meets the cut-off answer the steps handle.
+
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_spec
+def test_the_whole_recipe_asks_again_with_more_room_after_a_cut_off_answer():
+    alone = run_replaced("follow-up-questions", {"max_tokens: int = 300": "max_tokens: int = 20"})
+    assert alone.run.returncode == 0, alone.run.stderr[-2000:]
+    lines = alone.run.stdout.splitlines()
+    assert lines[0::2] == ["cut off at 20 tokens; asking again with 80"] * 3
+    assert "\n".join(lines[1::2]) + "\n" == alone.shown  # only the complete answers count
+
+
+@needs_spec
+def test_the_whole_recipe_gives_up_after_three_cut_off_answers():
+    alone = run_replaced("follow-up-questions", {"max_tokens: int = 300": "max_tokens: int = 1"})
+    assert alone.run.returncode != 0
+    assert alone.run.stdout.splitlines() == [
+        "cut off at 1 tokens; asking again with 4",
+        "cut off at 4 tokens; asking again with 16",
+        "cut off at 16 tokens; asking again with 64",
+    ]
+    assert "RuntimeError: the answer was still cut off; ask a narrower question" in alone.run.stderr

@@ -5,6 +5,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.recipes.whole_recipe_alone import run_replaced
+from tools import spec
 from tools.notebook_code import load_definitions
 
 
@@ -34,3 +36,32 @@ def test_cost_too_long_a_prompt_is_refused_before_sending(cost_nb):
 def test_cost_uses_the_price_per_million_and_no_region_means_no_price(cost_nb):
     assert cost_nb["cost"]("small", 1_000_000, 100_000) == pytest.approx(4.5)
     assert cost_nb["price"]("small", "eu") is None
+
+
+# The whole recipe in one cell, run alone as a pasted script, refuses a prompt too long for a model
+# before sending it, as the steps do.
+
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_spec
+def test_the_whole_recipe_sends_nothing_a_model_cannot_fit():
+    """A year of weekly meetings in one prompt, as in the steps: too long for gpt-oss-120b, not for Claude."""
+    meeting = 'meeting_text(str(session.audio("team-meeting.mp3")))'
+    alone = run_replaced(
+        "llm-cost-estimate",
+        {
+            'LLM_MODELS = ["claude-haiku-4-5-20251001", "gpt-5-mini"]': (
+                'LLM_MODELS = ["gpt-oss-120b", "claude-haiku-4-5-20251001"]'
+            ),
+            f"text = {meeting}": f'text = "\\n".join([{meeting}] * 300)',
+        },
+    )
+    assert alone.run.returncode == 0, alone.run.stderr[-2000:]
+    lines = alone.run.stdout.splitlines()
+    assert lines[:2] == [
+        "Too long: gpt-oss-120b: 146,739 prompt + 300 reply tokens exceed its context of 131,072;",
+        "split the transcript or pick a longer-context model",
+    ]
+    assert lines[2].startswith("claude-haiku-4-5-20251001: 146739 tokens estimated, ")
+    assert sum(path == "/v1/chat/completions" for _, path in alone.requests) == 1  # Claude's only

