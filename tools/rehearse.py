@@ -43,6 +43,7 @@ from cookbook_utils.config import (
     ENV_RECORD,
     ENV_S3_BUCKET,
     ENV_VIDEO_URL,
+    ENV_WEBHOOK_URL,
 )
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from tools.record import notebook_client
@@ -56,6 +57,7 @@ READER_SETTINGS = (
     ENV_VIDEO_URL,
     ENV_DRIVE_LINK,
     ENV_GITHUB_LINK,
+    ENV_WEBHOOK_URL,
     ENV_RECORD,
     "HF_TOKEN",
     "OPENAI_API_KEY",
