@@ -43,6 +43,7 @@ ENV_S3_BUCKET = "COOKBOOK_S3_BUCKET"  # the reader's bucket for the S3 recipe in
 ENV_VIDEO_URL = "COOKBOOK_VIDEO_URL"  # a video for the yt-dlp recipe in live mode
 ENV_DRIVE_LINK = "COOKBOOK_DRIVE_LINK"  # a Drive share link for the Drive recipe in live mode
 ENV_GITHUB_LINK = "COOKBOOK_GITHUB_LINK"  # a GitHub file link for the GitHub recipe in live mode
+ENV_WEBHOOK_URL = "COOKBOOK_WEBHOOK_URL"  # the reader's public webhook receiver, for the batch recipe live
 
 #: The bucket of the local S3 server that stands in for the reader's in replay.
 LOCAL_S3_BUCKET = "cookbook-audio"

@@ -110,6 +110,37 @@ class Session:
 
 _active: Recording | None = None
 _mode: Mode | None = None  # the mode of the last setup() in this process
+#: Real host -> the local server that answers for it, while one does (:func:`_route_real_hosts`).
+_routes: dict[bytes, tuple[bytes, bytes, int | None]] = {}
+
+
+def _route_real_hosts(stand_ins: dict[str, str]) -> None:
+    """While a local emulator answers for the real hosts (recording against it, a rehearsal), send a
+    request a cell writes for a real host (a whole recipe's literal ``"https://api.eu.assemblyai.com"``)
+    to the emulator's address for that host. It happens below httpx and the recorder, so the cell runs
+    as a reader writes it and the recording names the real host. Empty ``stand_ins`` (replay, or the
+    real API): nothing is routed."""
+    _routes.clear()
+    for host, base in stand_ins.items():
+        parts = urlsplit(base)
+        _routes[host.encode()] = (parts.scheme.encode(), (parts.hostname or "").encode(), parts.port)
+    if not _routes:
+        return
+    import httpcore
+
+    if getattr(httpcore.ConnectionPool.handle_request, "_cookbook_routes", False):
+        return
+    original = httpcore.ConnectionPool.handle_request
+
+    def handle_request(self, request):
+        route = _routes.get(request.url.host)
+        if route is not None:
+            scheme, host, port = route
+            request.url = httpcore.URL(scheme=scheme, host=host, port=port, target=request.url.target)
+        return original(self, request)
+
+    handle_request._cookbook_routes = True
+    httpcore.ConnectionPool.handle_request = handle_request
 
 
 def current_mode() -> Mode | None:
@@ -346,6 +377,7 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
             line = f"Mode: record ({decision.reason}). Rewriting data/cassettes/{cassette.name} from {base_url}."
         else:
             line = f"Mode: live ({decision.reason}). Requests go to {base_url}."
+    _route_real_hosts(stand_ins)
     if not quiet:
         print(line)
     return Session(slug, decision.mode, decision.reason, tuple(SPEECH_MODELS), cassette, source, stand_ins)

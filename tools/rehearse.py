@@ -39,6 +39,7 @@ from cookbook_utils.config import (
     ENV_RECORD,
     ENV_S3_BUCKET,
     ENV_VIDEO_URL,
+    ENV_WEBHOOK_URL,
 )
 from tools.record import chosen_slugs, live_env, notebook_client
 
@@ -51,6 +52,7 @@ READER_SETTINGS = (
     ENV_VIDEO_URL,
     ENV_DRIVE_LINK,
     ENV_GITHUB_LINK,
+    ENV_WEBHOOK_URL,
     ENV_RECORD,
     "HF_TOKEN",
     "OPENAI_API_KEY",

@@ -182,3 +182,31 @@ def test_the_replay_line_mentions_reference_answers_only_for_llm_recordings():
     assert "reference answers" not in replay_line("x", source, llm=False)
     real = " ".join(replay_line("x", {"source": "api.assemblyai.com", "recorded_on": "2026-01-02"}).split())
     assert "recorded against api.assemblyai.com on 2026-01-02" in real and "emulator" not in real
+
+
+def test_a_request_written_for_a_real_eu_host_reaches_the_emulator_standing_in_for_it(project, monkeypatch):
+    """While a local server answers for the real hosts (recording against the emulator, a rehearsal),
+    a cell's literal ``https://api.eu.assemblyai.com`` goes to the server named for the EU hosts;
+    replay routes nothing."""
+    from http.server import ThreadingHTTPServer
+
+    us, eu = ThreadingHTTPServer(("127.0.0.1", 0), _Echo), ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    for server in (us, eu):
+        serve_in_background(server)
+    try:
+        monkeypatch.setenv("COOKBOOK_MODE", "live")
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", f"http://127.0.0.1:{us.server_port}")
+        monkeypatch.setenv("COOKBOOK_EU_API_BASE_URL", f"http://127.0.0.1:{eu.server_port}")
+        session = cu.setup("demo", quiet=True)
+        assert session.stand_ins["api.eu.assemblyai.com"].endswith(f":{eu.server_port}")
+        answer = httpx.get("https://api.eu.assemblyai.com/v2/transcript/t1", timeout=5)
+        assert answer.json()["path"] == "/v2/transcript/t1"
+        assert cu.session._routes[b"api.eu.assemblyai.com"][2] == eu.server_port
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", "")
+        monkeypatch.setenv("COOKBOOK_EU_API_BASE_URL", "")
+        cu.setup("demo", quiet=True)  # the real API: nothing is routed
+        assert cu.session._routes == {}
+    finally:
+        for server in (us, eu):
+            server.shutdown()

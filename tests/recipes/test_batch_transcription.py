@@ -14,6 +14,7 @@ import pytest
 
 from cookbook_utils import paths
 from cookbook_utils.network import serve_in_background
+from tools import spec
 from tools.notebook_code import load_definitions
 
 LESSON = ["run_batch", "transcribe_file", "open_ledger", "mark", "WebhookReceiver"]
@@ -99,3 +100,64 @@ def test_the_webhook_receiver_hears_each_finished_transcript(live, inbox):
         receiver.shutdown()
     assert receiver.finished == {ids["clip-es.mp3"]: "completed", ids["notes.txt"]: "error"}
     assert {d["code"] for d in live["emulator"].webhooks} == {200}
+
+
+def _whole_recipe_script(emulator, folder) -> str:
+    """The whole recipe as a reader's script (tools/whole_recipe.py), its scratch folder ``folder``."""
+    import nbformat
+
+    from tools.whole_recipe import as_script, real_origins, whole_recipe_cell
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("batch-transcription"), as_version=4))
+    script = as_script(source, real_origins(emulator))
+    assert "Path(tempfile.mkdtemp())" in script
+    return script.replace("Path(tempfile.mkdtemp())", f"Path({str(folder)!r})")
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_keeps_a_refused_upload_and_a_second_run_submits_nothing_again(tmp_path):
+    from tools.emulator import Emulator
+    from tools.emulator.faults import Fault, FaultPlan
+    from tools.whole_recipe import run_script, script_env
+
+    plan = FaultPlan([Fault("503", method="POST", path="/v2/upload", nth=[2])])
+    with Emulator(api_key="batch-key", notebook="batch-transcription", faults=plan) as emulator:
+        script = _whole_recipe_script(emulator, tmp_path)
+        first = run_script(script, script_env(emulator), cwd=tmp_path)
+        made = len(emulator.state.transcripts)
+        second = run_script(script.replace("inbox.mkdir()", "inbox.mkdir(exist_ok=True)"), script_env(emulator))
+        assert len(emulator.state.transcripts) == made  # nothing submitted (or paid for) twice
+    assert first.returncode == 0, first.stderr[-2000:]
+    lines = first.stdout.splitlines()
+    assert len(lines) == 5
+    refused = [line for line in lines if "TranscriptError: Failed to upload audio file" in line]
+    assert len(refused) == 1 and ": error (" in refused[0]  # kept against its file, with the reason
+    assert sum(line.endswith(": completed") for line in lines) == 3
+    assert any(line.startswith("notes.txt: error (Transcoding failed. File does not appear") for line in lines)
+    assert made == 4  # the refused upload never became a transcript
+    assert second.returncode == 0 and second.stdout == first.stdout, second.stderr[-2000:]
+    assert len(list((tmp_path / "transcripts").glob("*.txt"))) == 3
+
+
+def test_the_whole_recipe_shares_its_ledger_connection_under_a_lock():
+    import ast
+
+    import nbformat
+
+    from tools.whole_recipe import whole_recipe_cell
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("batch-transcription"), as_version=4))
+    tree = ast.parse(source)
+    executes = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "execute"
+    ]
+    locked = [
+        node
+        for w in ast.walk(tree)
+        if isinstance(w, ast.With) and any(ast.unparse(item.context_expr) == "lock" for item in w.items)
+        for node in ast.walk(w)
+        if node in executes
+    ]
+    assert executes and locked == executes  # every db.execute runs holding the lock

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from cookbook_utils import paths
+from tools import spec
 
 
 def _interactions() -> list[dict]:
@@ -39,3 +41,39 @@ def test_the_chat_request_sends_the_transcript_id_and_the_placeholder_not_the_te
     assert text[:40] not in message["content"]
     answer = json.loads(chats[0]["response"]["body"]["string"])
     assert chats[0]["response"]["status"]["code"] == 200 and answer["choices"][0]["message"]["content"]
+
+
+def _run_whole_recipe(tmp_path, audio: str | None = None):
+    """eu-data-residency's whole recipe as a reader's script (tools/whole_recipe.py), optionally on
+    another file than the notebook's: ``(run, the region of each transcript it made)``."""
+    import nbformat
+
+    from tools.emulator import Emulator
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("eu-data-residency"), as_version=4))
+    with Emulator(api_key="eu-key", notebook="eu-data-residency") as emulator:
+        script = as_script(source, real_origins(emulator))
+        if audio is not None:
+            script = script.replace(repr(str(paths.audio_file("clip-fr.mp3"))), repr(audio))
+        run = run_script(script, script_env(emulator), cwd=tmp_path)
+        regions = [record.region for record in emulator.state.transcripts.values()]
+    return run, regions
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_transcribes_in_the_eu(tmp_path) -> None:
+    run, regions = _run_whole_recipe(tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("completed | Bonsoir")
+    assert regions == ["eu"]  # use_eu_region()'s defaults, with nothing else set
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_raises_on_a_failed_transcript(tmp_path) -> None:
+    not_audio = tmp_path / "export.mp3"
+    not_audio.write_text("<html><body>Access denied</body></html>\n")
+    run, regions = _run_whole_recipe(tmp_path, str(not_audio))
+    assert run.returncode == 1 and run.stdout == ""
+    assert "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio" in run.stderr
+    assert regions == ["eu"]

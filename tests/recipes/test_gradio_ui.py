@@ -19,6 +19,7 @@ import pytest
 from cookbook_utils import paths
 from cookbook_utils.network import block_network
 from tests.project.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
+from tools import spec
 
 LAUNCH = "demo.launch("
 
@@ -142,3 +143,35 @@ def test_uploading_a_file_named_like_audio_that_is_not_shows_the_api_error(app, 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "gradio-ui-error.png"), full_page=True)
     assert not page.external, f"the page asked for files off this machine: {page.external}"
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_alone_shows_a_failed_transcript_and_a_refused_upload_on_its_error_line(tmp_path):
+    """The whole recipe as a reader's script (tools/whole_recipe.py), with its click handler then
+    called as the page calls it: a file named like audio that is not (a failed transcript), a
+    recording whose upload is answered 503 (an SDK error), and the recording again."""
+    import json
+
+    from tools.emulator import Emulator
+    from tools.emulator.faults import Fault, FaultPlan
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
+
+    not_audio = tmp_path / "broken-export.mp3"
+    not_audio.write_text("<html><body>Access denied</body></html>\n")
+    call = str(paths.audio_file("podcast-clip.mp3"))
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("gradio-ui"), as_version=4))
+    plan = FaultPlan([Fault("503", method="POST", path="/v2/upload", nth=[2])])
+    with Emulator(api_key="gradio-key", notebook="gradio-ui", faults=plan) as emulator:
+        script = as_script(source, real_origins(emulator))
+        script += "\nimport json\n"
+        for path in (str(not_audio), call, call, None):
+            script += f"print(json.dumps(on_click({path!r})))\n"
+        run = run_script(script, script_env(emulator), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    started, *answers = run.stdout.splitlines()
+    assert started == "The app started and stopped."
+    failed, refused, done, empty = (json.loads(line) for line in answers)
+    assert failed[0] == "" and failed[1].startswith("**Error:** Transcription failed: Transcoding failed.")
+    assert refused[0] == "" and refused[1].startswith("**Error:** Failed to upload audio file")
+    assert done[1] == "" and done[0].startswith("**Speaker ") and "`0:00`" in done[0]
+    assert empty == ["", "Upload or record some audio first."]

@@ -196,3 +196,23 @@ def test_the_whole_recipe_names_its_models_and_reads_the_model_used() -> None:
     assert transcript.json_response["speech_models"] == [NEW, "universal-2"]
     assert transcript.json_response["speech_model_used"] == NEW
     assert pinned.json_response["speech_model_used"] == "universal-3-5-pro"
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+def test_the_whole_recipe_alone_raises_on_a_failed_transcript(tmp_path) -> None:
+    """The whole recipe as a reader's script (tools/whole_recipe.py), on a file that is not audio."""
+    import nbformat
+
+    from cookbook_utils import paths
+    from tools.emulator import Emulator
+    from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
+
+    not_audio = tmp_path / "clip.mp3"
+    not_audio.write_text("not a recording\n")
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("model-migration"), as_version=4))
+    with Emulator(api_key=KEY, notebook="model-migration") as emulator:
+        script = as_script(source, real_origins(emulator))
+        script = script.replace(repr(str(paths.audio_file("clip-hi.mp3"))), repr(str(not_audio)))
+        run = run_script(script, script_env(emulator), cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio" in run.stderr
