@@ -24,7 +24,9 @@ def pytest_configure(config):
 def pytest_runtest_teardown(item):
     """Seal the network again after any test that unsealed it (a live-mode ``setup()`` does, as in a
     kernel that moves from replay to live), so no later test runs with the network open."""
+    import cookbook_utils.session
     from cookbook_utils.network import block_network, network_blocked
 
     if not network_blocked():
         block_network("the test suite")
+    cookbook_utils.session._mode = None  # a live setup() in one test does not make the next one live
