@@ -402,7 +402,7 @@ def assumptions() -> list[Assumption]:
             Transcribe.of(fr, speech_models=listed, audio_url=UNREACHABLE_URL),
             lambda o: [o.answer.status, final(o).get("status"), (final(o).get("error") or "")[:34]],
             equals([200, "error", "Download error, unable to download"]),
-            "§13 row 11 (REST error texts: the download text of the common-errors page; tools/rehearse.py relies on it)",
+            "§13 row 11 (REST error texts: the common-errors page's download text; tools/rehearse.py relies on it)",
             relies=(r"Download error",),
         ),
         Assumption(

@@ -57,11 +57,16 @@ def _environment(**changes: str | None):
                 os.environ[name] = value
 
 
+# A kernel can take over a minute to answer on a loaded 2-core CI machine (nbclient's default is 60 s).
+KERNEL_STARTUP_S = 240
+
+
 def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = CELL_TIMEOUT_S) -> NotebookClient:
     """A client that runs ``nb`` as the notebook at ``notebook`` (its folder is the working directory)."""
     return NotebookClient(
         nb,
         timeout=timeout_s,
+        startup_timeout=KERNEL_STARTUP_S,
         kernel_name="python3",
         record_timing=False,
         resources={"metadata": {"path": str(notebook.parent)}},

@@ -106,7 +106,9 @@ def test_an_eu_recording_never_answers_a_request_for_the_us(monkeypatch, tmp_pat
             break
     else:
         pytest.fail("the EU notebook no longer sets EU_API in step 2; update this test")
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     with pytest.raises(CellExecutionError) as caught:
         client.execute()
     message = str(caught.value)

@@ -74,7 +74,9 @@ def test_a_replay_notebook_that_reaches_off_the_machine_fails_naming_the_host(tm
         "import ftplib\nftplib.FTP('192.0.2.44', timeout=2)",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(
+        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     with pytest.raises(CellExecutionError) as caught:
         client.execute()
     message = str(caught.value)

@@ -18,7 +18,9 @@ PILOT = ROOT / "notebooks" / "speakers" / "speaker-labels.ipynb"
 
 
 def _run(nb, folder):
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    )
     client.execute()
 
 

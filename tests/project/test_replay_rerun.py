@@ -27,7 +27,9 @@ def _outputs(cell) -> list:
 def _replay_client(path: Path) -> tuple:
     """The notebook, a client that runs it from its own folder, and the indexes of its code cells."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=300, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     return nb, client, [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 
 

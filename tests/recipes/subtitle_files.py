@@ -53,7 +53,9 @@ def check_written_files(slug: str, expected: set[str], folder: Path, monkeypatch
 
     monkeypatch.setenv("COOKBOOK_MODE", "replay")
     nb = nbformat.read(paths.notebook_path(slug), as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(
+        nb, timeout=600, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+    ).execute()
     output = folder / "output" / slug
     written = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.suffix in (".srt", ".vtt")}
     assert expected <= written, f"{slug} did not write {sorted(expected - written)}"
