@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,6 +328,16 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
         aai.settings.polling_interval = _sdk_default_polling_interval()
 
 
+def show_table_text_whole() -> None:
+    """Let pandas show a table's text in full: JupyterLab and the site wrap it, where pandas' default
+    cuts every cell at 50 characters (a Drive link's ``resourcekey``, a model's answer)."""
+    if importlib.util.find_spec("pandas") is None:
+        return
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
+
+
 def setup(slug: str, *, quiet: bool = False) -> Session:
     """Prepare a notebook: choose the mode, configure the SDK, start replay or recording.
 
@@ -335,6 +346,7 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
     """
     global _active, _mode
     install_error_display()
+    show_table_text_whole()
     paths.notebook_path(slug)  # an unknown slug fails here, with suggestions
     decision = resolve_mode()
     _mode = decision.mode

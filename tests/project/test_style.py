@@ -7,6 +7,8 @@ prose plain) stays with the writer and the reviewer.
 
 from __future__ import annotations
 
+import ast
+import html
 import re
 from pathlib import Path
 
@@ -214,4 +216,215 @@ def test_at_least_five_recipes_show_a_figure_or_a_table():
     showing = sorted(set(showing))
     assert len(showing) >= min(5, len(NOTEBOOKS)), (
         f"only {showing} show a figure or a table; show results as DataFrames and matplotlib figures (docs/style.md)"
+    )
+
+
+# --- What the notebook reviews found, checked where a machine can see it (issue 28) ---------------------------
+
+#: A cell of an HTML table, and the tags inside it.
+TABLE_CELL = re.compile(r"<t[dh][^>]*>(.*?)</t[dh]>", re.S)
+TAG = re.compile(r"<[^>]+>")
+#: pandas' cut (``display.max_colwidth``) and ``textwrap.shorten``'s placeholder at a cell's end.
+CUT = re.compile(r"(?:\.\.\.|…|\[\.\.\.\])\s*$")
+#: An object's default repr, such as ``<pandas.io.formats.style.Styler at 0x7f…>``: volatile and meaningless.
+OBJECT_REPR = re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-f]+>")
+#: A number with pandas Styler's default six decimals (``10.500000``): format it for people.
+SIX_DECIMALS = re.compile(r"^-?\d+\.\d{6}$")
+#: SDK calls whose result is a transcript that may have failed.
+TRANSCRIPT_CALLS = {"transcribe", "get_by_id", "wait_for_completion"}
+#: What a failed transcript does not have (``None``), read before its status is checked.
+TRANSCRIPT_READS = {
+    "text", "words", "utterances", "json_response", "audio_duration", "export_subtitles_srt", "export_subtitles_vtt",
+    "get_sentences", "get_paragraphs", "word_search", "chapters", "entities", "language_code", "confidence",
+}  # fmt: skip
+#: A call that checks what it is given (``check_transcript(t)``, ``require_completed(t)``).
+CHECKING_CALL = re.compile(r"check|require|ensure|complet|raise|fail|assert", re.I)
+
+
+def table_cells(nb) -> list[tuple[int, str]]:
+    """``(cell index, text)`` of every cell of every HTML table the notebook's outputs show."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            page = output.get("data", {}).get("text/html", "")
+            found += [(i, html.unescape(TAG.sub("", m.group(1))).strip()) for m in TABLE_CELL.finditer(page)]
+    return found
+
+
+def cut_table_cells(nb) -> list[str]:
+    return [f"cell {i}: {text[-60:]!r}" for i, text in table_cells(nb) if CUT.search(text)]
+
+
+def unformatted_numbers(nb) -> list[str]:
+    return [f"cell {i}: {text}" for i, text in table_cells(nb) if SIX_DECIMALS.match(text)]
+
+
+def object_reprs(nb) -> list[str]:
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            texts = [output.get("text", "")] + [v for v in output.get("data", {}).values() if isinstance(v, str)]
+            found += [f"cell {i}: {m.group(0)}" for text in texts for m in OBJECT_REPR.finditer(text)]
+    return found
+
+
+def _code_trees(nb) -> list[tuple[int, ast.Module]]:
+    trees = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.split("\n")]
+            try:
+                trees.append((i, ast.parse("\n".join(lines))))
+            except SyntaxError:
+                continue
+    return trees
+
+
+def _call_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _scopes(tree: ast.AST) -> dict[int, object]:
+    """The scope of each node below ``tree``: the id of its innermost function, or ``"top"``."""
+    scopes: dict[int, object] = {}
+    stack: list[tuple[ast.AST, object]] = [(tree, "top")]
+    while stack:
+        node, scope = stack.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = id(child) if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) else scope
+            scopes[id(child)] = inner
+            stack.append((child, inner))
+    return scopes
+
+
+def unchecked_transcript_reads(nb) -> list[str]:
+    """Reads of a transcript's text, words, utterances... before anything looks at its status.
+
+    Follows each name assigned from ``transcribe``/``get_by_id``/``wait_for_completion`` through the notebook's
+    code in order, within one scope (a function, or the notebook's top level). Reading one of
+    ``TRANSCRIPT_READS`` counts as unchecked until the scope reads ``name.status`` or passes the name to a
+    function that does (one the notebook defines, or one named like a check)."""
+    trees = _code_trees(nb)
+    checkers = {
+        node.name
+        for _, tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and any(isinstance(n, ast.Attribute) and n.attr == "status" for n in ast.walk(node))
+    }
+    events = []  # (position, scope, kind, name, attribute)
+    for i, tree in trees:
+        scopes = _scopes(tree)
+        for node in ast.walk(tree):
+            scope = scopes.get(id(node), "top")
+            where = (i, getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
+                if _call_name(node.value) in TRANSCRIPT_CALLS:
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    done = (i, node.end_lineno or 0, 0)
+                    events += [(done, scope, "assign", t.id, "") for t in targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.attr == "status":
+                    events.append((where, scope, "check", node.value.id, ""))
+                elif node.attr in TRANSCRIPT_READS:
+                    events.append((where, scope, "read", node.value.id, node.attr))
+            elif isinstance(node, ast.Call):
+                name = _call_name(node)
+                if name in checkers or CHECKING_CALL.search(name):
+                    events += [(where, scope, "check", a.id, "") for a in node.args if isinstance(a, ast.Name)]
+    state: dict[tuple, str] = {}
+    found = []
+    for where, scope, kind, name, attribute in sorted(events, key=lambda e: e[0]):
+        key = (scope, name)
+        if kind == "assign":
+            state[key] = "unchecked"
+        elif kind == "check" and key in state:
+            state[key] = "checked"
+        elif kind == "read" and state.get(key) == "unchecked":
+            found.append(f"cell {where[0]} line {where[1]}: {name}.{attribute}")
+            state[key] = "reported"
+    return found
+
+
+def speaker_letter_maps(nb) -> list[str]:
+    """Dict literals that give speaker letters names (``{"A": "Priya", "B": "Ollie"}``): diarization letters
+    follow no promised order, so a name must come from the transcript (speaker identification, or what
+    is said), not from a letter."""
+    found = []
+    for i, tree in _code_trees(nb):
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Dict)
+                and node.keys
+                and all(isinstance(k, ast.Constant) and re.fullmatch(r"[A-Z]", str(k.value)) for k in node.keys)
+                and all(isinstance(v, ast.Constant) and isinstance(v.value, str) for v in node.values)
+            ):
+                found.append(f"cell {i}: {ast.unparse(node)[:60]}")
+    return found
+
+
+def _fake_notebook(code: str = "", html_table: str = "", plain: str = ""):
+    cell = nbformat.v4.new_code_cell(code)
+    data = {k: v for k, v in {"text/html": html_table, "text/plain": plain}.items() if v}
+    cell.outputs = [nbformat.v4.new_output("execute_result", data=data, execution_count=1)] if data else []
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_the_review_checks_can_fail():
+    cut = _fake_notebook(
+        html_table="<table><tr><td>https://drive.google.com/uc?id=1A&amp;resourcek...</td></tr></table>"
+    )
+    assert cut_table_cells(cut) and not cut_table_cells(_fake_notebook(html_table="<td>whole text</td>"))
+    assert unformatted_numbers(_fake_notebook(html_table="<td>10.500000</td>"))
+    assert not unformatted_numbers(_fake_notebook(html_table="<td>10.5</td>"))
+    assert object_reprs(_fake_notebook(plain="<pandas.io.formats.style.Styler at 0x7f68c3cb24d0>"))
+    unchecked = "t = transcriber.transcribe(url)\nprint(t.text)"
+    checked = "t = transcriber.transcribe(url)\nif t.status == aai.TranscriptStatus.error:\n    raise X\nprint(t.text)"
+    helper = "def need(t):\n    assert t.status == 'completed'\n\nt = aai.Transcript.get_by_id(i)\nneed(t)\nt.words"
+    assert unchecked_transcript_reads(_fake_notebook(unchecked)) == ["cell 0 line 2: t.text"]
+    assert not unchecked_transcript_reads(_fake_notebook(checked))
+    assert not unchecked_transcript_reads(_fake_notebook(helper))
+    assert speaker_letter_maps(_fake_notebook('names = {"A": "Priya", "B": "Ollie"}'))
+    assert not speaker_letter_maps(_fake_notebook('spans = {"A": [(0, 5000)], "B": [(4000, 8000)]}'))
+
+
+@parametrize
+def test_tables_show_their_text_whole(slug, path):
+    nb = _load(path)
+    cut, numbers = cut_table_cells(nb), unformatted_numbers(nb)
+    assert not cut, (
+        f"{slug}: table cells end cut short: {cut}. cu.setup lets pandas show text in full; drop the "
+        "textwrap.shorten or [:n] that cut it (the page wraps long text), then re-record"
+    )
+    assert not numbers, (
+        f"{slug}: table numbers with six decimals (pandas Styler's default): {numbers}; format them for "
+        "people (Styler.format(precision=...) or round the column), then re-record"
+    )
+
+
+@parametrize
+def test_no_output_is_an_object_repr(slug, path):
+    found = object_reprs(_load(path))
+    assert not found, (
+        f"{slug}: outputs store an object's repr: {found}; end the cell with the DataFrame or a Styler shown "
+        "through display(), or print what it holds, then re-record"
+    )
+
+
+@parametrize
+def test_lesson_code_checks_a_transcripts_status_before_reading_it(slug, path):
+    found = unchecked_transcript_reads(_load(path))
+    assert not found, (
+        f"{slug}: a transcript is read before its status is checked: {found}. A failed transcript has no text or "
+        "words: check `transcript.status == aai.TranscriptStatus.error` (raise with `transcript.error`) first"
+    )
+
+
+@parametrize
+def test_no_speaker_letters_are_given_names_by_hand(slug, path):
+    found = speaker_letter_maps(_load(path))
+    assert not found, (
+        f"{slug}: speaker letters mapped to names by hand: {found}. Diarization's letters follow no promised "
+        "order: take names from the transcript (speaker identification, or who is addressed)"
     )
