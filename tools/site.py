@@ -53,6 +53,7 @@ RUN_CLONE = (
     "until you set `ASSEMBLYAI_API_KEY`, then calls the API."
 )
 RUN_COLAB = " Or open it in Colab (the link above) and add the key under *Secrets*."
+LANDING_COLAB = ' Or open a recipe in Colab (the "Open in Colab" link on its page) and add the key under *Secrets*.'
 RUN_DOWNLOAD = (
     "The downloaded notebook alone does not run: it imports the cookbook's `cookbook_utils` package and reads "
     "its `data/` folder, which come with the clone."
@@ -236,9 +237,7 @@ def _provenances(root: Path, reg: Registry) -> dict[str, dict]:
 def landing_page(reg: Registry, provenances: dict[str, dict] | None = None) -> str:
     """``index.md``: what the cookbook is, the tag filter, then every section with its recipes as cards."""
     provenances = provenances or {}
-    run = RUN_CLONE.format(where=_where_to_clone()) + (
-        RUN_COLAB.replace(" (the link above)", " (each recipe's link)") if colab.published_repo() else ""
-    )
+    run = RUN_CLONE.format(where=_where_to_clone()) + (LANDING_COLAB if colab.published_repo() else "")
     lines = [
         "---",
         "nosearch: true",
