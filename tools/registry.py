@@ -23,7 +23,9 @@ README_END = "<!-- recipes:end -->"
 _README_BLOCK = re.compile(r"<!-- recipes:start\b.*?-->.*?<!-- recipes:end -->", re.S)
 
 #: First line of the Colab block; a setup cell that starts with it has the block already.
-COLAB_BLOCK_FIRST = "# On Colab: install the helpers, fetch the data (written by tools/registry.py)."
+COLAB_BLOCK_FIRST = "# On Colab only: install the cookbook's helpers and fetch its data."
+#: First lines an older registry wrote; a cell that starts with one has the block too (it is rewritten).
+COLAB_BLOCK_FIRST_BEFORE = ("# On Colab: install the helpers, fetch the data (written by tools/registry.py).",)
 #: The block's condition; its body (the indented lines after it) ends the block.
 COLAB_IF = 'if "google.colab" in sys.modules:'
 
@@ -84,9 +86,10 @@ def colab_block(recipe: Recipe) -> str:
             [
                 *head,
                 "    raise SystemExit(",
-                '        "This cookbook is not published on GitHub, so Colab cannot install its helpers. Clone the "',
-                '        "repository and open this notebook from the clone (make lab), or set REPO_URL in "',
-                '        "cookbook_utils/config.py and run `make registry` (README.md, Colab)."',
+                '        "This cookbook is not published on GitHub, so Colab cannot install its "',
+                '        "helpers. Clone the repository and open this notebook from the clone "',
+                '        "(make lab), or set REPO_URL in cookbook_utils/config.py and run "',
+                '        "`make registry` (README.md, Colab)."',
                 "    )",
             ]
         )
@@ -101,9 +104,10 @@ def colab_block(recipe: Recipe) -> str:
             f'    package = "{command[-1]}"',
             f"    if subprocess.run([{args}]).returncode != 0:",
             "        raise SystemExit(",
-            '            f"pip could not install {package}. If this notebook comes from a fork, set REPO_URL "',
-            '            "in cookbook_utils/config.py to the fork\'s GitHub address and run `make registry` "',
-            '            "(docs/contracts.md); otherwise check that the address opens in a browser."',
+            '            f"pip could not install {package}. If this notebook comes from a "',
+            '            "fork, set REPO_URL in cookbook_utils/config.py to the fork\'s "',
+            '            "GitHub address and run `make registry` (docs/contracts.md); "',
+            '            "otherwise check that the address opens in a browser."',
             "        )",
             "    from cookbook_utils.colab import prepare",
             "",
@@ -113,13 +117,13 @@ def colab_block(recipe: Recipe) -> str:
 
 
 #: The comment above the literal speech-model list of every setup cell.
-SPEECH_MODELS_COMMENT = (
-    "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py."
+SPEECH_MODELS_COMMENT = "# Speech models, best first: the cookbook's choice, kept in cookbook_utils/config.py."
+#: Comments an older registry wrote above ``SPEECH_MODELS``; they are replaced by the one above.
+SPEECH_MODELS_COMMENT_BEFORE = (
+    "# Speech models, best first: kept in cookbook_utils/config.py, written here by tools/registry.py.",
 )
 #: The comment above the literal LLM Gateway model of the setup cell of a recipe that asks one.
-LLM_MODEL_COMMENT = (
-    "# The LLM Gateway model: from recipes.yml or cookbook_utils/config.py, written by tools/registry.py."
-)
+LLM_MODEL_COMMENT = "# The LLM Gateway model: the cookbook's choice (recipes.yml, cookbook_utils/config.py)."
 #: A line that sets one of the settings kept in cookbook_utils/config.py: the registry writes its value
 #: wherever it stands (the setup cell, and a whole-recipe cell that must carry its own literal).
 SETTING_LINE = re.compile(r"^(?P<indent>[ ]*)(?P<name>SPEECH_MODELS|LLM_MODEL) = .*$", re.M)
@@ -129,7 +133,9 @@ SETUP_INTRO = (
     "calls the API. It prints one line saying which, and where the recording came from."
 )
 #: First line of the generated markdown cell that ends *Going further* with links to related recipes.
-RELATED_FIRST = "**Related recipes in this cookbook** (from `related:` in recipes.yml, written by tools/registry.py)"
+#: (An older registry added "(from `related:` in recipes.yml, written by tools/registry.py)" to it: a cell
+#: that starts with this line is the related-recipes cell either way, and is rewritten.)
+RELATED_FIRST = "**Related recipes in this cookbook**"
 _SETUP_LAST = re.compile(r'^session = cu\.setup\("(?P<slug>[^"]+)"\)$')
 
 
@@ -169,7 +175,7 @@ def uses_llm_model(nb) -> bool:
 def split_setup_cell(source: str) -> tuple[str | None, str]:
     """``(Colab block or None, the rest)`` of a cell that may start with the Colab block: the block runs
     from its first line to the end of the indented body of its ``if "google.colab" in sys.modules:``."""
-    if not source.startswith(COLAB_BLOCK_FIRST):
+    if not source.startswith((COLAB_BLOCK_FIRST, *COLAB_BLOCK_FIRST_BEFORE)):
         return None, source
     lines = source.split("\n")
     if COLAB_IF not in lines:
@@ -189,7 +195,7 @@ def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
 
     def generated(line: str) -> bool:
         return (
-            line == SPEECH_MODELS_COMMENT
+            line in (SPEECH_MODELS_COMMENT, *SPEECH_MODELS_COMMENT_BEFORE)
             or line.startswith("# The LLM Gateway model")
             or bool(SETTING_LINE.match(line))
         )

@@ -29,6 +29,7 @@ html_extra_path = ["_extra"]  # the original .ipynb files, for the download link
 html_theme = "furo"
 html_static_path = ["_static"]
 html_css_files = ["cookbook.css"]
+html_js_files = ["cookbook.js"]  # the tag filter and search snippets (docs/site/_static/cookbook.js)
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None

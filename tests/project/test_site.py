@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin
 
 import nbformat
 import pytest
@@ -157,6 +157,34 @@ def test_recipe_pages_link_to_colab_and_to_the_notebook(site, recipe):
         assert 'class="colab-link"' not in page and "colab.research.google.com" not in page
     assert f'class="download-link" href="{recipe.slug}.ipynb" download' in page
     assert (site / recipe.category / f"{recipe.slug}.ipynb").read_bytes() == (ROOT / recipe.notebook).read_bytes()
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_recipe_pages_say_how_to_run_them_and_link_the_provenance_page(site, recipe):
+    page = (site / _page_of(recipe)).read_text()
+    text = _text(page)
+    assert f'href="../{site_tool.HOW_PAGE}.html"' in page, "the recording line links how these recipes run"
+    assert "Run it: Clone the cookbook" in text and "make lab" in text, "the page says how to run the recipe"
+    assert "The downloaded notebook alone does not run" in text, "the page says what the download alone needs"
+    assert "What it needs:" not in text, "the needs are the notebook's own What you need section"
+
+
+def test_no_page_shows_the_cookbooks_machinery(site):
+    found = {}
+    for path in sorted(site.rglob("*.html")):
+        text = _text(path.read_text())
+        hits = [m for m in ("tools/registry.py", "written by tools", "recipes.yml, written") if m in text]
+        if hits:
+            found[path.relative_to(site).as_posix()] = hits
+    assert not found, f"pages that name the cookbook's own tools in a reader's view (run `make registry`): {found}"
+
+
+def test_the_provenance_page_explains_the_emulator_reference_answers_and_voices(site):
+    how = site / f"{site_tool.HOW_PAGE}.html"
+    text = _text(how.read_text())
+    for words in ("Replay", "Live", "local emulator", "Reference answers", "Synthetic voices", "make record NOTEBOOK="):
+        assert words in text, f"{how.name} does not explain {words!r}"
+    assert f'href="{site_tool.HOW_PAGE}.html"' in (site / "index.html").read_text(), "the landing page links it"
 
 
 def test_no_page_links_another_repository_than_the_published_one(site):
@@ -304,6 +332,15 @@ def _tables_and_figures(page) -> dict:
     )
 
 
+def _code_wider_than_its_column(page) -> list[str]:
+    """The start of each code block that scrolls sideways (at the tour's 1280 px): its longest line."""
+    return page.eval_on_selector_all(
+        ".cell_input pre, div.highlight-python pre",
+        """els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e =>
+             e.textContent.split("\\n").reduce((a, b) => b.length > a.length ? b : a, "").slice(0, 60))""",
+    )
+
+
 def _screenshot_recipes() -> list[registry.Recipe]:
     """The pilot's page, or every recipe's with COOKBOOK_SCREENSHOTS=all (`make screenshots`): a full-page
     screenshot costs about a second, so the suite takes two and a reviewer asks for the rest."""
@@ -323,6 +360,7 @@ class Tour:
     ids: dict[str, set[str]] = field(default_factory=dict)  # page -> the ids in it
     images: dict[str, list[int]] = field(default_factory=dict)  # page -> natural widths of output images
     shown: dict[str, dict] = field(default_factory=dict)  # page -> visible tables and figures
+    wide_code: dict[str, list[str]] = field(default_factory=dict)  # page -> code lines cut at the column's edge
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +380,7 @@ def tour(browser, server) -> Tour:
         found.ids[url] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
         found.images[url] = _shown_images(page)
         found.shown[url] = _tables_and_figures(page)
+        found.wide_code[url] = _code_wider_than_its_column(page)
         if url in shots:
             (ARTIFACTS / shots[url]).unlink(missing_ok=True)
             page.screenshot(path=str(ARTIFACTS / shots[url]), full_page=True)
@@ -351,7 +390,7 @@ def tour(browser, server) -> Tour:
                 continue
             if target not in found.statuses:
                 found.statuses[target] = _status(target)
-            if fragment:
+            if fragment and not fragment.startswith("tag="):  # #tag=<tag> is the card filter's state, not an anchor
                 found.anchors.append((url, target, fragment))
             if found.statuses[target] == 200 and target.endswith((".html", "/")) and target not in found.ids:
                 queue.append(target if target.endswith(".html") else urljoin(target, "index.html"))
@@ -373,6 +412,15 @@ def test_every_page_loads_without_errors_and_every_internal_link_resolves(tour, 
         f"{page} -> {target}#{frag}" for page, target, frag in tour.anchors if frag not in tour.ids.get(target, ())
     ]
     assert not unanchored, "links to anchors that do not exist:\n" + "\n".join(unanchored)
+
+
+@pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
+def test_code_fits_its_column_at_1280_px(tour, server, recipe):
+    wide = tour.wide_code[server + _page_of(recipe)]
+    assert not wide, (
+        f"{recipe.slug}: code blocks scroll sideways at 1280 px (lines over the notebooks' line length, "
+        f"notebooks/ruff.toml): {wide}; run `ruff format notebooks` and wrap the strings and comments ruff reports"
+    )
 
 
 @pytest.mark.parametrize("recipe", REGISTRY.recipes, ids=lambda r: r.slug)
@@ -448,6 +496,93 @@ def test_the_pilot_page_offers_colab_or_the_download_under_its_title(browser, se
     assert visit.page.locator("a.download-link").inner_text() == "Download the notebook (.ipynb)"
     assert visit.page.locator("h1").first.inner_text().startswith(pilot.title)
     visit.page.close()
+
+
+def test_the_landing_page_shows_a_card_per_recipe_and_its_tags_filter_them(browser, server):
+    visit = Visit(browser, server)
+    assert visit.open(server + "index.html") == []
+    page = visit.page
+    cards = page.locator(".recipe-card")
+    assert cards.count() == len(REGISTRY.recipes)
+    first = REGISTRY.recipes[0]
+    card = page.locator(f'.recipe-card:has(a[href="{_page_of(first)}"])')
+    assert first.description in card.inner_text(), "a card shows its recipe's purpose"
+    assert "Recorded " in card.inner_text(), "a card shows its last recording"
+    tag = page.locator("button.tag-filter[data-tag]:not([data-tag=''])").first
+    name = tag.get_attribute("data-tag")
+    tag.click()
+    tagged = {r.slug for r in REGISTRY.recipes if name in r.tags}  # tags may hold spaces ("llm gateway")
+    shown = page.eval_on_selector_all(
+        ".recipe-card:not([hidden]) a.recipe-card-title", "els => els.map(e => e.getAttribute('href'))"
+    )
+    assert {href.rsplit("/", 1)[-1].removesuffix(".html") for href in shown} == tagged, (name, shown)
+    assert page.locator(".recipe-card:not([hidden])").count() == len(tagged) < len(REGISTRY.recipes)
+    assert "#tag=" in page.url
+    page.locator("button.tag-filter[data-tag='']").click()
+    assert page.locator(".recipe-card:not([hidden])").count() == len(REGISTRY.recipes)
+    # A recipe page's tag link opens the landing page filtered by that tag.
+    pilot = REGISTRY.recipe(PILOT)
+    assert visit.open(server + _page_of(pilot)) == []
+    page.locator(".recipe-facts a.tag").first.click()
+    page.wait_for_load_state("load")
+    chosen = page.locator("button.tag-filter[aria-pressed='true']")
+    label = unquote(page.url.split("#tag=", 1)[1])
+    assert page.locator(".recipe-card:not([hidden])").count() == sum(label in r.tags for r in REGISTRY.recipes)
+    assert chosen.count() <= 1
+    visit.page.close()
+
+
+def _first_sentence(recipe: registry.Recipe) -> str:
+    """The first sentence of the recipe's introduction: the text after its title in the first cell."""
+    nb = nbformat.read(ROOT / recipe.notebook, as_version=4)
+    intro = nb.cells[0].source.split("\n", 1)[1].strip()
+    text = " ".join(re.sub(r"[`*_]|\[([^]]*)\]\([^)]*\)", r"\1", intro).split())
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+
+def test_search_ranks_recipes_by_title_and_snippets_start_with_their_own_text(browser, server):
+    pilot = REGISTRY.recipe(PILOT)
+    visit = Visit(browser, server)
+    assert visit.open(server + "search.html?q=speaker+labels") == []
+    page = visit.page
+    page.wait_for_selector("#search-results ul.search li p.context", timeout=30_000)
+    results = page.locator("#search-results ul.search li")
+    hrefs = [results.nth(i).locator("a").first.get_attribute("href").split("?")[0] for i in range(results.count())]
+    titles = [results.nth(i).locator("a").first.inner_text() for i in range(min(3, results.count()))]
+    assert not any(h.endswith(("index.html", "/")) for h in hrefs), f"landing or section pages in the results: {hrefs}"
+    assert all("speaker labels" in t.lower() for t in titles[:2]), f"recipes titled with the words come first: {titles}"
+    mine = next(i for i, h in enumerate(hrefs) if h.endswith(_page_of(pilot)))
+    assert mine < 3, f"{pilot.title!r} is result {mine + 1}: {titles}"
+    snippet = " ".join(results.nth(mine).locator("p.context").inner_text().split())
+    assert snippet.startswith(_first_sentence(pilot)[:40]), (snippet[:120], _first_sentence(pilot))
+    assert "Download the notebook" not in snippet and "Section:" not in snippet
+    visit.page.close()
+
+
+def _screenshot_pages() -> dict[str, str]:
+    """The landing page and three recipes (the pilot, a table-heavy one, a streaming one)."""
+    pages = {"landing": "index.html"}
+    for slug in (PILOT, "google-drive-links", "streaming-transcription"):
+        if slug in {r.slug for r in REGISTRY.recipes}:
+            pages[slug] = _page_of(REGISTRY.recipe(slug))
+    return pages
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "light"), (1280, "dark")])
+def test_screenshots_at_desktop_and_phone_width_and_in_dark_mode(browser, server, width, scheme):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    for name, address in _screenshot_pages().items():
+        page.goto(server + address, wait_until="load")
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{name} at {width} px is {overflow} px wider than the screen"
+        shot = ARTIFACTS / f"site-{name}-{width}-{scheme}.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000, shot
+    page.close()
+    assert not problems, problems
 
 
 # --- a plot in a stored output, on a throwaway project ------------------------------------------
