@@ -330,12 +330,23 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
 
 def show_table_text_whole() -> None:
     """Let pandas show a table's text in full: JupyterLab and the site wrap it, where pandas' default
-    cuts every cell at 50 characters (a Drive link's ``resourcekey``, a model's answer)."""
+    cuts every cell at 50 characters (a Drive link's ``resourcekey``, a model's answer). In a notebook, a
+    ``Styler``'s plain-text form becomes its table's text instead of ``<Styler at 0x...>``, which says
+    nothing and changes on every run."""
     if importlib.util.find_spec("pandas") is None:
         return
     import pandas as pd
 
     pd.set_option("display.max_colwidth", None)
+    try:
+        from IPython import get_ipython
+        from pandas.io.formats.style import Styler
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        plain = shell.display_formatter.formatters["text/plain"]
+        plain.for_type(Styler, lambda styler, printer, cycle: printer.text(styler.data.to_string()))
 
 
 def setup(slug: str, *, quiet: bool = False) -> Session:

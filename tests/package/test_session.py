@@ -210,3 +210,22 @@ def test_a_request_written_for_a_real_eu_host_reaches_the_emulator_standing_in_f
     finally:
         for server in (us, eu):
             server.shutdown()
+
+
+def test_setup_lets_tables_show_their_text_whole_and_a_styler_its_table():
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from cookbook_utils.session import show_table_text_whole
+
+    shell = InteractiveShell.instance()
+    try:
+        pd.set_option("display.max_colwidth", 50)
+        show_table_text_whole()
+        frame = pd.DataFrame({"link": ["https://drive.google.com/uc?id=1AbC&resourcekey=0-XyZ" + "q" * 40]})
+        assert "resourcekey=0-XyZ" + "q" * 40 in frame.to_string(), "pandas still cuts the cell"
+        plain = shell.display_formatter.format(frame.style.format(precision=1))[0]["text/plain"]
+        assert " at 0x" not in plain and "resourcekey=0-XyZ" in plain, plain
+    finally:
+        pd.reset_option("display.max_colwidth")
+        InteractiveShell.clear_instance()
