@@ -28,10 +28,10 @@ def test_the_whole_recipe_refuses_overlapping_phases(tmp_path):
     )
     assert alone.run.returncode != 0
     assert "ValueError: verification: " in alone.run.stderr
-    assert "is out of order or outside the call" in alone.run.stderr
+    assert "is out of order or overlaps" in alone.run.stderr
 
 
-def test_the_whole_recipe_refuses_a_phase_after_the_end_of_the_call(tmp_path):
+def test_the_whole_recipe_refuses_a_time_that_is_no_caption_boundary(tmp_path):
     def too_late(text: str) -> str:
         data = json.loads(text)
         data["phases"][-1]["end"] = "00:09:00.000"
@@ -41,4 +41,17 @@ def test_the_whole_recipe_refuses_a_phase_after_the_end_of_the_call(tmp_path):
         "call-segmentation", data_dir=answers_changed(tmp_path, "call-segmentation", "1.json", too_late)
     )
     assert alone.run.returncode != 0
-    assert "ValueError: closing: " in alone.run.stderr and "outside the call" in alone.run.stderr
+    assert "ValueError: closing: " in alone.run.stderr and "is not a caption's start and end" in alone.run.stderr
+
+
+def test_the_whole_recipe_reports_captions_no_phase_covers(tmp_path):
+    def drop_follow_up(text: str) -> str:
+        data = json.loads(text)
+        data["phases"] = [p for p in data["phases"] if p["phase"] != "follow-up"]
+        return json.dumps(data)
+
+    alone = run_replaced(
+        "call-segmentation", data_dir=answers_changed(tmp_path, "call-segmentation", "1.json", drop_follow_up)
+    )
+    assert alone.run.returncode == 0, alone.run.stderr[-2000:]
+    assert "Captions in no phase: 00:01:22.327-00:01:27.337," in alone.run.stdout

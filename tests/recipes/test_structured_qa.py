@@ -40,7 +40,7 @@ def test_schema_has_one_required_string_per_question_and_enums_for_options(nb) -
     assert list(schema["properties"]) == ["q1", "q2", "q3"]
     assert schema["required"] == ["q1", "q2", "q3"] and schema["additionalProperties"] is False
     assert schema["properties"]["q1"] == {"type": "string", "description": "When is the release now?"}
-    assert schema["properties"]["q3"]["enum"] == ["Priya", "Daniel", "Sofia", "Marcus"]
+    assert schema["properties"]["q3"]["enum"] == ["Priya", "Daniel", "Sofia", "Marcus", "not stated"]
     validator = Draft202012Validator(schema)
     assert validator.is_valid(GOOD)
     assert not validator.is_valid({**GOOD, "q3": "Dan"})
