@@ -233,3 +233,16 @@ def test_a_speaker_with_too_little_speech_gets_no_fingerprint(lesson):
         "A",
         "B",
     ]
+
+
+def test_a_chunk_where_nobody_said_enough_is_left_unmatched(lesson):
+    relabel = lesson["match_speakers"]([{"A": _voice(0)}, {}, {"A": _voice(0)}], threshold=0.5)
+    assert relabel == [{"A": "A"}, {}, {"A": "A"}]
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_marks_speakers_with_too_little_speech():
+    """With a minimum no monologue reaches, nobody is fingerprinted: every word is "?", no letter is invented."""
+    run = run_alone("nemo-async-chunking", replaced("MIN_MONOLOGUE_MS = 2000", "MIN_MONOLOGUE_MS = 60_000"))
+    assert run.returncode == 0, run.stderr
+    assert "speakers ['?']" in run.stdout
