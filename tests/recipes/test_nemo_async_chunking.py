@@ -27,7 +27,11 @@ PARTS = [
 
 @pytest.fixture(scope="module")
 def lesson():
-    return load_definitions("nemo-async-chunking", ["longest_monologues", "match_speakers", "titanet_embedder"])
+    return load_definitions(
+        "nemo-async-chunking",
+        ["longest_monologues", "match_speakers", "titanet_embedder", "fingerprints"],
+        ("MIN_MONOLOGUE_MS",),
+    )
 
 
 def _word(speaker, start, end, text="w"):
@@ -209,3 +213,36 @@ def test_the_whole_recipe_stops_at_a_failed_chunk_with_its_number(tmp_path):
     assert run.returncode == 1
     assert "RuntimeError: Chunk 2 failed: " in run.stderr
     assert "Speaker embeddings" not in run.stdout
+
+
+# --- Step 4/8: too little speech to fingerprint -----------------------------------------------------
+
+
+def test_a_speaker_with_too_little_speech_gets_no_fingerprint(lesson):
+    """Under MIN_MONOLOGUE_MS a fingerprint is not to be trusted: that speaker is left out, and named."""
+    shortest = lesson["MIN_MONOLOGUE_MS"]
+    found = {"A": {"start": 0, "end": 10_000, "words": 28}, "B": {"start": 10_900, "end": 10_900 + shortest - 1}}
+    embedded = []
+    prints, too_short = lesson["fingerprints"](
+        np.zeros(16_000 * 12, np.float32), found, lambda clip: embedded.append(len(clip)) or np.ones(4)
+    )
+    assert list(prints) == ["A"] and too_short == ["B"]
+    assert embedded == [16_000 * 10]  # only A's ten seconds were embedded
+    found["B"]["end"] += 1  # exactly the minimum is enough
+    assert list(lesson["fingerprints"](np.zeros(16_000 * 13, np.float32), found, lambda clip: np.ones(4))[0]) == [
+        "A",
+        "B",
+    ]
+
+
+def test_a_chunk_where_nobody_said_enough_is_left_unmatched(lesson):
+    relabel = lesson["match_speakers"]([{"A": _voice(0)}, {}, {"A": _voice(0)}], threshold=0.5)
+    assert relabel == [{"A": "A"}, {}, {"A": "A"}]
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_marks_speakers_with_too_little_speech():
+    """With a minimum no monologue reaches, nobody is fingerprinted: every word is "?", no letter is invented."""
+    run = run_alone("nemo-async-chunking", replaced("MIN_MONOLOGUE_MS = 2000", "MIN_MONOLOGUE_MS = 60_000"))
+    assert run.returncode == 0, run.stderr
+    assert "speakers ['?']" in run.stdout

@@ -1,7 +1,9 @@
 """The lesson code of pyannote-speaker-labels: the overlap rule ``speaker_for`` on hand-made cases
 whose answers are worked out by hand and on the shipped meeting's script, and
-``diarize_with_pyannote`` against a stand-in for pyannote's pipeline."""
+``load_pyannote`` and ``diarize_with_pyannote`` against a stand-in for pyannote's pipeline (loaded,
+refused by the hub, not installed)."""
 
+import importlib.machinery
 import json
 import random
 import sys
@@ -22,7 +24,7 @@ CLIP = ROOT / "data" / "audio" / "clip-fr.mp3"
 
 @pytest.fixture(scope="module")
 def lesson():
-    return load_definitions("pyannote-speaker-labels", ["speaker_for", "diarize_with_pyannote"])
+    return load_definitions("pyannote-speaker-labels", ["speaker_for", "load_pyannote", "diarize_with_pyannote"])
 
 
 def _labels(lesson, spans, segments, max_gap_ms=None):
@@ -137,10 +139,12 @@ class _Pipeline:
     def __init__(self):
         self.calls = []
 
+    refused = False  # as pyannote.audio 4 does when the hub refuses a gated download: None
+
     @classmethod
     def from_pretrained(cls, name, **kwargs):
         cls.loaded = {"name": name, **kwargs}
-        cls.last = cls()
+        cls.last = None if cls.refused else cls()
         return cls.last
 
     def __call__(self, audio, **counts):
@@ -152,15 +156,18 @@ class _Pipeline:
 
 @pytest.fixture
 def pyannote(monkeypatch):
-    module = types.ModuleType("pyannote.audio")
+    module, package = types.ModuleType("pyannote.audio"), types.ModuleType("pyannote")
     module.Pipeline = _Pipeline
-    monkeypatch.setitem(sys.modules, "pyannote", types.ModuleType("pyannote"))
-    monkeypatch.setitem(sys.modules, "pyannote.audio", module)
+    for name, stand_in in (("pyannote", package), ("pyannote.audio", module)):
+        stand_in.__spec__ = importlib.machinery.ModuleSpec(name, None)  # "installed", for find_spec
+        monkeypatch.setitem(sys.modules, name, stand_in)
+    monkeypatch.setattr(_Pipeline, "refused", False)
     return _Pipeline
 
 
 def test_pyannote_is_loaded_with_the_token_and_given_the_decoded_audio(lesson, pyannote):
-    segments = lesson["diarize_with_pyannote"](CLIP, token="made-up-" + "token", num_speakers=2)
+    pipeline = lesson["load_pyannote"]("made-up-" + "token")
+    segments = lesson["diarize_with_pyannote"](pipeline, CLIP, num_speakers=2)
     assert pyannote.loaded == {"name": "pyannote/speaker-diarization-community-1", "token": "made-up-token"}
     # The exclusive view, one speaker at a time, in milliseconds, with pyannote's own labels.
     assert segments == [
@@ -174,8 +181,27 @@ def test_pyannote_is_loaded_with_the_token_and_given_the_decoded_audio(lesson, p
 
 
 def test_pyannote_estimates_the_count_when_not_given(lesson, pyannote):
-    lesson["diarize_with_pyannote"](CLIP, token="made-up-" + "token")
+    lesson["diarize_with_pyannote"](lesson["load_pyannote"]("made-up-" + "token"), CLIP)
     assert pyannote.last.calls[0][1] == {}
+
+
+def test_a_gated_pipeline_the_hub_refuses_is_a_clear_error_not_none(lesson, pyannote):
+    """pyannote.audio 4 returns None when the hub refuses the download (conditions not accepted)."""
+    pyannote.refused = True
+    with pytest.raises(RuntimeError, match="Hugging Face refused pyannote/speaker-diarization-community-1: accept"):
+        lesson["load_pyannote"]("made-up-" + "token")
+
+
+def test_no_token_is_a_clear_error(lesson, pyannote):
+    with pytest.raises(RuntimeError, match="no Hugging Face token: set HF_TOKEN"):
+        lesson["load_pyannote"](None)
+
+
+def test_pyannote_not_installed_is_a_clear_error(lesson, monkeypatch):
+    for name in ("pyannote", "pyannote.audio"):
+        monkeypatch.setitem(sys.modules, name, None)  # find_spec answers None, as when not installed
+    with pytest.raises(RuntimeError, match=r"pyannote.audio is not installed \(pip install"):
+        lesson["load_pyannote"]("made-up-" + "token")
 
 
 # --- the whole recipe, run alone ------------------------------------------------------------------

@@ -24,3 +24,11 @@ def test_the_whole_recipe_refuses_a_transcript_without_utterances():
     run = run_alone(SLUG, replaced("speaker_labels=True, speakers_expected", "speaker_labels=False, speakers_expected"))
     assert run.returncode == 1
     assert "RuntimeError: No utterances: transcribe with speaker_labels=True" in run.stderr
+
+
+def test_the_whole_recipe_refuses_a_count_and_a_range_together():
+    """The API refuses speakers_expected with speaker_options; the recipe says so before sending anything."""
+    call = "dialogue(" + audio_literal("support-call.mp3") + ")"
+    run = run_alone(SLUG, replaced(call, call[:-1] + ", speakers_expected=2, speaker_range=(2, 3))"))
+    assert run.returncode == 1
+    assert "ValueError: Give speakers_expected or speaker_range, not both" in run.stderr
