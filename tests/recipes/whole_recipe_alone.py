@@ -84,6 +84,7 @@ class Alone:
     run: Run
     shown: str
     requests: list[tuple[str, str]]
+    chats: list[dict]  # the body of every chat completion the emulator accepted
 
 
 def run_replaced(
@@ -104,8 +105,8 @@ def run_replaced(
         source = source.replace(old, new)
     with Emulator(api_key="whole-recipe-key", notebook=slug, **emulator_settings) as emulator:
         run = run_script(as_script(source, real_origins(emulator)), script_env(emulator, env), cwd=cwd)
-        requests = list(emulator.requests_seen)
-    return Alone(run, stored_stdout(nb, index), requests)
+        requests, chats = list(emulator.requests_seen), list(emulator.state.chat_requests)
+    return Alone(run, stored_stdout(nb, index), requests, chats)
 
 
 def answers_changed(folder: Path, slug: str, file: str, change: Callable[[str], str]) -> Path:
