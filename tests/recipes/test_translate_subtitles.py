@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.recipes.subtitle_files import check_written_files
-from tests.recipes.whole_recipe_alone import run_alone
+from tests.recipes.whole_recipe_alone import replaced, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
 
@@ -97,3 +97,13 @@ def test_the_whole_recipe_keeps_the_steps_strict_schema():
     schema = step.split("PROMPT = (")[0]
     assert schema.count('"additionalProperties": False') == 2
     assert schema in whole
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
+def test_the_whole_recipe_raises_an_answer_cut_off_at_max_tokens(tmp_path):
+    """A real failure: with a small ``max_tokens`` the answer stops short, and the script says so
+    instead of parsing half a JSON document."""
+    run = run_alone("translate-subtitles", replaced("max_tokens=4000", "max_tokens=40"), cwd=tmp_path)
+    assert run.returncode == 1
+    assert "RuntimeError: the answer was cut off at max_tokens" in run.stderr
+    assert not list(tmp_path.rglob("*.srt"))
