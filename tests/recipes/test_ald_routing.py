@@ -25,7 +25,9 @@ U35_PRO = set("en es de fr pt it tr nl sv no da fi hi vi ar he ja zh".split())
 
 @pytest.fixture(scope="module")
 def nb() -> dict:
-    return load_definitions("ald-routing", ["speech_models_for"], ("MODEL_LANGUAGES", "DOCUMENTED"))
+    return load_definitions(
+        "ald-routing", ["speech_models_for"], ("UNIVERSAL_3_5_PRO", "MODEL_LANGUAGES", "DOCUMENTED")
+    )
 
 
 @pytest.fixture()
@@ -129,8 +131,8 @@ def _whole_recipe(source_changes: dict[str, str], tmp_path):
 def test_the_whole_recipe_alone_sends_a_language_its_first_model_lacks_to_the_fallback(tmp_path) -> None:
     """Dutch taken off the first model's list (as for a language it does not document): the file is
     transcribed by Universal-2, the end of SPEECH_MODELS, and the Spanish clip still by the first."""
-    listed = '"tr", "nl", "sv",'
-    run = _whole_recipe({listed: '"tr", "sv",'}, tmp_path)
+    listed = " tr nl sv "
+    run = _whole_recipe({listed: " tr sv "}, tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout == f"clip-nl.mp3: {WIDE}\nclip-es.mp3: {FLAGSHIP}\n"
 

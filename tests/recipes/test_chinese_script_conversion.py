@@ -30,3 +30,23 @@ def test_a_transcript_in_error_is_raised_with_its_message(tmp_path):
     assert (
         "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio." in run.stderr
     )
+
+
+@pytest.mark.parametrize(
+    ("original", "config", "share"),
+    [
+        ("我的内存不够", "s2twp", 3 / 6),  # 内存 -> 記憶體: two characters become three
+        ("U盘坏了", "s2twp", 3 / 4),  # U盘 -> 隨身碟, 坏 -> 壞
+        ("出租车在外面等我", "s2twp", 3 / 8),  # 出租车 -> 計程車, the same length
+        ("这里", "s2tw", 2 / 2),
+        ("谢谢", "s2t", 2 / 2),
+        ("好的", "s2t", 0.0),
+    ],
+)
+def test_the_charts_share_of_changed_characters_survives_length_changing_conversions(original, config, share):
+    import opencc
+
+    from tools.notebook_code import load_definitions
+
+    changed_share = load_definitions(SLUG, ["changed_share"])["changed_share"]
+    assert changed_share(original, opencc.OpenCC(config).convert(original)) == pytest.approx(share)

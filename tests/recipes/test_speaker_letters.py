@@ -51,7 +51,9 @@ def _utterances() -> list[SimpleNamespace]:
 
 
 def _transcript() -> SimpleNamespace:
-    return SimpleNamespace(status=aai.TranscriptStatus.completed, error=None, words=_words(), utterances=_utterances())
+    return SimpleNamespace(
+        id="b-first", status=aai.TranscriptStatus.completed, error=None, words=_words(), utterances=_utterances()
+    )
 
 
 @pytest.fixture
@@ -77,13 +79,29 @@ def subtitles() -> dict:
     return load_definitions("speaker-subtitles", names, ("PALETTE", "PEOPLE"))
 
 
-def test_subtitle_names_and_colours_follow_the_order_voices_are_heard(subtitles):
-    cues = subtitles["speaker_cues"](_words())
-    colours, names = subtitles["speaker_styles"](cues, ["Priya", "Ollie"])
+#: What speaker identification answers for the B-first transcript: it names the two people it was
+#: given, and leaves the caller (``C``), whom nobody listed, unnamed.
+IDENTIFIED = {"B": "Priya", "A": "Ollie"}
+
+
+@pytest.fixture
+def fake_identification(monkeypatch):
+    """``aai.LLMGateway`` whose speaker identification answers ``IDENTIFIED``, without a network."""
+
+    class Understanding:
+        def create(self, *, transcript_id, request):
+            assert request["speaker_identification"]["known_values"] == ["Priya", "Ollie"]
+            answer = {"speaker_identification": {"mapping": IDENTIFIED, "status": "success"}}
+            return SimpleNamespace(speech_understanding={"request": request, "response": answer})
+
+    monkeypatch.setattr(aai, "LLMGateway", lambda: SimpleNamespace(understanding=Understanding()))
+
+
+def test_subtitle_names_and_colours_follow_the_people_not_the_letters(subtitles):
+    colours, names = subtitles["speaker_styles"](["A", "B", "C"], IDENTIFIED, ["Priya", "Ollie"])
     palette = subtitles["PALETTE"]
     assert names == {"B": "Priya", "A": "Ollie", "C": "Speaker C"}  # the extra voice keeps its letter
     assert colours == {"B": palette[0], "A": palette[1], "C": palette[2]}
-    assert list(names) == FIRST_HEARD
 
 
 def test_subtitle_files_name_and_colour_the_b_first_transcript(subtitles):
@@ -91,7 +109,7 @@ def test_subtitle_files_name_and_colour_the_b_first_transcript(subtitles):
     import webvtt
 
     cues = subtitles["speaker_cues"](_words())
-    colours, names = subtitles["speaker_styles"](cues, subtitles["PEOPLE"])
+    colours, names = subtitles["speaker_styles"](["A", "B", "C"], IDENTIFIED, subtitles["PEOPLE"])
     palette = subtitles["PALETTE"]
     srt_cues = list(srt.parse(subtitles["to_coloured_srt"](cues, colours)))
     assert srt_cues[0].content == f'<font color="{palette[0]}">Welcome back to the show.</font>'
@@ -109,15 +127,16 @@ def test_subtitle_files_name_and_colour_the_b_first_transcript(subtitles):
 
 
 def test_subtitle_colours_cycle_for_more_voices_than_the_palette(subtitles):
-    letters = "FEDCBAG"  # seven voices, none in alphabetical order
-    words = [SimpleNamespace(text="Hi.", start=i * 100, end=i * 100 + 50, speaker=s) for i, s in enumerate(letters)]
-    colours, names = subtitles["speaker_styles"](subtitles["speaker_cues"](words), [])
+    letters = "FEDCBAG"  # seven voices, none named
+    colours, names = subtitles["speaker_styles"](list(letters), {}, [])
     palette = subtitles["PALETTE"]
     assert [colours[s] for s in letters] == [palette[i % len(palette)] for i in range(len(letters))]
     assert names["G"] == "Speaker G"
 
 
-def test_the_whole_subtitle_recipe_on_the_b_first_transcript(subtitles, fake_transcriber, tmp_path):
+def test_the_whole_subtitle_recipe_on_the_b_first_transcript(
+    subtitles, fake_transcriber, fake_identification, tmp_path
+):
     import webvtt
 
     srt_path, vtt_path = subtitles["speaker_subtitles"]("show.mp3", tmp_path, ["Priya", "Ollie"])

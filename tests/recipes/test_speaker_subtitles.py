@@ -21,10 +21,37 @@ def lesson() -> dict:
     return load_definitions(SLUG, names, ("PALETTE", "PEOPLE"))
 
 
+#: What speaker identification answers for ``WORDS``: Priya speaks as A, Ollie as B.
+IDENTIFIED = dict(zip("AB", ["Priya", "Ollie"], strict=True))
+
+
 def _styled(lesson) -> tuple[list[dict], dict, dict]:
-    """The cues of ``WORDS`` with the notebook's colours and names (Priya is heard first)."""
+    """The cues of ``WORDS`` with the notebook's colours and names."""
     cues = lesson["speaker_cues"](WORDS)
-    return (cues, *lesson["speaker_styles"](cues, lesson["PEOPLE"]))
+    return (cues, *lesson["speaker_styles"](["A", "B"], IDENTIFIED, lesson["PEOPLE"]))
+
+
+def test_each_person_keeps_their_colour_whatever_their_letter(lesson):
+    people, palette = lesson["PEOPLE"], lesson["PALETTE"]
+    colours, names = lesson["speaker_styles"](["A", "B"], dict(zip("AB", people, strict=True)), people)
+    swapped_colours, swapped_names = lesson["speaker_styles"](["A", "B"], dict(zip("BA", people, strict=True)), people)
+    assert names == {"A": "Priya", "B": "Ollie"} and swapped_names == {"A": "Ollie", "B": "Priya"}
+    assert colours == {"A": palette[0], "B": palette[1]}
+    assert swapped_colours == {"A": palette[1], "B": palette[0]}
+
+
+def test_a_name_given_to_two_speakers_is_refused(lesson):
+    with pytest.raises(ValueError, match="a name is given to two speakers"):
+        lesson["speaker_styles"](["A", "B"], dict.fromkeys("AB", "Priya"), lesson["PEOPLE"])
+
+
+@pytest.mark.parametrize("answer", [{}, {"C": "C"}, {"C": "Sam"}, {"C": None}])
+def test_a_voice_left_unnamed_keeps_its_letter_and_the_next_colour(lesson, answer):
+    """A third speaker nobody listed: unmapped, mapped to its own letter or to a name outside the list."""
+    people, palette = lesson["PEOPLE"], lesson["PALETTE"]
+    colours, names = lesson["speaker_styles"](["A", "B", "C"], {**IDENTIFIED, **answer}, people)
+    assert names == {"A": "Priya", "B": "Ollie", "C": "Speaker C"}
+    assert colours["C"] == palette[2] and len(set(colours.values())) == 3
 
 
 @pytest.mark.parametrize(

@@ -20,10 +20,11 @@ def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
 
 @pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
 @needs_ffmpeg
-def test_the_whole_recipe_burns_captions_into_a_folder_with_a_colon(tmp_path):
-    """The name that broke ffmpeg in Step 5 (a colon) works in the whole recipe, which quotes the
-    path with ``filter_path``."""
-    run = run_alone("subtitles-srt-vtt", replaced('"whole-recipe")', '"Episode 12: old bikes")'), cwd=tmp_path)
+@pytest.mark.parametrize("name", ["Episode 12: old bikes", "Ollie's bikes: episode 12"])
+def test_the_whole_recipe_burns_captions_into_a_folder_with_a_colon_or_a_quote(tmp_path, name):
+    """The name that broke ffmpeg in Step 5 (a colon), and one with a quote, work in the whole
+    recipe, which quotes the path with ``filter_path``."""
+    run = run_alone("subtitles-srt-vtt", replaced('"whole-recipe")', repr(name) + ")"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    folder = tmp_path / "output" / "subtitles-srt-vtt" / "Episode 12: old bikes"
+    folder = tmp_path / "output" / "subtitles-srt-vtt" / name
     assert (folder / "podcast-clip-subtitled.mp4").stat().st_size > 100_000
