@@ -132,7 +132,15 @@ class Stream:
     seconds: float = 0.0
 
 
-How = Request | Upload | Transcribe | TranscriptChat | Stream
+@dataclass(frozen=True)
+class DeleteTwice:
+    """Transcribe ``transcribe``, then send ``DELETE /v2/transcript/{id}`` twice; the outcome's
+    answer is the second delete's (give it a ``Transcribe`` of its own: the transcript is gone)."""
+
+    transcribe: Transcribe
+
+
+How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice
 
 
 @dataclass
@@ -444,6 +452,16 @@ def assumptions() -> list[Assumption]:
             refused_naming("language_code", "language_detection"),
             "§2 language_code (documented; the text is not)",
             relies=(r"language_code.*language_detection", r"language_detection.*language_code"),
+        ),
+        Assumption(
+            "delete-twice-answers-200",
+            "a second DELETE of a deleted transcript answers 200, the transcript marked deleted",
+            DeleteTwice(Transcribe.of(fr, speech_models=listed, format_text=True)),
+            lambda o: [o.answer.status, o.answer.body.get("text") if isinstance(o.answer.body, dict) else None],
+            equals([200, "Deleted by user."]),
+            "§12 none (not in the facts; the spec's deleteTranscript says only that the data is removed)",
+            unverified="yes",
+            relies=(r"delete_by_id\(now_one\.id\)",),
         ),
         Assumption(
             "speakers-expected-with-options-refused",
@@ -1171,7 +1189,7 @@ class Probe:
 
     def prepare(self, checks: list[Assumption]) -> None:
         """Submit every transcript the checks need, then wait for all of them together."""
-        steps = [c.how.transcribe if isinstance(c.how, TranscriptChat) else c.how for c in checks]
+        steps = [c.how.transcribe if isinstance(c.how, (TranscriptChat, DeleteTwice)) else c.how for c in checks]
         for step in dict.fromkeys(step for step in steps if isinstance(step, Transcribe)):
             try:
                 self.outcomes[step] = self.submit(step)
@@ -1249,6 +1267,10 @@ class Probe:
             transcript_id = final(made).get("id")
             body = {**json.loads(how.body), "transcript_id": transcript_id}
             self.outcomes[how] = Outcome(self.send("POST", "/v1/chat/completions", host="gateway", json=body))
+        if isinstance(how, DeleteTwice) and how not in self.outcomes:
+            transcript_id = final(self.outcome(how.transcribe)).get("id")
+            self.send("DELETE", f"/v2/transcript/{transcript_id}")
+            self.outcomes[how] = Outcome(self.send("DELETE", f"/v2/transcript/{transcript_id}"))
         found = self.outcomes[how]
         if isinstance(found, Exception):
             raise found

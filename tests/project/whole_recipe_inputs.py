@@ -97,6 +97,19 @@ def captions_page(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield {}
 
 
+@contextmanager
+def easycron_account(_: Path) -> Iterator[dict[str, str]]:
+    """schedule-delete: EasyCron's API played by the cookbook's stand-in, reached through
+    ``EASYCRON_URL`` with the stand-in's key in ``EASYCRON_API_KEY``, as the reader's account."""
+    from cookbook_utils.standins.easycron import easycron_stand_in
+
+    cron = easycron_stand_in()
+    try:
+        yield {"EASYCRON_URL": cron.base_url, "EASYCRON_API_KEY": cron.api_key}
+    finally:
+        cron.stop()
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
@@ -104,4 +117,5 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "youtube-transcripts": video_url,
     "pyannote-speaker-labels": cookbook_installed,
     "streaming-browser-captions": captions_page,
+    "schedule-delete": easycron_account,
 }

@@ -97,6 +97,8 @@ def test_it_uses_the_speech_models_of_the_config_by_default(recipe, monkeypatch)
 
 
 def _failing(monkeypatch, *, raises: Exception | None = None, error: str | None = None):
+    monkeypatch.setattr(aai.settings, "api_key", "fake-key")  # the recipe reads the default client
+
     class Transcriber:
         def __init__(self, config):
             pass
@@ -321,3 +323,17 @@ def test_the_whole_recipe_alone_says_a_server_error_is_worth_retrying_and_a_refu
     said = run.stdout.splitlines()
     assert said[0] == "failed: temporary failure (503) [retry later]"
     assert said[1:] == shown.splitlines()[1:]  # the two others as the notebook shows them
+
+
+@pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
+def test_the_whole_recipe_alone_tells_a_429_when_to_send_again():
+    """A 429 with ``Retry-After: 2`` on the first transcription: the SDK's error has no headers, so
+    the recipe reads them from the client's last answer and says how long to wait."""
+    from tools.emulator.faults import Fault, FaultPlan
+    from tools.whole_recipe import run_whole_recipe
+
+    plan = FaultPlan([Fault("429", method="POST", path="/v2/transcript", nth=[1], retry_after=2)])
+    run, _ = run_whole_recipe(SLUG, faults=plan)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert [kind for kind, _, _ in plan.fired] == ["429"]
+    assert run.stdout.splitlines()[0] == "failed: temporary failure (429) [retry later in 2 s]"

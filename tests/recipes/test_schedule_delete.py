@@ -88,3 +88,50 @@ def test_a_deletion_the_api_refuses_is_reported_with_its_message(emulator, tmp_p
     )
     said = _run(emulator, script, tmp_path)
     assert said == "Deleting transcript 00000000 failed (400): Transcript lookup error, transcript id not found\n"
+
+
+@pytest.fixture
+def easycron():
+    from cookbook_utils.standins.easycron import easycron_stand_in
+
+    cron = easycron_stand_in()
+    yield cron
+    cron.stop()
+
+
+def _easycron_recipe(emulator, easycron, tmp_path, *, extra: str) -> str:
+    env = script_env(emulator, {"EASYCRON_URL": easycron.base_url, "EASYCRON_API_KEY": easycron.api_key})
+    run = run_script(_recipe(emulator) + extra, env, timeout_s=120, cwd=tmp_path)
+    return run
+
+
+def test_easycron_gets_one_delete_at_one_utc_minute_and_the_stored_job_is_checked(emulator, easycron, tmp_path):
+    script = (
+        "\njob_id = schedule_with_easycron('abc-123', dt.timedelta(days=1), os.environ['EASYCRON_API_KEY'])"
+        "\nprint(job_id, cron_for(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)))\n"
+    )
+    run = _easycron_recipe(emulator, easycron, tmp_path, extra=script)
+    assert run.returncode == 0, run.stderr[-3000:]
+    job_id, expression = run.stdout.split(" ", 1)
+    job = easycron.jobs[int(job_id)]
+    assert job["http_method"] == "DELETE" and job["url"].endswith("/v2/transcript/abc-123")
+    assert job["cron_expression"] == expression.strip() and len(expression.split()) == 6  # with its year
+    assert job["timezone"] == "UTC" and job["http_headers"] == f"authorization: {KEY}"
+
+
+def test_a_job_easycron_stores_otherwise_is_not_trusted(emulator, easycron, tmp_path):
+    """The check the recipe promises: a stored job whose expression differs from the one sent fails."""
+    script = (
+        "\n_get = requests.get"
+        "\ndef altered(*args, **kwargs):"
+        "\n    answer = _get(*args, **kwargs)"
+        "\n    body = answer.json()"
+        "\n    body['cron_job']['cron_expression'] = '* * * * *'"
+        "\n    answer.json = lambda: body"
+        "\n    return answer"
+        "\nrequests.get = altered"
+        "\nschedule_with_easycron('abc-123', dt.timedelta(days=1), os.environ['EASYCRON_API_KEY'])\n"
+    )
+    run = _easycron_recipe(emulator, easycron, tmp_path, extra=script)
+    assert run.returncode == 1
+    assert "RuntimeError: EasyCron stored another job than the one sent" in run.stderr

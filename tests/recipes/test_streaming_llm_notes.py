@@ -120,3 +120,16 @@ def test_the_whole_recipe_alone_stops_on_a_400_and_raises_it_after_the_worker():
     assert "claude-retired-2023 is not supported" in run.stderr
     assert "LLMGatewayError" in run.stderr  # raised from the gateway's error, kept as its cause
     assert heard < 22_000, "the stream went on after no update could succeed"
+
+
+def test_a_turn_the_stream_could_not_place_is_sent_as_unknown_not_as_a_letter(worker):
+    """The spec labels a turn under about a second ``UNKNOWN``: the worker gets "Speaker unknown",
+    which the prompt explains, never "Speaker UNKNOWN" as if it were a person's letter."""
+    word = types.SimpleNamespace(end=2500)
+    for label in ("UNKNOWN", None, "B"):
+        event = types.SimpleNamespace(
+            end_of_turn=True, turn_is_formatted=True, speaker_label=label, transcript="Yes.", words=[word]
+        )
+        worker["on_turn"](None, event)
+    said = [worker["final_turns"].get_nowait()[0] for _ in range(3)]
+    assert said == ["Speaker unknown: Yes.", "Speaker unknown: Yes.", "Speaker B: Yes."]
