@@ -47,6 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FACTS = "platform-2026-12.md"
 NOT_AUDIO = "not-audio.txt"  # a clip name that stands for a small ASCII text file
 NOT_AUDIO_BYTES = b"This file holds a line of plain text, not audio.\n"
+NOT_AUDIO_HTML = "not-audio.html"  # a clip name that stands for a small web page (a share link's page)
+NOT_AUDIO_HTML_BYTES = (
+    b"<!DOCTYPE html>\n<html><head><title>Virus scan warning</title></head>\n"
+    b"<body><p>This file is too large for Google to scan.</p></body></html>\n"
+)
 STT37, U35PRO, U2 = "assemblyai-stt-3-7", "universal-3-5-pro", "universal-2"
 #: The languages Universal-3.5 Pro transcribes (pre-recorded): facts section 1 (the skill's list).
 U35PRO_LANGUAGES = set("en es de fr pt it tr nl sv no da fi hi vi ar he ja zh".split())
@@ -70,6 +75,9 @@ U3PRO_TEXT = (
 )
 UNKNOWN_MODEL_TEXT = '"speech_models" must be a non-empty list containing one or more of: '
 NOT_AUDIO_TEXT = "Transcoding failed. File does not appear to contain audio. File type is text/plain (ASCII text)."
+NOT_AUDIO_HTML_TEXT = (
+    "Transcoding failed. File does not appear to contain audio. File type is text/html (HTML document, ASCII text)."
+)
 
 
 # --- What an assumption is made of --------------------------------------------------------------
@@ -95,7 +103,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Upload:
-    """Upload a shipped clip (``data/audio/<clip>.mp3``, or :data:`NOT_AUDIO`)."""
+    """Upload a shipped clip (``data/audio/<clip>.mp3``, or :data:`NOT_AUDIO` / :data:`NOT_AUDIO_HTML`)."""
 
     clip: str
 
@@ -332,7 +340,9 @@ def shortest_clip(language: str) -> str:
 
 
 def clip_bytes(clip: str) -> bytes:
-    return NOT_AUDIO_BYTES if clip == NOT_AUDIO else (ROOT / "data" / "audio" / f"{clip}.mp3").read_bytes()
+    if clip in (NOT_AUDIO, NOT_AUDIO_HTML):
+        return NOT_AUDIO_BYTES if clip == NOT_AUDIO else NOT_AUDIO_HTML_BYTES
+    return (ROOT / "data" / "audio" / f"{clip}.mp3").read_bytes()
 
 
 def stt37_languages() -> frozenset[str] | None:
@@ -569,6 +579,15 @@ def assumptions() -> list[Assumption]:
             equals(["error", NOT_AUDIO_TEXT]),
             "§13 row 11",
             relies=(r"does not appear to contain audio", r"Transcoding failed"),
+        ),
+        Assumption(
+            "not-audio-html",
+            "a web page (what a share link gives instead of the file) ends in error named as HTML",
+            Transcribe.of(NOT_AUDIO_HTML, speech_models=listed),
+            lambda o: [final(o).get("status"), final(o).get("error")],
+            equals(["error", NOT_AUDIO_HTML_TEXT]),
+            "§13 row 11; seed guides (a web page: text/html (HTML document, ...))",
+            relies=(r"warning_page", r"text/html"),
         ),
         Assumption(
             "low-language-confidence-text",

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from cookbook_utils import paths
 from tests.emulator.support import call, submit, wait
 from tools.emulator import conversations, sniff
 
@@ -25,9 +26,15 @@ def _png(width: int, height: int, colour: int = 6) -> bytes:
     ("data", "expected"),
     [
         (b"not audio at all\n", "text/plain (ASCII text)"),
-        ("caf\u00e9 au lait\n".encode(), "text/plain (UTF-8 Unicode text)"),
-        (b'{"audio": false}', "application/json (JSON data)"),
+        ("caf\u00e9 au lait\n".encode(), "text/plain (Unicode text, UTF-8 text)"),
+        (b'{"audio": false}', "application/json (JSON text data)"),
         (b"<!DOCTYPE html>\n<html><body>hi</body></html>", "text/html (HTML document, ASCII text)"),
+        # file(1)'s remarks on the lines, as in the seed's real answer for a web page
+        (b"<html>" + b"x" * 400 + b"\n</html>\n", "text/html (HTML document, ASCII text, with very long lines (406))"),
+        (b"<head><title>Drive</title></head>\r\n", "text/html (HTML document, ASCII text, with CRLF line terminators)"),
+        (b"<body>a page without a head</body>\n", "text/plain (ASCII text)"),
+        (b"notes", "text/plain (ASCII text, with no line terminators)"),
+        (b"a\r\nb\nc\n", "text/plain (ASCII text, with CRLF, LF line terminators)"),
         (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "application/pdf (PDF document, version 1.7)"),
         (_png(640, 480), "image/png (PNG image data, 640 x 480, 8-bit/color RGBA, non-interlaced)"),
         (_png(16, 16, 2), "image/png (PNG image data, 16 x 16, 8-bit/color RGB, non-interlaced)"),
@@ -48,6 +55,22 @@ def test_a_text_upload_ends_in_the_real_not_audio_error(emulator):
         "Transcoding failed. File does not appear to contain audio. File type is text/plain (ASCII text)."
     )
     assert done["speech_model_used"] is None
+
+
+def test_a_web_page_at_an_audio_url_ends_in_the_not_audio_error_with_its_html_type(emulator):
+    """A share link's web page (the HTML a host sends instead of the file) is named as HTML, as the
+    real API names it (seed guides: ``text/html (HTML document, ASCII text, ...)``), not as data."""
+    from cookbook_utils.standins.web import DriveStandIn
+
+    with DriveStandIn(too_large={"1BigRecording00001": paths.audio_file("support-call.mp3")}) as drive:
+        url = f"{drive.base_url}/download?id=1BigRecording00001&export=download"
+        done = wait(emulator, submit(emulator, audio_url=url)["id"])
+        accepted = wait(emulator, submit(emulator, audio_url=url + "&confirm=t")["id"])
+    assert done["status"] == "error"
+    assert done["error"] == (
+        "Transcoding failed. File does not appear to contain audio. File type is text/html (HTML document, ASCII text)."
+    )
+    assert accepted["status"] == "completed"  # the warning accepted, Drive serves the file
 
 
 def test_audio_duration_is_rounded_up(emulator):

@@ -151,3 +151,16 @@ def test_the_whole_recipe_sends_a_file_in_git_by_its_raw_url(tmp_path: Path) -> 
 def test_the_whole_recipe_repeats_the_steps_parser_and_lfs_check_word_for_word() -> None:
     repeated, differing = copies("github-raw-links")
     assert {"github_parts", "audio_url_for", "LFS_POINTER"} <= repeated and differing == set()
+
+
+@needs_spec
+def test_the_whole_recipe_without_the_readers_link_says_what_to_set(tmp_path) -> None:
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("github-raw-links"), as_version=4))
+    with Emulator(api_key="whole-recipe-key", notebook="github-raw-links") as emu:
+        env = {k: v for k, v in script_env(emu).items() if k != "COOKBOOK_GITHUB_LINK"}
+        run = run_script(as_script(source, real_origins(emu)), env, cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == "Set COOKBOOK_GITHUB_LINK to a link to an audio file in a public GitHub repository.\n"
+    assert emu.state.transcripts == {}

@@ -59,7 +59,10 @@ BAD_DRIVE_LINKS = [
 @pytest.fixture(scope="module")
 def lesson() -> dict:
     """The notebook's own converter and check (tools/notebook_code.py)."""
-    return load_definitions("google-drive-links", ["drive_download_url", "check_drive_url", "NotDownloadable"])
+    return load_definitions(
+        "google-drive-links",
+        ["drive_download_url", "check_drive_url", "NotDownloadable", "TooLargeToScan", "downloadable_url"],
+    )
 
 
 @pytest.mark.parametrize(("link", "expected"), DRIVE_LINKS)
@@ -109,6 +112,62 @@ def test_a_file_over_the_scan_limit_fails_with_the_size_limit(lesson: dict, driv
     assert requests.get(url + "&confirm=t", timeout=10).content == AUDIO.read_bytes()
 
 
+def test_a_file_over_the_scan_limit_is_fetched_with_confirm_t(lesson: dict, drive: DriveStandIn) -> None:
+    link = "https://drive.google.com/file/d/1HugeFile012345/view"
+    url = lesson["downloadable_url"](link, drive.base_url)
+    assert url == f"{drive.base_url}/download?id=1HugeFile012345&export=download&confirm=t"
+    assert lesson["drive_download_url"](link, unscanned=True).endswith("&confirm=t")
+    # a shared file keeps the plain URL: confirm=t is only the answer to the warning
+    shared = lesson["downloadable_url"]("https://drive.google.com/file/d/1SharedFile0123/view", drive.base_url)
+    assert "confirm" not in shared
+
+
+def test_a_warning_page_that_confirm_t_does_not_clear_is_refused(
+    lesson: dict, drive: DriveStandIn, monkeypatch
+) -> None:
+    """Drive's form can ask for more than confirm=t (a uuid): then the recipe says to upload the file."""
+    calls = []
+
+    def always_warning(url: str) -> str:
+        calls.append(url)
+        raise lesson["TooLargeToScan"]("over ~100 MB")
+
+    monkeypatch.setitem(lesson["downloadable_url"].__globals__, "check_drive_url", always_warning)
+    with pytest.raises(lesson["NotDownloadable"], match="upload the file"):
+        lesson["downloadable_url"]("https://drive.google.com/file/d/1HugeFile012345/view", drive.base_url)
+    assert len(calls) == 2 and calls[1].endswith("&confirm=t")
+
+
+class _Landed:
+    """What ``requests.get`` answers after following redirects to ``url`` (a sign-in page)."""
+
+    def __init__(self, url: str) -> None:
+        import io
+
+        self.url, self.status_code, self.ok = url, 200, True
+        self.headers = {"content-type": "text/html; charset=utf-8"}
+        self.raw = type("Raw", (), {"read": lambda _, n, decode_content=True: io.BytesIO(b"<html>").read(n)})()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    "signin",
+    [
+        "https://accounts.google.com/ServiceLogin?service=wise&continue=https://drive.google.com/",
+        "https://accounts.google.com/v3/signin/identifier?continue=https%3A%2F%2Fdrive.google.com&flowName=GlifWebSignIn",
+    ],
+)
+def test_both_forms_of_googles_sign_in_redirect_mean_not_shared(lesson: dict, monkeypatch, signin: str) -> None:
+    monkeypatch.setattr(requests, "get", lambda url, **kwargs: _Landed(signin))
+    with pytest.raises(lesson["NotDownloadable"], match="Anyone with the link"):
+        lesson["check_drive_url"](DIRECT)
+
+
 def test_a_missing_drive_file_fails(lesson: dict, drive: DriveStandIn) -> None:
     with pytest.raises(lesson["NotDownloadable"], match="no such file"):
         lesson["check_drive_url"](_url(lesson, drive, "1NoSuchFile0123"))
@@ -124,7 +183,6 @@ needs_spec = pytest.mark.skipif(not spec.spec_available(), reason="../shared/ref
     ("file_id", "reason"),
     [
         (DRIVE_FILES["private"], "not shared: set General access to 'Anyone with the link'"),
-        ("1AllHandsMeeting4GB0007", "over ~100 MB: Drive sends a warning page; upload the file"),
         ("1NoSuchFile00000000", "no such file: check the link"),
     ],
 )
@@ -142,7 +200,43 @@ def test_the_whole_recipe_refuses_a_file_drive_does_not_serve_before_submitting(
     assert emu.state.transcripts == {}  # the API was never asked
 
 
+@needs_spec
+def test_the_whole_recipe_transcribes_a_file_over_the_scan_limit_through_confirm_t(tmp_path) -> None:
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("google-drive-links"), as_version=4))
+    with (
+        drive_link(tmp_path, "1AllHandsMeeting4GB0007") as extra,
+        Emulator(api_key="whole-recipe-key", notebook="google-drive-links") as emu,
+    ):
+        run = run_script(as_script(source, real_origins(emu)), script_env(emu, extra), cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.endswith("utterances\n") and run.stderr == ""
+    [transcript] = emu.state.transcripts.values()
+    assert "confirm=t" in str(transcript)
+
+
 def test_the_whole_recipe_repeats_the_steps_converter_and_check_word_for_word() -> None:
     repeated, differing = copies("google-drive-links")
-    assert {"drive_download_url", "check_drive_url", "NotDownloadable", "DRIVE_HOSTS"} <= repeated
+    assert {
+        "drive_download_url",
+        "check_drive_url",
+        "NotDownloadable",
+        "TooLargeToScan",
+        "downloadable_url",
+        "DRIVE_HOSTS",
+    } <= repeated
     assert differing == set()
+
+
+@needs_spec
+def test_the_whole_recipe_without_the_readers_link_says_what_to_set(tmp_path) -> None:
+    from tools.emulator import Emulator
+
+    _, source = whole_recipe_cell(nbformat.read(paths.notebook_path("google-drive-links"), as_version=4))
+    with Emulator(api_key="whole-recipe-key", notebook="google-drive-links") as emu:
+        env = {k: v for k, v in script_env(emu).items() if k != "COOKBOOK_DRIVE_LINK"}
+        run = run_script(as_script(source, real_origins(emu)), env, cwd=tmp_path)
+    assert run.returncode == 1 and run.stdout == ""
+    assert run.stderr == "Set COOKBOOK_DRIVE_LINK to the share link of an audio file ('Anyone with the link').\n"
+    assert emu.state.transcripts == {}

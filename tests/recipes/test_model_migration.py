@@ -21,8 +21,8 @@ KEY = "model-migration-test-key"
 def nb() -> dict:
     return load_definitions(
         "model-migration",
-        ["migrate_speech_models", "migrate_line", "how_chosen", "excerpt"],
-        ("BEFORE", "AFTER", "OLD_PRO_MODELS", "NEW_MODEL", "SPEECH_MODELS_LIST"),
+        ["migrate_speech_models", "migrate_line", "how_chosen", "first_sentence"],
+        ("BEFORE", "AFTER", "OLD_PRO_MODELS", "NEW_MODEL", "SPEECH_MODELS_LIST", "SENTENCE_END"),
     )
 
 
@@ -125,12 +125,22 @@ def test_how_the_model_that_ran_relates_to_the_list(nb, sent, used, expected) ->
     assert nb["how_chosen"](sent, used) == expected
 
 
-def test_an_excerpt_fits_its_width_with_or_without_spaces(nb) -> None:
-    excerpt = nb["excerpt"]
-    assert excerpt("short") == "short"
-    assert excerpt("欢迎光临！您想买什么茶？我想买一点绿茶。" * 3, 10) == "欢迎光临！您想买什…"
-    long = excerpt("Thank you for calling Larkspur Books, this is Maya.", 20)
-    assert len(long) <= 20 and long.endswith("…") and long.startswith("Thank you for")
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("short", "short"),
+        (
+            "Thank you for calling Larkspur Books, this is Maya. How can I help?",
+            "Thank you for calling Larkspur Books, this is Maya.",
+        ),
+        ("The total is 42.50 today. Thanks.", "The total is 42.50 today."),  # a decimal point is no full stop
+        ("欢迎光临！您想买什么茶？", "欢迎光临！"),  # no space after a CJK full stop
+        ("欢迎 光临！ 您 想 买 什么 茶？", "欢迎 光临！"),
+        ("नमस्ते, मैं सिटी क्लिनिक से बोल रही हूँ। आप कैसे हैं?", "नमस्ते, मैं सिटी क्लिनिक से बोल रही हूँ।"),
+    ],
+)
+def test_the_table_shows_each_texts_first_sentence_whole(nb, text, first) -> None:
+    assert nb["first_sentence"](text) == first
 
 
 class _Answer:

@@ -337,7 +337,10 @@ def _calibration_section() -> list[str]:
         "- `audio_duration`: whole seconds, rounded up (109.4 s is 110), as two live probes show.",
         "- Not audio: `Transcoding failed. File does not appear to contain audio. File type is <mime> "
         "(<description>).`, the type sniffed from the bytes as `file` names it (`tools/emulator/sniff.py`: "
-        "text, HTML, JSON, PDF, PNG, JPEG, GIF, Zip; anything else `application/octet-stream (data)`).",
+        "text, HTML, JSON, PDF, PNG, JPEG, GIF, Zip; anything else `application/octet-stream (data)`). Text "
+        "is described as `file` 5.44 does, with its remarks on the lines (`with very long lines (N)`, `with CRLF "
+        "line terminators`, `with no line terminators`), as in the seed's real answer for a web page; which "
+        "`file` the API runs is not known (older ones say `UTF-8 Unicode text`, `JSON data`).",
         "- A body without `audio_url`: `Transcript creation error, audio_url not found` (checked first).",
         "- `speech_model_used` is present and null at submit and in every state but `completed`; a detected "
         "`language_code` is null until then.",
