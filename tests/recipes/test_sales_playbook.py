@@ -15,7 +15,11 @@ from tools.notebook_code import load_definitions
 
 @pytest.fixture(scope="module")
 def sales_nb():
-    return load_definitions("sales-playbook", ["build_schema", "build_prompt", "parse_grades", "tokens", "check_evidence", "points"], ("PLAYBOOK",))
+    return load_definitions(
+        "sales-playbook",
+        ["build_schema", "build_prompt", "parse_grades", "tokens", "check_evidence", "points"],
+        ("PLAYBOOK",),
+    )
 
 
 def test_sales_prompt_and_schema_come_from_the_playbook(sales_nb):

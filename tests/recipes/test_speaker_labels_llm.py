@@ -54,7 +54,10 @@ def test_the_steps_check_refuses_a_missing_invented_or_doubled_speaker() -> None
         return json.dumps({"speakers": [{"label": x, "likely_role": "r", "commitments": []} for x in labels]})
 
     assert [e["label"] for e in check(reply("B", "A"), known)] == ["B", "A"]
-    for bad, message in ((reply("A"), r"missing \['B'\]"), (reply("A", "E"), "not in the transcript: \\['E'\\]"),
-                         (reply("A", "A", "B"), "every speaker once")):
+    for bad, message in (
+        (reply("A"), r"missing \['B'\]"),
+        (reply("A", "E"), "not in the transcript: \\['E'\\]"),
+        (reply("A", "A", "B"), "every speaker once"),
+    ):
         with pytest.raises(ValueError, match=message):
             check(bad, known)

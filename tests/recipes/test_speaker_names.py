@@ -12,7 +12,6 @@ from tests.recipes.whole_recipe_alone import audio_replaced, not_audio_file, run
 from tools import spec
 from tools.notebook_code import load_definitions
 
-
 LABELS = ["A", "B", "C", "D"]
 PEOPLE = ["Priya", "Daniel", "Sofia", "Marcus"]
 #: Lines of the meeting's transcript, as the API gives them (the spelling "Sophia" included).
@@ -35,7 +34,9 @@ def nb() -> dict:
 
 def reply(mapping: dict[str, str], evidence: dict[str, str] | None = None) -> str:
     evidence = evidence or EVIDENCE
-    return json.dumps({"speakers": [{"label": k, "name": v, "evidence": evidence.get(k, "")} for k, v in mapping.items()]})
+    return json.dumps(
+        {"speakers": [{"label": k, "name": v, "evidence": evidence.get(k, "")} for k, v in mapping.items()]}
+    )
 
 
 def check(nb, text: str) -> dict[str, str]:
@@ -70,7 +71,9 @@ def test_evidence_not_in_the_transcript_is_refused(nb, evidence) -> None:
 
 
 def test_a_label_repeated_in_the_answer_is_refused(nb) -> None:
-    entries = [{"label": label, "name": name, "evidence": EVIDENCE[label]} for label, name in zip(LABELS, PEOPLE)]
+    entries = [
+        {"label": label, "name": name, "evidence": EVIDENCE[label]} for label, name in zip(LABELS, PEOPLE, strict=True)
+    ]
     doubled = json.dumps({"speakers": [*entries[:3], {**entries[0], "name": "Marcus"}]})
     with pytest.raises(ValueError, match="do not match the transcript's"):
         check(nb, doubled)
