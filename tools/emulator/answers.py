@@ -33,7 +33,7 @@ KINDS = {".tool_calls.json": "tool_calls", ".refusal.md": "refusal", ".json": "j
 MIN_COVERAGE = 0.6
 _WORD = re.compile(r"[\w\u0300-\u036f\u0900-\u097f']+")
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b")
-_ENTRY_KEYS = {"file", "transcripts", "prompt_contains", "min_coverage"}
+_ENTRY_KEYS = {"file", "transcripts", "prompt_contains", "min_coverage", "history"}
 
 
 @dataclass(frozen=True)
@@ -120,19 +120,22 @@ def _build(folder: Path, key: str, entry: dict | None, path: Path) -> Answer:
     )
 
 
-def choose(data_dir: Path, notebook: str | None, number: int, last: str) -> Answer:
-    """The answer for the ``number``-th chat completion of ``notebook`` whose last message is ``last``.
+def choose(data_dir: Path, notebook: str | None, number: int, last: str, history: bool = False) -> Answer:
+    """The answer for the ``number``-th chat completion of ``notebook`` whose last message is ``last``
+    (``history``: whether the request carries earlier turns, an assistant message).
 
     Entries with ``prompt_contains`` are chosen by content (all their phrases in the last message,
-    the newest turn of a conversation, case ignored); if several fit, the one keyed by ``number``
-    wins. Otherwise the entry (or file) keyed by the call number answers, and its own
-    ``prompt_contains``, if any, must fit.
+    the newest turn of a conversation, case ignored, and ``history``, when the entry gives it, equal
+    to the request's); if several fit, the one keyed by ``number`` wins. Otherwise the entry (or file)
+    keyed by the call number answers, and its own ``prompt_contains``, if any, must fit.
     """
     folder = data_dir / "answers" / (notebook or "_no_notebook")
     entries = _manifest(folder)
     lowered = last.lower()
 
     def fits(entry: dict) -> bool:
+        if "history" in entry and bool(entry["history"]) != history:
+            return False
         return all(phrase.lower() in lowered for phrase in entry.get("prompt_contains") or ())
 
     by_content = [key for key, entry in entries.items() if entry.get("prompt_contains") and fits(entry)]

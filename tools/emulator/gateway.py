@@ -360,7 +360,8 @@ def chat(state: State, body: dict, region: str = "us", key: str = "") -> tuple[i
         )
     prompt = "\n".join(_content_text(m.get("content")) for m in messages)
     number = state.chat_calls + 1
-    answer = answers.choose(state.data_dir, state.notebook, number, _content_text(messages[-1].get("content")))
+    history = any(m.get("role") == "assistant" for m in messages)
+    answer = answers.choose(state.data_dir, state.notebook, number, _content_text(messages[-1].get("content")), history)
     conversations = {c.name: c for c in state.library.values()}
     answers.check_transcripts(answer, prompt, conversations)
     choice = body.get("tool_choice", "auto")
