@@ -97,6 +97,13 @@ def captions_page(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield {}
 
 
+@contextmanager
+def serves_until_interrupted(_: Path) -> Iterator[dict[str, str]]:
+    """gradio-ui: its script serves until Ctrl-C; here the launch returns at once and the server
+    stops with the script, as after the reader's Ctrl-C (tests/project/interactive_site)."""
+    yield {"PYTHONPATH": str(ROOT / "tests" / "project" / "interactive_site")}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
@@ -104,4 +111,5 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "youtube-transcripts": video_url,
     "pyannote-speaker-labels": cookbook_installed,
     "streaming-browser-captions": captions_page,
+    "gradio-ui": serves_until_interrupted,
 }
