@@ -283,6 +283,9 @@ def staged_files(root: Path, reg: Registry) -> dict[str, str | Path]:
             provenance = provenances[recipe.slug]
             files[f"{category.slug}/{recipe.slug}.ipynb"] = recipe_notebook(source, recipe, category.title, provenance)
             files[f"_extra/{category.slug}/{recipe.slug}.ipynb"] = source  # the download, byte for byte
+            pictures = source.parent / recipe.slug  # images its markdown shows (gradio-ui/screenshot.png)
+            for picture in sorted(pictures.glob("*.png")) if pictures.is_dir() else []:
+                files[f"{category.slug}/{recipe.slug}/{picture.name}"] = picture
     return files
 
 

@@ -172,3 +172,27 @@ def test_a_recorded_fault_replays_for_a_retry_loop(tmp_path, emulator):
     finally:
         replay.close()
     assert replayed == recorded
+
+
+def test_a_transcript_that_ends_in_the_servers_error(emulator):
+    """ "transcript_error": the submission is answered as usual, and that transcript (only) then ends
+    with status error and the server's text, as the SDK reads it; the next one completes."""
+    import assemblyai as aai
+
+    emulator.faults = FaultPlan([Fault("transcript_error", method="POST", path="/v2/transcript", nth=[1])])
+    first, second = (_post(emulator, "/v2/transcript", json=BODY) for _ in range(2))
+    assert first.status_code == second.status_code == 200 and first.json()["status"] == "queued"
+    headers = {"authorization": KEY}
+    failed = requests.get(f"{emulator.base_url}/v2/transcript/{first.json()['id']}", headers=headers, timeout=10)
+    done = requests.get(f"{emulator.base_url}/v2/transcript/{second.json()['id']}", headers=headers, timeout=10)
+    assert failed.json()["status"] == "error"
+    assert failed.json()["error"] == "Server error, developers have been alerted."
+    assert failed.json()["text"] is None and done.json()["status"] == "completed"
+    assert aai.types.TranscriptResponse.model_validate(failed.json()).status == aai.TranscriptStatus.error
+    assert emulator.faults.fired == [("transcript_error", "POST", "/v2/transcript")]
+
+
+def test_a_transcript_error_fault_leaves_other_requests_alone(emulator):
+    emulator.faults = FaultPlan([Fault("transcript_error")])
+    assert requests.get(f"{emulator.base_url}/v2/transcript", headers={"authorization": KEY}, timeout=10).ok
+    assert FaultPlan.from_json('[{"kind": "transcript_error", "nth": [2]}]').faults[0].kind == "transcript_error"

@@ -121,6 +121,13 @@ def tiktoken_cache(tmp_path: Path) -> Iterator[dict[str, str]]:
     yield {"TIKTOKEN_CACHE_DIR": str(folder)}
 
 
+@contextmanager
+def serves_until_interrupted(_: Path) -> Iterator[dict[str, str]]:
+    """gradio-ui: its script serves until Ctrl-C; here the launch returns at once and the server
+    stops with the script, as after the reader's Ctrl-C (tests/project/interactive_site)."""
+    yield {"PYTHONPATH": str(ROOT / "tests" / "project" / "interactive_site")}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
@@ -130,4 +137,5 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "streaming-browser-captions": captions_page,
     "schedule-delete": easycron_account,
     "llm-cost-estimate": tiktoken_cache,
+    "gradio-ui": serves_until_interrupted,
 }

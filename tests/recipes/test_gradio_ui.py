@@ -22,6 +22,8 @@ from tests.project.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser
 from tools import spec
 
 LAUNCH = "demo.launch("
+#: The picture the notebook shows, taken by the first test below with COOKBOOK_UPDATE_SCREENSHOT=1.
+SHIPPED_SCREENSHOT = paths.notebook_path("gradio-ui").parent / "gradio-ui" / "screenshot.png"
 
 
 def _cells_until_launch() -> list[str]:
@@ -121,6 +123,9 @@ def test_uploading_a_recording_shows_the_transcript_with_speakers(app, page):
     assert not page.locator("#error").inner_text().strip()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "gradio-ui-transcript.png"), full_page=True)
+    if os.environ.get("COOKBOOK_UPDATE_SCREENSHOT"):
+        SHIPPED_SCREENSHOT.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHIPPED_SCREENSHOT))
     assert not page.external, f"the page asked for files off this machine: {page.external}"
 
 
@@ -152,6 +157,7 @@ def test_the_whole_recipe_alone_shows_a_failed_transcript_and_a_refused_upload_o
     recording whose upload is answered 503 (an SDK error), and the recording again."""
     import json
 
+    from tests.project.whole_recipe_inputs import serves_until_interrupted
     from tools.emulator import Emulator
     from tools.emulator.faults import Fault, FaultPlan
     from tools.whole_recipe import as_script, real_origins, run_script, script_env, whole_recipe_cell
@@ -166,10 +172,13 @@ def test_the_whole_recipe_alone_shows_a_failed_transcript_and_a_refused_upload_o
         script += "\nimport json\n"
         for path in (str(not_audio), call, call, None):
             script += f"print(json.dumps(on_click({path!r})))\n"
-        run = run_script(script, script_env(emulator), cwd=tmp_path)
+        # launch() serves until Ctrl-C in a script: run it as Python runs interactively, where it
+        # returns at once (whole_recipe_inputs.serves_until_interrupted), then call the handler.
+        with serves_until_interrupted(tmp_path) as extra:
+            run = run_script(script, script_env(emulator, extra), cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     started, *answers = run.stdout.splitlines()
-    assert started == "The app started and stopped."
+    assert started == "Serving the app on this machine only; Ctrl-C stops it."
     failed, refused, done, empty = (json.loads(line) for line in answers)
     assert failed[0] == "" and failed[1].startswith("**Error:** Transcription failed: Transcoding failed.")
     assert refused[0] == "" and refused[1].startswith("**Error:** Failed to upload audio file")

@@ -192,3 +192,87 @@ def test_the_whole_recipe_alone_raises_a_transcript_in_error_and_does_not_resubm
         "RuntimeError: Transcription failed: Transcoding failed. File does not appear to contain audio." in run.stderr
     )
     assert emulator.requests_seen.count(("POST", "/v2/transcript")) == 1
+
+
+SERVER_ERROR_TEXT = "Server error, developers have been alerted."
+
+
+def _posts(emulator) -> int:
+    return emulator.requests_seen.count(("POST", "/v2/transcript"))
+
+
+def test_a_transcript_that_failed_on_the_server_is_submitted_once_more(recipe, emulator):
+    emulator.faults = FaultPlan([Fault("transcript_error", method="POST", path="/v2/transcript", nth=[1])])
+    result = recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert result["status"] == "completed" and "Thank you for calling" in result["text"]
+    assert _posts(emulator) == 2
+    assert sorted(t["status"] for t in _transcripts(emulator)) == ["completed", "error"]
+
+
+def test_a_second_server_failure_is_raised_never_a_third_submission(recipe, emulator):
+    emulator.faults = FaultPlan([Fault("transcript_error", method="POST", path="/v2/transcript", nth=[1, 2, 3])])
+    with pytest.raises(RuntimeError, match="Transcription failed: Server error, developers have been alerted"):
+        recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert _posts(emulator) == 1 + recipe.MAX_RESUBMITS == 2
+
+
+def test_a_lost_answer_on_the_resubmission_is_not_mistaken_for_the_failed_transcript(recipe, emulator):
+    """The look-up after a lost answer skips the transcript that failed on the server (same upload
+    URL): it finds the new one, so the result is completed and no third transcript is made."""
+    recipe.POLICY.update(timeout=0.3, first_wait=1.0, max_wait=1.0)
+    emulator.faults = FaultPlan(
+        [
+            Fault("transcript_error", method="POST", path="/v2/transcript", nth=[1]),
+            Fault("slow", method="POST", path="/v2/transcript", nth=[2], delay=0.6),
+        ]
+    )
+    result = recipe.transcribe_with_retries(_audio(), KEY, emulator.base_url, poll_s=0)
+    assert result["status"] == "completed"
+    assert _posts(emulator) == 2 and len(_transcripts(emulator)) == 2
+
+
+@pytest.fixture
+def sdk_steps(emulator, monkeypatch):
+    """The notebook's SDK step (Step 7) and the rule of Step 6, as the notebook defines them."""
+    from tests.emulator.support import point_sdk
+    from tools.notebook_code import load_definitions
+
+    point_sdk(monkeypatch, emulator, KEY)
+    constants = ("RETRY_STATUSES", "MAX_ATTEMPTS", "MAX_SECONDS", "MAX_WAIT_S", "backoff", "attempt_log")
+    constants += ("POLL_DEADLINE_S", "SERVER_ERROR", "MAX_RESUBMITS", "sdk_policy", "transcriber")
+    constants += ("submit_with_retries", "retry_policy")
+    ns = load_definitions("retry-server-errors", ["transcribe_with_sdk", "wait_with_retries"], constants)
+    url = requests.post(
+        f"{emulator.base_url}/v2/upload", headers={"authorization": KEY}, data=_audio().read_bytes(), timeout=30
+    ).json()["upload_url"]
+    return ns, url
+
+
+def test_the_sdk_path_retries_a_5xx_and_submits_a_server_failure_once_more(sdk_steps, emulator):
+    ns, url = sdk_steps
+    emulator.faults = FaultPlan(
+        [
+            Fault("500", method="POST", path="/v2/transcript", nth=[1]),
+            Fault("transcript_error", method="POST", path="/v2/transcript", nth=[2]),
+            Fault("503", method="GET", path="/v2/transcript/*", nth=[1]),
+        ]
+    )
+    transcript, given_up = ns["transcribe_with_sdk"](url)
+    assert transcript.status.value == "completed" and given_up == [SERVER_ERROR_TEXT]
+    assert _posts(emulator) == 3  # the 500, the transcript that failed on the server, the good one
+    assert len(_transcripts(emulator)) == 2
+
+
+def test_the_sdk_path_gives_up_after_one_resubmission_and_never_resubmits_bad_audio(sdk_steps, emulator):
+    ns, url = sdk_steps
+    emulator.faults = FaultPlan([Fault("transcript_error", method="POST", path="/v2/transcript", nth=[1, 2, 3])])
+    transcript, given_up = ns["transcribe_with_sdk"](url)
+    assert transcript.status.value == "error" and given_up == [SERVER_ERROR_TEXT] * 2
+    assert _posts(emulator) == 1 + ns["MAX_RESUBMITS"] == 2
+    emulator.faults = None
+    not_audio = requests.post(
+        f"{emulator.base_url}/v2/upload", headers={"authorization": KEY}, data=b"not audio\n" * 50, timeout=30
+    ).json()["upload_url"]
+    transcript, given_up = ns["transcribe_with_sdk"](not_audio)
+    assert transcript.status.value == "error" and given_up == []
+    assert _posts(emulator) == 3

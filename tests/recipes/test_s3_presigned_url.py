@@ -53,3 +53,33 @@ def test_a_presigned_url_of_a_missing_object_fails_as_the_api_says_without_the_s
     [(_, url)] = state.urls_sent  # the API was sent the signed URL of the missing key ...
     assert "/cookbook/support-call.mp3.typo?" in url
     assert "X-Amz" not in run.stderr  # ... and the message shown holds none of it
+
+
+def test_the_client_signs_with_sigv4_in_the_buckets_own_region_and_the_type_comes_from_the_file(
+    monkeypatch, tmp_path
+) -> None:
+    """The notebook's s3_client_for, on a local S3 with a bucket in eu-west-2: the URL is signed for
+    that region with SigV4; and the whole recipe's upload gives a .wav its own content type."""
+    from cookbook_utils.standins.s3 import local_storage
+    from tools.notebook_code import load_definitions
+
+    storage = local_storage()
+    try:
+        for name, value in storage.client_environment().items():
+            monkeypatch.setenv(name, value)
+        storage.client.create_bucket(Bucket="eu-audio", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})
+        ns = load_definitions(SLUG, ["s3_client_for"])
+        client = ns["s3_client_for"]("eu-audio")
+        assert client.meta.region_name == "eu-west-2" and client.meta.config.signature_version == "s3v4"
+        url = client.generate_presigned_url("get_object", Params={"Bucket": "eu-audio", "Key": "a.mp3"})
+        assert "X-Amz-Algorithm=AWS4-HMAC-SHA256" in url and "%2Feu-west-2%2Fs3%2F" in url
+        assert ns["s3_client_for"]("cookbook-audio").meta.region_name == "us-east-1"  # None from S3
+        wav = tmp_path / "call.wav"
+        wav.write_bytes(b"RIFF....WAVE")
+        whole = load_definitions(SLUG, ["transcribe_via_s3"])  # the steps' and the whole recipe's
+        whole["aai"] = type("NoTranscription", (), {"TranscriptionConfig": None})  # stop after the upload
+        with pytest.raises(TypeError):
+            whole["transcribe_via_s3"]("eu-audio", str(wav), "call.wav")
+        assert client.head_object(Bucket="eu-audio", Key="call.wav")["ContentType"] in ("audio/wav", "audio/x-wav")
+    finally:
+        storage.stop()

@@ -37,7 +37,7 @@ needs_ffmpeg = pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg is 
 @pytest.fixture(scope="module")
 def lesson() -> dict:
     names = ["QuietLogger", "ytdlp_options", "explain_download_error", "download_audio", *ERRORS]
-    return load_definitions(SLUG, names, ("ACCESS", "UNREACHABLE", "NO_FFMPEG", "CAUSED_BY"))
+    return load_definitions(SLUG, names, ("ACCESS", "UNREACHABLE", "NO_FFMPEG", "NO_JS_RUNTIME", "CAUSED_BY"))
 
 
 @pytest.fixture(scope="module")
@@ -58,22 +58,33 @@ def _streams(path: Path) -> list[str]:
     return [f"{s['codec_type']}:{s['codec_name']}" for s in json.loads(out)["streams"]]
 
 
-def test_the_options_ask_for_the_best_audio_extracted_by_ffmpeg(lesson, tmp_path):
-    options = lesson["ytdlp_options"](tmp_path, "mp3")
-    assert options["format"] == "bestaudio/best"
-    assert options["outtmpl"] == str(tmp_path / "%(title)s.%(ext)s")
-    assert options["postprocessors"] == [{"key": "FFmpegExtractAudio", "preferredcodec": "mp3"}]
-    assert options["noplaylist"] and options["quiet"] and options["no_warnings"] and options["noprogress"]
-    assert isinstance(options["logger"], lesson["QuietLogger"])
-    assert lesson["ytdlp_options"](tmp_path)["postprocessors"][0]["preferredcodec"] == "m4a"
+def test_the_options_ask_for_m4a_then_any_audio_kept_as_it_is_named_by_id(lesson, tmp_path):
+    logger = lesson["QuietLogger"]()
+    options = lesson["ytdlp_options"](tmp_path, logger)
+    assert options["format"] == "m4a/bestaudio/best"
+    assert options["outtmpl"] == str(tmp_path / "%(id)s.%(ext)s")
+    assert options["postprocessors"] == [{"key": "FFmpegExtractAudio"}]  # copied, never re-encoded
+    assert options["noplaylist"] and options["quiet"] and options["noprogress"]
+    assert "no_warnings" not in options and options["logger"] is logger  # warnings reach the logger
+    mp3 = lesson["ytdlp_options"](tmp_path, logger, "mp3")["postprocessors"]
+    assert mp3 == [{"key": "FFmpegExtractAudio", "preferredcodec": "mp3"}]
+
+
+def test_a_missing_javascript_runtime_is_named_in_the_error(lesson):
+    warned = ["[youtube] abc: No supported JavaScript runtime could be found. Only deno is enabled by default"]
+    error = lesson["explain_download_error"]("ERROR: [youtube] abc: Requested format is not available", "u", warned)
+    assert type(error) is lesson["MediaDownloadError"]
+    assert "Requested format is not available" in str(error) and "install Deno" in str(error)
+    plain = lesson["explain_download_error"]("ERROR: [youtube] abc: Requested format is not available", "u", [])
+    assert "Deno" not in str(plain)
 
 
 @needs_ffmpeg
 def test_download_extracts_the_audio_of_a_video(lesson, site, tmp_path, capsys):
     assert _streams(VIDEO) == ["video:h264", "audio:aac"]
     path = lesson["download_audio"](site.url("episode 12.mp4"), tmp_path)
-    assert path == tmp_path / "episode 12.m4a" and path.is_file()  # named after the title
-    assert _streams(path) == ["audio:aac"]  # the picture is gone
+    assert path == tmp_path / "episode 12.m4a" and path.is_file()  # named by the id (the generic one: the name)
+    assert _streams(path) == ["audio:aac"]  # the picture is gone, the sound copied as it was
     timing = json.loads((ROOT / "data" / "scripts" / "podcast-clip.timing.json").read_text())
     assert duration_ms(path) / 1000 == pytest.approx(timing["duration_ms"] / 1000, abs=0.1)
     assert capsys.readouterr() == ("", "")  # the quiet logger: nothing printed
@@ -169,7 +180,7 @@ MESSAGES = [
 
 @pytest.mark.parametrize(("message", "kind"), MESSAGES)
 def test_yt_dlp_messages_become_clear_errors(lesson, message, kind):
-    error = lesson["explain_download_error"](message, "https://www.youtube.com/watch?v=abc")
+    error = lesson["explain_download_error"](message, "https://www.youtube.com/watch?v=abc", [])
     assert type(error) is lesson[kind]
     assert isinstance(error, lesson["MediaDownloadError"])
     assert "ERROR:" not in str(error)
@@ -177,7 +188,7 @@ def test_yt_dlp_messages_become_clear_errors(lesson, message, kind):
 
 def test_the_low_level_cause_is_left_out_of_the_message(lesson):
     message = "ERROR: [generic] x: Unable to download webpage: timed out (caused by TimeoutError('timed out'))"
-    error = lesson["explain_download_error"](message, "https://example.com/v")
+    error = lesson["explain_download_error"](message, "https://example.com/v", [])
     assert str(error) == (
         "Could not download https://example.com/v ([generic] x: Unable to download webpage: timed out). "
         "Check the address (open it in a browser) and your network connection."

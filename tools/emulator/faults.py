@@ -11,7 +11,10 @@ sometimes does, so that retry code can be written, tested and recorded.
 Kinds: ``"500"``, ``"502"``, ``"503"``, ``"429"`` (with ``Retry-After``) answer with that status
 and the API's error body; ``"reset"`` resets the connection without an answer; ``"slow"`` waits
 ``delay`` seconds before answering normally (longer than the client's timeout); ``"cut_upload"``
-reads part of the request body (``cut_after`` bytes, default half) and resets the connection.
+reads part of the request body (``cut_after`` bytes, default half) and resets the connection;
+``"transcript_error"`` answers a ``POST /v2/transcript`` as usual (``queued``), and the transcript it
+created then ends with status ``error`` and the API's server-error text ("Server error, developers
+have been alerted."), as a real transcript sometimes does (on any other request it has no effect).
 
 A fault applies to requests whose method and path match (``path`` is a glob on the URL path:
 ``"/v2/transcript/*"``). Which of them: the ``nth`` matching requests (counted from 1), or each
@@ -37,7 +40,27 @@ from pathlib import Path
 
 ENV_FAULTS = "COOKBOOK_EMULATOR_FAULTS"
 STATUS_KINDS = {"500": 500, "502": 502, "503": 503, "429": 429}
-KINDS = {*STATUS_KINDS, "reset", "slow", "cut_upload"}
+KINDS = {*STATUS_KINDS, "reset", "slow", "cut_upload", "transcript_error"}
+_CURRENT = threading.local()  # the fault of the request this thread is answering
+
+
+def transcript_fails_on_the_server() -> bool:
+    """True while this thread answers a request under a ``"transcript_error"`` fault: the transcript
+    it creates is to end in the server's error (read by ``transcripts.create``)."""
+    return getattr(_CURRENT, "kind", None) == "transcript_error"
+
+
+class answering:
+    """``with answering(fault):`` marks this thread's request as under ``fault`` (or none)."""
+
+    def __init__(self, fault: Fault | None):
+        self.kind = fault.kind if fault is not None else None
+
+    def __enter__(self) -> None:
+        _CURRENT.kind = self.kind
+
+    def __exit__(self, *exc) -> None:
+        _CURRENT.kind = None
 
 
 @dataclass

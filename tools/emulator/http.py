@@ -26,7 +26,7 @@ from cookbook_utils.network import QuietHTTPServer
 from tools import spec
 from tools.emulator import errors, routes
 from tools.emulator.errors import UNAUTHORIZED, EmulatorError
-from tools.emulator.faults import Fault
+from tools.emulator.faults import Fault, answering
 from tools.emulator.state import REGION_HOSTS
 
 if TYPE_CHECKING:
@@ -228,7 +228,10 @@ class Handler(BaseHTTPRequestHandler):
                 if sent not in (emulator.api_key, f"Bearer {emulator.api_key}" if _is_gateway(url) else None):
                     raise EmulatorError(401, UNAUTHORIZED)
                 path = urlsplit(url).path
-                status, payload, content_type = routes.dispatch(emulator, method, url, path, raw, self.server.region)
+                with answering(fault):
+                    status, payload, content_type = routes.dispatch(
+                        emulator, method, url, path, raw, self.server.region
+                    )
             except EmulatorError as error:
                 status, payload, content_type = (
                     error.status,

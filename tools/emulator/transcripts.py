@@ -14,7 +14,7 @@ from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode, urlsplit
 
 from cookbook_utils.network import is_loopback
-from tools.emulator import analysis, conversations, features, models, request_rules, uploads
+from tools.emulator import analysis, conversations, faults, features, models, request_rules, uploads
 from tools.emulator.errors import NOT_FOUND, EmulatorError, text
 from tools.emulator.state import REGION_HOSTS, State
 
@@ -202,6 +202,7 @@ def create(state: State, params: dict, region: str = "us") -> dict:
         started=now,
         ready_at=now + state.processing_seconds,
     )
+    record.server_error = faults.transcript_fails_on_the_server()
     with state.lock:
         record.sequence = len(state.transcripts)
         state.transcripts[transcript_id] = record
@@ -248,6 +249,7 @@ class TranscriptRecord:
     polls: int = 0
     conversation: conversations.Conversation | None = None
     error: str | None = None  # why it will end in error, once its audio is known
+    server_error: bool = False  # made under a "transcript_error" fault (tools/emulator/faults.py)
     audio_known: threading.Event = field(default_factory=threading.Event)
     finished: bool = False
     deleted: bool = False
@@ -272,6 +274,8 @@ class TranscriptRecord:
         except Exception as error:  # noqa: BLE001 - a bug must show as a failed transcript and a problem
             self.state.problems.append(f"resolving {self.params['audio_url']}: {error!r}")
             self.error = text("server_error")
+        if self.server_error:  # a "transcript_error" fault: it fails on the server, whatever the audio
+            self.conversation, self.error = None, text("server_error")
         self.audio_known.set()
         self.finish()
 
