@@ -4,11 +4,12 @@ whole-recipe function transcodes it to a file they agree on."""
 
 import shutil
 import struct
+import types
 
 import pytest
 
 from tools import wrong_size_wav
-from tools.notebook_code import load_cell
+from tools.notebook_code import load_definitions
 
 TOOLS = ("ffmpeg", "ffprobe", "soxi", "mediainfo")
 needs_tools = pytest.mark.skipif(not all(map(shutil.which, TOOLS)), reason=f"needs {', '.join(TOOLS)}")
@@ -37,7 +38,7 @@ def test_a_file_that_is_not_wav_is_refused():
 
 @needs_tools
 def test_the_recipe_transcodes_the_file_the_tools_disagree_on(tmp_path):
-    recipe = load_cell("audio-duration-check", "def prepare_audio")
+    recipe = types.SimpleNamespace(**load_definitions("audio-duration-check", ["prepare_audio"]))
     chosen, seen = recipe.prepare_audio(wrong_size_wav.TARGET, tmp_path)
     assert seen["sox"] > 2.5 * seen["ffprobe"] and abs(seen["ffprobe"] - seen["mediainfo"]) < 0.01
     assert chosen.parent == tmp_path and chosen.suffix == ".wav"

@@ -21,7 +21,10 @@ def test_the_whole_recipe_raises_a_failed_transcription_with_its_reason(tmp_path
 
 def test_the_whole_recipe_refuses_a_transcript_without_utterances():
     """With speaker labels left off, the transcript has no utterances: refused, not an empty dialogue."""
-    run = run_alone(SLUG, replaced("speaker_labels=True, speakers_expected", "speaker_labels=False, speakers_expected"))
+    run = run_alone(
+        SLUG,
+        replaced("speaker_labels=True,\n        speakers_expected", "speaker_labels=False,\n        speakers_expected"),
+    )
     assert run.returncode == 1
     assert "RuntimeError: No utterances: transcribe with speaker_labels=True" in run.stderr
 

@@ -24,7 +24,7 @@ def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
 def test_the_whole_recipe_burns_captions_into_a_folder_with_a_colon_or_a_quote(tmp_path, name):
     """The name that broke ffmpeg in Step 5 (a colon), and one with a quote, work in the whole
     recipe, which quotes the path with ``filter_path``."""
-    run = run_alone("subtitles-srt-vtt", replaced('"whole-recipe")', repr(name) + ")"), cwd=tmp_path)
+    run = run_alone("subtitles-srt-vtt", replaced('/ "whole-recipe"', "/ " + repr(name)), cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     folder = tmp_path / "output" / "subtitles-srt-vtt" / name
     assert (folder / "podcast-clip-subtitled.mp4").stat().st_size > 100_000

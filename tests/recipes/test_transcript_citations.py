@@ -249,7 +249,10 @@ def test_k_larger_than_the_passages_returns_every_passage_once(search) -> None:
 # --- the whole recipe, run alone (tools.whole_recipe) with what its steps handle --------------------
 
 needs_specs = pytest.mark.skipif(not spec.spec_available(), reason="the emulator needs ../shared/reference")
-CLAIMS = 'claims = ["Invoices are retyped into accounting software by hand", "The desktop app is slow to start"]'
+CLAIMS = (
+    'claims = [\n    "Invoices are retyped into accounting software by hand",\n'
+    '    "The desktop app is slow to start",\n]'
+)
 
 
 @needs_specs
