@@ -15,9 +15,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def pytest_configure(config):
-    """Block every non-loopback connection for the whole run, below every HTTP library."""
-    from cookbook_utils.network import block_network
+    """Block every non-loopback connection for the whole run, below every HTTP library; nbval's
+    kernels talk over Unix sockets (tools/kernels.py: TCP ports race between test workers)."""
+    import nbval.kernel
 
+    from cookbook_utils.network import block_network
+    from tools.kernels import IPCKernelManager
+
+    nbval.kernel.KernelManager = IPCKernelManager
     block_network("the test suite")
 
 

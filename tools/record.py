@@ -33,6 +33,7 @@ from nbclient import NotebookClient
 from cookbook_utils import paths
 from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE_URL, ENV_MODE, ENV_RECORD
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST
+from tools.kernels import IPCAsyncKernelManager
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
 CELL_TIMEOUT_S = 900
@@ -68,6 +69,7 @@ def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = 
         timeout=timeout_s,
         startup_timeout=KERNEL_STARTUP_S,
         kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,  # Unix sockets: no TCP port to race for
         record_timing=False,
         resources={"metadata": {"path": str(notebook.parent)}},
     )

@@ -15,6 +15,7 @@ from cookbook_utils import config
 from cookbook_utils.recording import Scrubber
 from cookbook_utils.session import Session
 from tools import spec
+from tools.kernels import IPCAsyncKernelManager
 
 pytestmark = pytest.mark.skipif(not spec.spec_available(), reason="../shared/reference/ (the official specs) is absent")
 
@@ -107,7 +108,12 @@ def test_an_eu_recording_never_answers_a_request_for_the_us(monkeypatch, tmp_pat
     else:
         pytest.fail("the EU notebook no longer sets EU_API in step 2; update this test")
     client = NotebookClient(
-        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=120,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        resources={"metadata": {"path": str(path.parent)}},
     )
     with pytest.raises(CellExecutionError) as caught:
         client.execute()

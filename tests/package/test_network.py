@@ -12,6 +12,7 @@ from nbclient.exceptions import CellExecutionError
 
 from cookbook_utils.errors import CookbookError
 from cookbook_utils.network import is_loopback, network_blocked, serve_in_background
+from tools.kernels import IPCAsyncKernelManager
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +76,12 @@ def test_a_replay_notebook_that_reaches_off_the_machine_fails_naming_the_host(tm
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     client = NotebookClient(
-        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+        nb,
+        timeout=120,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        resources={"metadata": {"path": str(tmp_path)}},
     )
     with pytest.raises(CellExecutionError) as caught:
         client.execute()

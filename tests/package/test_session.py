@@ -144,11 +144,20 @@ def test_a_cookbook_error_in_a_notebook_shows_its_message_and_the_line_not_a_lon
     import nbformat
     from nbclient import NotebookClient
 
+    from tools.kernels import IPCAsyncKernelManager
+
     nb = nbformat.v4.new_notebook()
     from_library = "import cookbook_utils as cu\n\ncu.setup('no-such-recipe')"
     cells = (CELL_RAISING, "raise ValueError('plain')", from_library, CELL_GATEWAY)
     nb.cells = [nbformat.v4.new_code_cell(c) for c in cells]
-    client = NotebookClient(nb, timeout=60, startup_timeout=240, kernel_name="python3", allow_errors=True)
+    client = NotebookClient(
+        nb,
+        timeout=60,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        allow_errors=True,
+    )
     client.execute()
     (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     assert error.ename == "CookbookError"

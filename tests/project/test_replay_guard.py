@@ -13,13 +13,20 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tools.kernels import IPCAsyncKernelManager
+
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = ROOT / "notebooks" / "speakers" / "speaker-labels.ipynb"
 
 
 def _run(nb, folder):
     client = NotebookClient(
-        nb, timeout=120, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb,
+        timeout=120,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        resources={"metadata": {"path": str(folder)}},
     )
     client.execute()
 

@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from tools.kernels import IPCAsyncKernelManager
 from tools.record import merge_streams
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,7 +29,12 @@ def _replay_client(path: Path) -> tuple:
     """The notebook, a client that runs it from its own folder, and the indexes of its code cells."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        nb, timeout=300, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=300,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        resources={"metadata": {"path": str(path.parent)}},
     )
     return nb, client, [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
 

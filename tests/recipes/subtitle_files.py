@@ -50,11 +50,17 @@ def check_written_files(slug: str, expected: set[str], folder: Path, monkeypatch
     from nbclient import NotebookClient
 
     from cookbook_utils import paths
+    from tools.kernels import IPCAsyncKernelManager
 
     monkeypatch.setenv("COOKBOOK_MODE", "replay")
     nb = nbformat.read(paths.notebook_path(slug), as_version=4)
     NotebookClient(
-        nb, timeout=600, startup_timeout=240, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+        nb,
+        timeout=600,
+        startup_timeout=240,
+        kernel_name="python3",
+        kernel_manager_class=IPCAsyncKernelManager,
+        resources={"metadata": {"path": str(folder)}},
     ).execute()
     output = folder / "output" / slug
     written = {p.relative_to(output).as_posix() for p in output.rglob("*") if p.suffix in (".srt", ".vtt")}
