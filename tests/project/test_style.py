@@ -407,8 +407,8 @@ def test_tables_show_their_text_whole(slug, path):
 def test_no_output_is_an_object_repr(slug, path):
     found = object_reprs(_load(path))
     assert not found, (
-        f"{slug}: outputs store an object's repr: {found}; end the cell with the DataFrame or a Styler shown "
-        "through display(), or print what it holds, then re-record"
+        f"{slug}: outputs store an object's repr: {found}; show a DataFrame (cu.setup gives a Styler its "
+        "table's text), or print what the object holds, then re-record"
     )
 
 
