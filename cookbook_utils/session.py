@@ -328,10 +328,20 @@ def _configure_sdk(api_key: str, base_url: str, *, replay: bool) -> None:
         aai.settings.polling_interval = _sdk_default_polling_interval()
 
 
+#: The plain-text form of a table (what a terminal or a stored notebook's text shows, beside the HTML a
+#: reader sees): columns cut at this many characters, rows wrapped at the page's width.
+PLAIN_TABLE_COLUMN = 40
+
+
+def _plain_table(frame) -> str:
+    return frame.to_string(max_colwidth=PLAIN_TABLE_COLUMN, line_width=LINE_WIDTH)
+
+
 def show_table_text_whole() -> None:
     """Let pandas show a table's text in full: JupyterLab and the site wrap it, where pandas' default
-    cuts every cell at 50 characters (a Drive link's ``resourcekey``, a model's answer). In a notebook, a
-    ``Styler``'s plain-text form becomes its table's text instead of ``<Styler at 0x...>``, which says
+    cuts every cell at 50 characters (a Drive link's ``resourcekey``, a model's answer). In a notebook,
+    the plain-text form that goes with the HTML stays within the page's width (columns cut, rows
+    wrapped), and a ``Styler``'s is its table's text instead of ``<Styler at 0x...>``, which says
     nothing and changes on every run."""
     if importlib.util.find_spec("pandas") is None:
         return
@@ -346,7 +356,8 @@ def show_table_text_whole() -> None:
     shell = get_ipython()
     if shell is not None:
         plain = shell.display_formatter.formatters["text/plain"]
-        plain.for_type(Styler, lambda styler, printer, cycle: printer.text(styler.data.to_string()))
+        plain.for_type(pd.DataFrame, lambda frame, printer, cycle: printer.text(_plain_table(frame)))
+        plain.for_type(Styler, lambda styler, printer, cycle: printer.text(_plain_table(styler.data)))
 
 
 def setup(slug: str, *, quiet: bool = False) -> Session:

@@ -234,7 +234,11 @@ def test_setup_lets_tables_show_their_text_whole_and_a_styler_its_table():
         frame = pd.DataFrame({"link": ["https://drive.google.com/uc?id=1AbC&resourcekey=0-XyZ" + "q" * 40]})
         assert "resourcekey=0-XyZ" + "q" * 40 in frame.to_string(), "pandas still cuts the cell"
         plain = shell.display_formatter.format(frame.style.format(precision=1))[0]["text/plain"]
-        assert " at 0x" not in plain and "resourcekey=0-XyZ" in plain, plain
+        assert " at 0x" not in plain and "https://drive.google.com" in plain, plain
+        wide = pd.DataFrame({f"column {i}": ["x" * 70] for i in range(4)})
+        formats = shell.display_formatter.format(wide)[0]
+        assert "x" * 70 in formats["text/html"], "the HTML a reader sees keeps the text whole"
+        assert max(len(line) for line in formats["text/plain"].splitlines()) <= 88, formats["text/plain"]
     finally:
         pd.reset_option("display.max_colwidth")
         InteractiveShell.clear_instance()
