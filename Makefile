@@ -4,6 +4,9 @@ NOTEBOOK ?=
 # Test workers: twice the cores. A notebook test spends much of its time waiting (a kernel starting, a browser,
 # a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
+# The cookbook's own modules are compiled once and kept in __pycache__/ (git ignores it), even where the
+# environment asks Python not to: every test worker, kernel and script would compile them again.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
 
@@ -13,8 +16,8 @@ setup:
 lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API_KEY is set)
 	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup  ## every test: units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium
-	$(PY) -m pytest -n $(JOBS) --dist loadfile
+test: setup  ## units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium (not the rehearsal)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not rehearsal"
 
 test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow; .ci/run runs it after `make test`)
 	tools/lowest_deps.sh
@@ -53,7 +56,8 @@ record-all: setup
 record-all-emulator: setup
 	$(PY) -m tools.record --emulator --all --jobs $(shell nproc)
 
-rehearse: setup  ## run every notebook live, as a reader with a key would, against an emulator that answers as the internet does (CI)
+rehearse: setup  ## what readers run (CI): every whole recipe as a pasted script with the failures it handles, a free-account reader, then every notebook live against an emulator that answers as the internet does
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m rehearsal
 	$(PY) -m tools.rehearse --all --jobs $(shell nproc)
 
 probe-live: setup  ## check the emulator's assumptions against the real API (needs ASSEMBLYAI_API_KEY; a few cents)

@@ -1,7 +1,9 @@
 """Test-wide settings: every notebook and test runs in replay mode, with no key in sight, and no
 connection leaves this machine (notebook kernels seal themselves the same way in replay)."""
 
+import inspect
 import os
+import types
 
 os.environ["COOKBOOK_MODE"] = "replay"
 os.environ.pop("COOKBOOK_RECORD", None)
@@ -12,6 +14,10 @@ os.environ.pop("COOKBOOK_EU_API_BASE_URL", None)
 os.environ.pop("MPLBACKEND", None)
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Kernels and scripts compute embeddings and speaker fingerprints with PyTorch; with twice as many test
+# workers as cores, its OpenMP threads would spin against each other (one thread: 12% less CPU for the
+# four notebooks that use it, the same outputs).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_configure(config):
@@ -35,3 +41,45 @@ def pytest_runtest_teardown(item):
     if not network_blocked():
         block_network("the test suite")
     cookbook_utils.session._mode = None  # a live setup() in one test does not make the next one live
+
+
+#: What a test calls to run what a reader runs: a whole recipe as a pasted script, in a new
+#: interpreter (tools/whole_recipe.py, tests/recipes/whole_recipe_alone.py).
+READER_RUNS = frozenset({"run_script", "run_alone", "run_replaced"})
+
+
+def _runs_what_a_reader_runs(functions: list, module: types.ModuleType) -> bool:
+    """Whether any of ``functions`` calls one of READER_RUNS, itself or through a function of
+    ``module`` (a helper of the test file), an inner function or a lambda."""
+    codes = [f.__code__ for f in functions if hasattr(f, "__code__")]
+    seen: set[types.CodeType] = set()
+    while codes:
+        code = codes.pop()
+        if code in seen:
+            continue
+        seen.add(code)
+        for name in code.co_names:
+            if name in READER_RUNS:
+                return True
+            found = module.__dict__.get(name) if module else None
+            if inspect.isfunction(found) and found.__module__ == module.__name__:
+                codes.append(found.__code__)
+        codes.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+    return False
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``rehearsal`` every test that runs what a reader runs (``make rehearse`` runs them;
+    ``make test`` leaves them out): one that runs a whole recipe as a script, directly, through a
+    helper of its file or through a fixture, and every test of a file marked so itself."""
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("rehearsal"):
+            continue
+        fixtures = [
+            definitions[-1].func
+            for name in item.fixturenames
+            if (definitions := item._fixtureinfo.name2fixturedefs.get(name))
+        ]
+        if _runs_what_a_reader_runs([function, *fixtures], inspect.getmodule(function)):
+            item.add_marker("rehearsal")

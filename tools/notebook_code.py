@@ -8,7 +8,8 @@ Two ways in, both giving a fresh module registered in ``sys.modules`` under ``no
     recipe = load_cell("retry-server-errors", "def transcribe_with_retries")
 
 ``load_definitions`` runs the setup cell's imports (not its Colab block nor ``cu.setup``); then,
-from every later code cell in notebook order, only the definitions: imports, functions, classes,
+from every later code cell in notebook order (with ``whole_recipe=False``, the steps only: the whole
+recipe in one cell, their copy, and its imports are left out), only the definitions: imports, functions, classes,
 assignments without a call (type aliases, literals; skipped when they name demonstration data)
 and the assignments to the names asked for as ``constants``. The demonstration lines around them
 (transcriptions, prints, plots) are left out. It returns the module's namespace.
@@ -37,14 +38,18 @@ __all__ = ["load_cell", "load_definitions"]
 _DEFINITIONS = (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)
 
 
-def _code_cells(slug: str) -> list[str]:
+def _code_cells(slug: str, steps_only: bool = False) -> list[str]:
     """The notebook's code cells, in order, with IPython's magics and shell lines blanked out
-    (blanked, not removed, so line numbers in a traceback are the cell's)."""
+    (blanked, not removed, so line numbers in a traceback are the cell's); with ``steps_only``,
+    without the whole-recipe cell."""
+    from tools.whole_recipe import whole_recipe_cell
+
     nb = nbformat.read(paths.notebook_path(slug), as_version=4)
+    whole = whole_recipe_cell(nb)[0] if steps_only else None
     return [
         "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.source.splitlines())
-        for cell in nb.cells
-        if cell.cell_type == "code"
+        for index, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and index != whole
     ]
 
 
@@ -67,10 +72,11 @@ def _kept(node: ast.stmt, constants: set[str]) -> bool:
     return False
 
 
-def load_definitions(slug: str, names: Sequence[str], constants: Sequence[str] = ()) -> dict:
-    """The namespace of the setup cell's imports and the notebook's definitions; each of ``names``
-    and ``constants`` must be among them (``LookupError`` otherwise)."""
-    setup, *cells = _code_cells(slug)
+def load_definitions(slug: str, names: Sequence[str], constants: Sequence[str] = (), whole_recipe: bool = True) -> dict:
+    """The namespace of the setup cell's imports and the notebook's definitions (without the
+    whole-recipe cell's unless ``whole_recipe``); each of ``names`` and ``constants`` must be among
+    them (``LookupError`` otherwise)."""
+    setup, *cells = _code_cells(slug, steps_only=not whole_recipe)
     _, setup = split_setup_cell(setup)
     setup_tree = ast.parse(setup)
     setup_tree.body = [n for n in setup_tree.body if _kept(n, {"SPEECH_MODELS"}) or isinstance(n, ast.With)]

@@ -2,6 +2,7 @@
 brute-force top k, pruned or not, and PassageIndex finds passages by it (with a bag-of-words embedder
 whose cosine scores are known exactly, and over a large corpus against brute force)."""
 
+import functools
 import math
 
 import numpy as np
@@ -11,8 +12,14 @@ from benchmarks.cosine_index import CosineIndex, Hit, PassageIndex
 from cookbook_utils.vectors import unit_rows
 from tools.notebook_code import load_definitions
 
-#: The passages the benchmarks index are the transcript-citations recipe's own.
-Passage = load_definitions("transcript-citations", ["Passage"])["Passage"]
+
+@functools.cache
+def passage_type() -> type:
+    """The transcript-citations recipe's own ``Passage``, which the benchmarks index. Loading the
+    notebook's definitions imports its embedding library (seconds), so this runs when a test first
+    needs it, not when pytest collects the file."""
+    return load_definitions("transcript-citations", ["Passage"], whole_recipe=False)["Passage"]
+
 
 DIMS = 384
 
@@ -164,6 +171,7 @@ class TableEmbedder:
 def test_passage_index_over_a_large_corpus_matches_brute_force_overall_and_per_transcript():
     rng = np.random.default_rng(9)
     vectors = clustered(rng, 21_000, clusters=60)
+    Passage = passage_type()
     passages = [Passage(f"call-{i % 7}", f"passage {i}", i * 1_000, i * 1_000 + 900) for i in range(21_000)]
     table = {p.text: v for p, v in zip(passages, vectors, strict=True)}
     queries = clustered(rng, 4, clusters=60)
@@ -203,17 +211,19 @@ class WordsEmbedder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+#: (transcript, text, start, end, speaker) of the passages the exact-score tests index.
 PASSAGES = [
-    Passage("call-1", "the timer stops offline", 1_000, 4_000, "B"),
-    Passage("call-1", "the export writes wrong dates", 65_000, 69_500, "B"),
-    Passage("call-2", "offline the timer loses hours", 3_723_000, 3_730_000, "B"),
-    Passage("call-3", "seats cost too much", 10_000, 12_000, "B"),
+    ("call-1", "the timer stops offline", 1_000, 4_000, "B"),
+    ("call-1", "the export writes wrong dates", 65_000, 69_500, "B"),
+    ("call-2", "offline the timer loses hours", 3_723_000, 3_730_000, "B"),
+    ("call-3", "seats cost too much", 10_000, 12_000, "B"),
 ]
 
 
 @pytest.fixture
 def index():
-    return PassageIndex(PASSAGES, WordsEmbedder())
+    Passage = passage_type()
+    return PassageIndex([Passage(*fields) for fields in PASSAGES], WordsEmbedder())
 
 
 def test_nearest_passages_with_exact_cosine_scores(index):

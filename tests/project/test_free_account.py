@@ -61,6 +61,8 @@ def llm_notebooks() -> list[str]:
 #: Notebooks run at once: their time is mostly waiting (kernel start, a stream in real time).
 PARALLEL = 3
 
+pytestmark = pytest.mark.rehearsal  # a reader on a free key runs each notebook live: make rehearse
+
 
 def _run_as_free_reader(slug: str) -> tuple[nbformat.NotebookNode, int | None]:
     """Run the notebook live against a free-account emulator until its first error; the notebook

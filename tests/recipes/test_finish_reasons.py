@@ -71,7 +71,7 @@ def test_action_items_parses_a_complete_reply_and_refuses_a_cut_off_one(family) 
 
 @BOTH
 def test_quotes_semantic_search_reads_a_complete_reply_and_refuses_a_cut_off_one(family) -> None:
-    read_quotes = load_definitions("quotes-semantic-search", ["read_quotes"])["read_quotes"]
+    read_quotes = load_definitions("quotes-semantic-search", ["read_quotes"], whole_recipe=False)["read_quotes"]
     good = json.dumps({"quotes": [{"quote": "Steel lasts.", "speaker": "A", "why": "memorable"}]})
     assert read_quotes(completion(good, word(family, "complete")))[0]["quote"] == "Steel lasts."
     with pytest.raises(ValueError, match="cut off"):
@@ -80,7 +80,7 @@ def test_quotes_semantic_search_reads_a_complete_reply_and_refuses_a_cut_off_one
 
 @BOTH
 def test_transcript_citations_reads_a_complete_reply_and_refuses_a_cut_off_one(family) -> None:
-    read_json = load_definitions("transcript-citations", ["read_json"])["read_json"]
+    read_json = load_definitions("transcript-citations", ["read_json"], whole_recipe=False)["read_json"]
     schema = {"type": "object", "required": ["points"], "properties": {"points": {"type": "array"}}}
     assert read_json(completion('{"points": ["a"]}', word(family, "complete")), schema) == {"points": ["a"]}
     with pytest.raises(ValueError, match="cut off"):
@@ -89,7 +89,7 @@ def test_transcript_citations_reads_a_complete_reply_and_refuses_a_cut_off_one(f
 
 @pytest.mark.parametrize("reason", ["refusal", "content_filter", None])
 def test_transcript_citations_refuses_a_reply_that_did_not_finish(reason) -> None:
-    read_json = load_definitions("transcript-citations", ["read_json"])["read_json"]
+    read_json = load_definitions("transcript-citations", ["read_json"], whole_recipe=False)["read_json"]
     with pytest.raises(ValueError, match="did not finish"):
         read_json(completion('{"points": ["a"]}', reason), {"type": "object"})
 
