@@ -241,6 +241,37 @@ TRANSCRIPT_READS = {
 CHECKING_CALL = re.compile(r"check|require|ensure|complet|raise|fail|assert", re.I)
 
 
+#: A text output line cut short: ``textwrap.shorten``'s ``[...]``, an ellipsis, or a word cut by ``[:n]`` then "...".
+CUT_LINE = re.compile(r"(?:\[\.\.\.\]|…|[^\s.]\s*\.\.\.)\s*$")
+#: A progress line ("Waiting for the transcript..."): its "..." says work goes on, not that text was cut.
+PROGRESS_LINE = re.compile(r"^\s*\w+ing\b[\w ,]{0,40}\.\.\.\s*$")
+#: What a code cell says when its output is shortened on purpose (a preview of a long transcript).
+SHORTENED_ON_PURPOSE = "# shortened on purpose:"
+#: What a table cell must never be: a missing value shown as pandas or Python spells it, not as a word.
+MISSING = {"NaN", "nan", "None", "<NA>", "NaT"}
+
+
+def cut_text_lines(nb) -> list[str]:
+    """Lines of stored text outputs (streams, and text/plain without an HTML form) that end cut short,
+    in cells whose code does not say ``# shortened on purpose: <why>``."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or SHORTENED_ON_PURPOSE in cell.source:
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            text = output.get("text", "") if output.output_type == "stream" else ""
+            if output.output_type in {"execute_result", "display_data"} and "text/html" not in data:
+                text = data.get("text/plain", "")
+            lines = [line for line in text.split("\n") if CUT_LINE.search(line) and not PROGRESS_LINE.match(line)]
+            found += [f"cell {i}: {line[-60:]!r}" for line in lines]
+    return found
+
+
+def missing_value_cells(nb) -> list[str]:
+    return [f"cell {i}: {text}" for i, text in table_cells(nb) if text in MISSING]
+
+
 def table_cells(nb) -> list[tuple[int, str]]:
     """``(cell index, text)`` of every cell of every HTML table the notebook's outputs show."""
     found = []
@@ -386,6 +417,21 @@ def test_the_review_checks_can_fail():
     assert not unchecked_transcript_reads(_fake_notebook(checked))
     assert not unchecked_transcript_reads(_fake_notebook(helper))
     assert speaker_letter_maps(_fake_notebook('names = {"A": "Priya", "B": "Ollie"}'))
+    for cut_line in (
+        "Speaker A: I placed an order on Monday and [...]",
+        "Text: Thank you for calling Lark...",
+        "It opens: Esta mañ ...",
+        "completed: Thank you for calling Larkspar Books. How can  ...",
+        "ok: Today I'm talking with Ollie Grant,  ...",
+        "A quote that stops…",
+    ):
+        assert cut_text_lines(_fake_notebook("print(text[:30])", plain=cut_line)), cut_line
+    for whole_line in ("Waiting for the transcript...", "Text: Thank you for calling Larkspar Books.", ""):
+        assert not cut_text_lines(_fake_notebook("print(text)", plain=whole_line)), whole_line
+    said = "# shortened on purpose: the opening shows it worked\nprint(text[:30], '[...]')"
+    assert not cut_text_lines(_fake_notebook(said, plain="Text opens: Thank you for [...]"))
+    assert missing_value_cells(_fake_notebook(html_table="<table><tr><td>NaN</td><td>&lt;NA&gt;</td></tr></table>"))
+    assert not missing_value_cells(_fake_notebook(html_table="<table><tr><td>none given</td></tr></table>"))
     assert not speaker_letter_maps(_fake_notebook('spans = {"A": [(0, 5000)], "B": [(4000, 8000)]}'))
 
 
@@ -400,6 +446,25 @@ def test_tables_show_their_text_whole(slug, path):
     assert not numbers, (
         f"{slug}: table numbers with six decimals (pandas Styler's default): {numbers}; format them for "
         "people (Styler.format(precision=...) or round the column), then re-record"
+    )
+
+
+@parametrize
+def test_text_outputs_are_whole_or_say_they_are_shortened(slug, path):
+    found = cut_text_lines(_load(path))
+    assert not found, (
+        f"{slug}: printed lines end cut short: {found}. Print the text whole (textwrap.fill, not "
+        "textwrap.shorten or [:n]); where the shortening is the point (a preview of a long transcript), say so "
+        f"in the output and put `{SHORTENED_ON_PURPOSE} <why>` in the cell (docs/style.md), then re-record"
+    )
+
+
+@parametrize
+def test_tables_show_a_word_for_a_missing_value(slug, path):
+    found = missing_value_cells(_load(path))
+    assert not found, (
+        f"{slug}: table cells show a missing value as {sorted(MISSING)}: {found}; fill it with a word that says "
+        'what it means (`df.fillna("none given")`, "not offered in the EU"), then re-record'
     )
 
 

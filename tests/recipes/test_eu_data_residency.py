@@ -65,7 +65,7 @@ def _run_whole_recipe(tmp_path, audio: str | None = None):
 def test_the_whole_recipe_alone_transcribes_in_the_eu(tmp_path) -> None:
     run, regions = _run_whole_recipe(tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.startswith("completed | Bonsoir")
+    assert run.stdout.startswith("completed | text, shortened: Bonsoir")
     assert regions == ["eu"]  # use_eu_region()'s defaults, with nothing else set
 
 

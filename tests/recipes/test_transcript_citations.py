@@ -270,5 +270,5 @@ def test_the_whole_recipe_cites_only_the_interviewees_words() -> None:
     run = run_alone("transcript-citations", replaced(CLAIMS, f"claims = [{question!r}]"))
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.splitlines()
-    assert lines[0] == question and len(lines) in (2, 3)
-    assert question not in "\n".join(lines[1:])
+    assert lines[0] == question and len(lines) >= 2  # the claim, its score, its quote wrapped whole
+    assert question not in " ".join(line.strip() for line in lines[1:])
