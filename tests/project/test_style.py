@@ -242,7 +242,7 @@ CHECKING_CALL = re.compile(r"check|require|ensure|complet|raise|fail|assert", re
 
 
 #: A text output line cut short: ``textwrap.shorten``'s ``[...]``, an ellipsis, or a word cut by ``[:n]`` then "...".
-CUT_LINE = re.compile(r"(?:\[\.\.\.\]|…|[^\s.]\s*\.\.\.)\s*$")
+CUT_LINE = re.compile(r"(?:\[\.\.\.\]|…|[^\s.]\s*\.\.\.)[\"')\]]*\s*$")  # also inside a closing quote
 #: A progress line ("Waiting for the transcript..."): its "..." says work goes on, not that text was cut.
 PROGRESS_LINE = re.compile(r"^\s*\w+ing\b[\w ,]{0,40}\.\.\.\s*$")
 #: What a code cell says when its output is shortened on purpose (a preview of a long transcript).
@@ -424,6 +424,7 @@ def test_the_review_checks_can_fail():
         "completed: Thank you for calling Larkspar Books. How can  ...",
         "ok: Today I'm talking with Ollie Grant,  ...",
         "A quote that stops…",
+        "     \"The phone app doesn't cope with that. The timer freezes when there's no...\"",
     ):
         assert cut_text_lines(_fake_notebook("print(text[:30])", plain=cut_line)), cut_line
     for whole_line in ("Waiting for the transcript...", "Text: Thank you for calling Larkspar Books.", ""):
