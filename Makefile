@@ -2,13 +2,14 @@
 PY := .venv/bin/python
 NOTEBOOK ?=
 # Test workers: twice the cores. A notebook test spends much of its time waiting (a kernel starting, a browser,
-# a real-time stream), so two workers a core keep both cores busy (on 2 cores: 3.5 min against 5.8 with 2).
+# a real-time stream), so two workers a core keep both cores busy (on 2 cores, 2026-12-02, before nbval's
+# kernels were preloaded: `make test` took 187 s with 4 workers and 195 s with 3).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
 # The cookbook's own modules are compiled once and kept in __pycache__/ (git ignores it), even where the
 # environment asks Python not to: every test worker, kernel and script would compile them again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup lab test test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
+.PHONY: setup lab test test-e2e test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
 
 setup:
 	@tools/bootstrap.sh
@@ -16,8 +17,11 @@ setup:
 lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API_KEY is set)
 	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup  ## units, emulator conformance, secrets, all notebooks under nbval, the site in Chromium (not the rehearsal)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not rehearsal"
+test: setup  ## units, emulator conformance, secrets, the site's pages, all notebooks under nbval (not the end-to-end tier or the rehearsal)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not rehearsal and not end_to_end"
+
+test-e2e: setup  ## the cookbook's tools and pages end to end (CI): notebooks recorded, refreshed, rehearsed and re-run in kernels of their own, the site and the recipes' pages in Chromium
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m end_to_end
 
 test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow; .ci/run runs it after `make test`)
 	tools/lowest_deps.sh

@@ -22,13 +22,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 def pytest_configure(config):
     """Block every non-loopback connection for the whole run, below every HTTP library; nbval's
-    kernels talk over Unix sockets (tools/kernels.py: TCP ports race between test workers)."""
+    kernels talk over Unix sockets (tools/kernels.py: TCP ports race between test workers) and start
+    from a process that has imported what the notebooks import first (tools/kernels.py)."""
     import nbval.kernel
 
     from cookbook_utils.network import block_network
-    from tools.kernels import IPCKernelManager
+    from tools.kernels import PreloadedKernelManager
 
-    nbval.kernel.KernelManager = IPCKernelManager
+    nbval.kernel.KernelManager = PreloadedKernelManager
     block_network("the test suite")
 
 
@@ -45,11 +46,13 @@ def pytest_runtest_teardown(item):
 
 #: What a test calls to run what a reader runs: a whole recipe as a pasted script, in a new
 #: interpreter (tools/whole_recipe.py, tests/recipes/whole_recipe_alone.py).
-READER_RUNS = frozenset({"run_script", "run_alone", "run_replaced"})
+READER_RUNS = frozenset({"run_script", "run_whole_recipe", "run_alone", "run_replaced"})
+#: What a test calls to open a page in Chromium (Playwright).
+BROWSER_RUNS = frozenset({"sync_playwright"})
 
 
-def _runs_what_a_reader_runs(functions: list, module: types.ModuleType) -> bool:
-    """Whether any of ``functions`` calls one of READER_RUNS, itself or through a function of
+def _calls_any(names: frozenset[str], functions: list, module: types.ModuleType) -> bool:
+    """Whether any of ``functions`` calls one of ``names``, itself or through a function of
     ``module`` (a helper of the test file), an inner function or a lambda."""
     codes = [f.__code__ for f in functions if hasattr(f, "__code__")]
     seen: set[types.CodeType] = set()
@@ -59,7 +62,7 @@ def _runs_what_a_reader_runs(functions: list, module: types.ModuleType) -> bool:
             continue
         seen.add(code)
         for name in code.co_names:
-            if name in READER_RUNS:
+            if name in names:
                 return True
             found = module.__dict__.get(name) if module else None
             if inspect.isfunction(found) and found.__module__ == module.__name__:
@@ -68,18 +71,33 @@ def _runs_what_a_reader_runs(functions: list, module: types.ModuleType) -> bool:
     return False
 
 
+def _runs_what_a_reader_runs(functions: list, module: types.ModuleType) -> bool:
+    """Whether any of ``functions`` runs a whole recipe as a script (one of READER_RUNS)."""
+    return _calls_any(READER_RUNS, functions, module)
+
+
+def _opens_a_browser(functions: list, module: types.ModuleType) -> bool:
+    """Whether any of ``functions`` opens Chromium (one of BROWSER_RUNS)."""
+    return _calls_any(BROWSER_RUNS, functions, module)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark ``rehearsal`` every test that runs what a reader runs (``make rehearse`` runs them;
-    ``make test`` leaves them out): one that runs a whole recipe as a script, directly, through a
-    helper of its file or through a fixture, and every test of a file marked so itself."""
+    """Mark the two tiers ``make test`` leaves out. ``rehearsal`` (``make rehearse``): every test that
+    runs what a reader runs, a whole recipe as a script, directly, through a helper of its file or
+    through a fixture, and every test of a file marked so itself. ``end_to_end`` (``make test-e2e``):
+    every test that opens Chromium the same ways, and the tests marked so by hand (a tool run whole on
+    a notebook in a kernel of its own)."""
     for item in items:
         function = getattr(item, "function", None)
-        if function is None or item.get_closest_marker("rehearsal"):
+        if function is None:
             continue
         fixtures = [
             definitions[-1].func
             for name in item.fixturenames
             if (definitions := item._fixtureinfo.name2fixturedefs.get(name))
         ]
-        if _runs_what_a_reader_runs([function, *fixtures], inspect.getmodule(function)):
+        module = inspect.getmodule(function)
+        if not item.get_closest_marker("rehearsal") and _runs_what_a_reader_runs([function, *fixtures], module):
             item.add_marker("rehearsal")
+        if not item.get_closest_marker("end_to_end") and _opens_a_browser([function, *fixtures], module):
+            item.add_marker("end_to_end")

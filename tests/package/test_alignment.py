@@ -95,7 +95,7 @@ def _random_case(rng, words, segments, grid):
 
 @pytest.fixture(scope="module")
 def speaker_for():
-    return load_definitions("pyannote-speaker-labels", ["speaker_for"])["speaker_for"]
+    return load_definitions("pyannote-speaker-labels", ["speaker_for"], whole_recipe=False)["speaker_for"]
 
 
 @pytest.mark.parametrize("seed", range(40))

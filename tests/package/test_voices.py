@@ -94,6 +94,7 @@ def test_falls_back_when_the_callers_model_cannot_load():
     assert choice.name == "resemblyzer" and "titanet could not be loaded (OSError: no network)" in choice.reason
 
 
+@pytest.mark.end_to_end
 def test_the_local_models_need_no_network(tmp_path):
     """Diarize and embed in a fresh interpreter whose sockets refuse to connect: the weights come
     from the installed packages, never from a hub."""

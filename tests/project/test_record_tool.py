@@ -33,6 +33,7 @@ def project(tmp_path, monkeypatch):
     paths.project_root.cache_clear()
 
 
+@pytest.mark.end_to_end
 def test_record_against_the_emulator_then_replay(project, monkeypatch):
     from tools import record
 
@@ -54,6 +55,7 @@ def test_record_against_the_emulator_then_replay(project, monkeypatch):
     )
 
 
+@pytest.mark.end_to_end
 def test_a_failed_replay_keeps_the_previous_recording(project, monkeypatch):
     from tools import record
 
@@ -72,6 +74,7 @@ def test_a_failed_replay_keeps_the_previous_recording(project, monkeypatch):
     assert (project / "data" / "cassettes" / "tiny.rejected.yaml").exists()
 
 
+@pytest.mark.end_to_end
 def test_recording_twice_gives_identical_files(project, monkeypatch):
     """Against the emulator, a second recording writes the same bytes: ids do not depend on ports or
     dates, no port reaches an output, and printed text is stored as one output however it arrived."""

@@ -58,6 +58,7 @@ def _run_refresh(copy: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.end_to_end
 def test_the_refresh_against_the_emulator_records_and_summarises_what_changed(scratch):
     done = _run_refresh(scratch, "--emulator", CHEAP, "--summary", "build/refresh/summary.md")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -27,27 +27,32 @@ def _rehearse(tmp_path, *cells: str) -> Outcome:
     return rehearse_one("speaker-labels", timeout_s=120, notebook=notebook)
 
 
+@pytest.mark.end_to_end
 def test_a_notebook_that_runs_to_its_end_ran(tmp_path):
     outcome = _rehearse(tmp_path, "assert session.mode.value == 'live' and not session.uses_stand_ins")
     assert (outcome.verdict, outcome.detail, outcome.unreachable_urls) == ("ran", "", [])
 
 
+@pytest.mark.end_to_end
 def test_a_reader_setting_stops_the_notebook_for_setup_and_names_the_variable(tmp_path):
     outcome = _rehearse(tmp_path, 'session.reader_setting("COOKBOOK_GITHUB_LINK", "a GitHub file link")', "1 / 0")
     assert (outcome.verdict, outcome.detail) == ("stopped for setup", "COOKBOOK_GITHUB_LINK")
 
 
+@pytest.mark.end_to_end
 def test_a_loopback_audio_url_fails_the_rehearsal_even_when_the_notebook_ends(tmp_path):
     outcome = _rehearse(tmp_path, TRANSCRIBE.format(url="http://127.0.0.1:9/support-call.mp3"))
     assert outcome.verdict == "failed" and "cannot reach" in outcome.detail
     assert outcome.unreachable_urls == ["http://127.0.0.1:9/support-call.mp3"]
 
 
+@pytest.mark.end_to_end
 def test_the_kernel_cannot_reach_the_network(tmp_path):
     outcome = _rehearse(tmp_path, "import urllib.request\nurllib.request.urlopen('https://example.com', timeout=5)")
     assert outcome.verdict == "failed" and "no network" in outcome.detail
 
 
+@pytest.mark.end_to_end
 def test_the_readers_own_settings_are_not_passed_to_the_kernel(tmp_path, monkeypatch):
     monkeypatch.setenv("COOKBOOK_GITHUB_LINK", "https://github.com/me/repo/blob/main/a.mp3")
     outcome = _rehearse(tmp_path, 'session.reader_setting("COOKBOOK_GITHUB_LINK", "a GitHub file link")')

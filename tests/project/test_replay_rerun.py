@@ -14,6 +14,9 @@ from nbclient.exceptions import CellExecutionError
 from tools.kernels import IPCAsyncKernelManager
 from tools.record import merge_streams
 
+#: Each test runs a recipe in a kernel of its own, beside nbval's run: the end-to-end tier (make test-e2e).
+pytestmark = pytest.mark.end_to_end
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["speakers/speaker-labels", "speech-to-text/s3-presigned-url"]
 

@@ -559,6 +559,20 @@ def test_search_ranks_recipes_by_title_and_snippets_start_with_their_own_text(br
     visit.page.close()
 
 
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [("EU region", "eu-data-residency"), ("pyannote", "pyannote-speaker-labels"), ("presigned", "s3-presigned-url")],
+)
+def test_search_puts_the_recipe_a_query_names_first(browser, server, query, slug):
+    """Other readers' queries: a word of one recipe's title (or its tool) finds that recipe first."""
+    visit = Visit(browser, server)
+    assert visit.open(server + "search.html?q=" + query.replace(" ", "+")) == []
+    visit.page.wait_for_selector("#search-results ul.search li p.context", timeout=30_000)
+    first = visit.page.locator("#search-results ul.search li a").first.get_attribute("href").split("?")[0]
+    assert first.endswith(_page_of(REGISTRY.recipe(slug))), f"{query!r}: first result {first}"
+    visit.page.close()
+
+
 def _screenshot_pages() -> dict[str, str]:
     """The landing page and three recipes (the pilot, a table-heavy one, a streaming one)."""
     pages = {"landing": "index.html"}

@@ -24,7 +24,9 @@ CLIP = ROOT / "data" / "audio" / "clip-fr.mp3"
 
 @pytest.fixture(scope="module")
 def lesson():
-    return load_definitions("pyannote-speaker-labels", ["speaker_for", "load_pyannote", "diarize_with_pyannote"])
+    return load_definitions(
+        "pyannote-speaker-labels", ["speaker_for", "load_pyannote", "diarize_with_pyannote"], whole_recipe=False
+    )
 
 
 def _labels(lesson, spans, segments, max_gap_ms=None):

@@ -131,6 +131,7 @@ def test_the_recorded_transcript_gives_the_recorded_cues(lesson):
     assert " ".join(c["text"] for c in cues) == " ".join(w.text for w in words)
 
 
+@pytest.mark.end_to_end
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     expected = {"podcast-clip.speakers.srt", "podcast-clip.speakers.vtt", "whole-recipe/podcast-clip.vtt"}
     check_written_files(SLUG, expected, tmp_path, monkeypatch)

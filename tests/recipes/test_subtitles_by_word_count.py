@@ -98,6 +98,7 @@ def test_the_recorded_transcript_gives_the_recorded_table(lesson, count, cap):
     assert " ".join(c["text"] for c in cues) == " ".join(w.text for w in words)  # every word, in order
 
 
+@pytest.mark.end_to_end
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     check_written_files(SLUG, {"podcast-clip.6-words.srt", "podcast-clip.4-words.srt"}, tmp_path, monkeypatch)
 

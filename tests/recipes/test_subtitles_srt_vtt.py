@@ -13,6 +13,7 @@ from tools import spec
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
 
+@pytest.mark.end_to_end
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     expected = {"podcast-clip.srt", "podcast-clip.vtt", "whole-recipe/podcast-clip.srt"}
     check_written_files("subtitles-srt-vtt", expected, tmp_path, monkeypatch)

@@ -29,6 +29,7 @@ def nb() -> dict:
         "transcript-citations",
         ["Passage", "passages_from", "sliding_windows", "ask_json", "read_json", "search_passages"],
         ("LLM_MODEL",),
+        whole_recipe=False,  # the steps' functions, without the whole recipe's model import
     )
 
 

@@ -17,6 +17,7 @@ from tools.notebook_code import load_definitions
 ROOT_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
+@pytest.mark.end_to_end
 def test_every_subtitle_file_the_recipe_writes_parses(tmp_path, monkeypatch):
     expected = {"podcast-clip.es.srt", "podcast-clip.whole-recipe.es.srt"}
     check_written_files("translate-subtitles", expected, tmp_path, monkeypatch)
