@@ -26,6 +26,7 @@ import gc
 import importlib
 import json
 import os
+import runpy
 import shutil
 import signal
 import socket
@@ -214,13 +215,13 @@ def _become_kernel(request: dict) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
-    del sys.path[0]  # the preloader's folder, which `python -m` put first; ipykernel_launcher removes it too
+    sys.path[0] = os.getcwd()  # where `python -m` puts the folder it starts in (the preloader's, so far)
     for name in [m for m in sys.modules if m == "tools" or m.startswith("tools.")]:
         del sys.modules[name]
     sys.argv = ["ipykernel_launcher", *request["argv"]]
-    from ipykernel import kernelapp
-
-    kernelapp.launch_new_instance()
+    # The installed launcher itself, as `python -m ipykernel_launcher` runs it (what it does with sys.path
+    # differs between ipykernel versions).
+    runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
 
 
 def _reap(*_) -> None:
