@@ -85,9 +85,13 @@ def test_make_test_leaves_both_tiers_out_and_ci_runs_each_of_them():
     assert "-m end_to_end" in target["test-e2e"]
     assert "-m rehearsal" in target["rehearse"] and "tools.rehearse --all" in target["rehearse"]
     lowest = (paths.project_root() / "tools" / "lowest_deps.sh").read_text(encoding="utf-8")
-    runs = [line for line in lowest.splitlines() if "-m pytest" in line]
-    # the lowest versions run every tier
-    assert runs and not any("rehearsal" in line or "end_to_end" in line for line in runs)
+    runs = [line.strip() for line in lowest.splitlines() if line.strip().startswith("run_tests -m")]
+    # the lowest versions run every tier, one after another
+    assert runs == [
+        'run_tests -m "not rehearsal and not end_to_end"',
+        "run_tests -m end_to_end",
+        "run_tests -m rehearsal",
+    ]
     ci = (paths.project_root() / ".ci" / "run").read_text(encoding="utf-8")
     steps = [line for line in ci.splitlines() if line.startswith("make ")]
     assert steps == ["make test", "make test-e2e", "make rehearse", "make test-lowest"]
