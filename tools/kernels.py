@@ -55,9 +55,11 @@ PRELOAD = (
 )
 #: The backend ipykernel selects (kernelapp: MPLBACKEND, when unset), set while matplotlib is imported.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
-#: Variables jupyter_client sets per kernel, pytest per test and Intel's OpenMP once loaded (PyTorch's), left
-#: out when environments are compared.
-_PER_KERNEL = ("JPY_", "PYDEVD_", "IPY_", "PYTEST_CURRENT_TEST", "KMP_INIT_AT_FORK")
+#: Variables left out when environments are compared: those jupyter_client sets per kernel and pytest per
+#: test, and those importing scikit-learn, PyTorch or sentence-transformers sets in a test worker (Intel
+#: OpenMP's ``KMP_*``, ``TORCHINDUCTOR_CACHE_DIR``). None of PRELOAD reads them when imported, and the kernel
+#: itself always gets the environment it was asked for, these included.
+_PER_KERNEL = ("JPY_", "PYDEVD_", "IPY_", "PYTEST_CURRENT_TEST", "KMP_", "TORCHINDUCTOR_")
 
 
 @functools.cache

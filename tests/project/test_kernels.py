@@ -58,7 +58,17 @@ def _run(cwd, *cells: str) -> tuple[list[list[dict]], object]:
     return outputs, process
 
 
+def _from_this_environment(monkeypatch) -> None:
+    """A preloader started in the worker's environment as it is now (a test that ran before in this
+    worker may have changed it)."""
+    from tools.kernels import _comparable, _Preloader
+
+    if _Preloader._instance and _Preloader._instance.env != _comparable(dict(os.environ)):
+        monkeypatch.setattr(_Preloader, "_instance", None)
+
+
 def test_a_preloaded_kernel_is_a_readers_kernel_with_its_modules_already_imported(tmp_path, monkeypatch):
+    _from_this_environment(monkeypatch)
     (outputs, figure), process = _run(tmp_path, PROBE, FIGURE)
     assert isinstance(process, _Forked) and process.poll() is not None, "forked, and gone after shutdown"
     preloaded, where, path = outputs[0]["content"]["text"].splitlines()
@@ -78,8 +88,18 @@ def test_a_kernel_in_another_environment_starts_fresh(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("command", [["python", "-m", "ipykernel_launcher"], [sys.executable, "-m", "other"]])
-def test_only_this_interpreters_ipykernel_is_forked(command):
+def test_only_this_interpreters_ipykernel_is_forked(command, monkeypatch):
     from tools.kernels import _Preloader
 
+    _from_this_environment(monkeypatch)
     assert not _Preloader.can_start([*command, "-f", "kernel.json"], dict(os.environ))
     assert _Preloader.can_start([sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"], dict(os.environ))
+
+
+def test_what_importing_scikit_learn_or_torch_sets_does_not_stop_kernels_forking(monkeypatch):
+    from tools.kernels import _Preloader
+
+    _from_this_environment(monkeypatch)
+    env = {**os.environ, "KMP_DUPLICATE_LIB_OK": "True", "KMP_INIT_AT_FORK": "FALSE", "TORCHINDUCTOR_CACHE_DIR": "/t"}
+    assert _Preloader.can_start([sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"], env)
+    assert not _Preloader.can_start([sys.executable, "-m", "ipykernel_launcher"], {**env, "COOKBOOK_MODE": "live"})
