@@ -14,6 +14,7 @@ installing from a repository that does not exist.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -60,11 +61,25 @@ def github_url_of_origin(root: Path) -> str | None:
     """``https://github.com/<owner>/<name>`` of the clone's ``origin`` remote, when it is on GitHub;
     ``None`` otherwise, without git, or when ``root`` is not itself a clone (a copy of the project inside
     another repository does not take that repository's origin)."""
-    if not (Path(root) / ".git").exists():
+    git = Path(root) / ".git"
+    if not git.exists():
         return None
+    config_file = git / "config"  # a worktree's .git is a file: its remotes are read each time
+    if not config_file.is_file():
+        return _origin(str(root))
+    return _cached_origin(str(root), config_file.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_origin(root: str, config_version: int) -> str | None:
+    """``_origin`` once per version of the clone's ``.git/config`` (where ``git remote`` writes)."""
+    return _origin(root)
+
+
+def _origin(root: str) -> str | None:
     try:
         url = subprocess.run(
-            ["git", "-C", str(root), "remote", "get-url", "origin"], capture_output=True, text=True, check=False
+            ["git", "-C", root, "remote", "get-url", "origin"], capture_output=True, text=True, check=False
         ).stdout.strip()
     except OSError:
         return None

@@ -181,3 +181,32 @@ def test_the_asyncapi_overlay_has_sources_and_matches_the_model_table():
     for name, model in MODELS.items():
         assert asyncapi.spec_for_model(name) == ("u3-pro" if model.family == "pro" else "universal"), name
     assert asyncapi.spec_for_model(None) == "u3-pro"  # the server default is a Pro model
+
+
+def test_emulators_warming_up_at_once_decode_each_conversation_once(monkeypatch, tmp_path):
+    """Every emulator warms up on a thread of its own; started back to back (as the tests start them),
+    they share one decoding per file, not one each."""
+    import subprocess
+    import threading
+
+    from tests.package.recording.test_streams import ROOT
+    from tools.emulator import streaming
+
+    calls: list[str] = []
+    run = subprocess.run
+
+    def counted(command, **kwargs):
+        calls.append(command[command.index("-i") + 1])
+        return run(command, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counted)
+    audio = tmp_path / "call.mp3"  # a file no earlier test decoded
+    audio.write_bytes((ROOT / "data" / "audio" / "support-call.mp3").read_bytes())
+    threads = [threading.Thread(target=streaming.warm_up, args=({"call": audio},)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [str(audio)]
+    assert streaming.recognise(b"\0" * 32_000, {"call": audio}) is None, "silence is no conversation"
+    assert calls == [str(audio)], "recognising uses the decoded opening"

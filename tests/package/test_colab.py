@@ -232,3 +232,16 @@ def test_the_github_address_of_a_clone_comes_from_its_origin(tmp_path, origin, e
 
 def test_no_origin_means_no_derived_address(tmp_path):
     assert colab.github_url_of_origin(tmp_path) is None  # not a clone at all
+
+
+def test_a_clone_whose_origin_changes_gets_its_new_address(tmp_path):
+    import shutil as sh
+
+    if sh.which("git") is None:
+        pytest.skip("git is not installed")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    assert colab.github_url_of_origin(tmp_path) is None  # no origin yet
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "https://github.com/a/one"], check=True)
+    assert colab.github_url_of_origin(tmp_path) == "https://github.com/a/one"
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "set-url", "origin", "https://github.com/b/two"], check=True)
+    assert colab.github_url_of_origin(tmp_path) == "https://github.com/b/two", "asked again, not remembered"

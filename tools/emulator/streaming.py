@@ -168,9 +168,18 @@ def envelope(pcm: bytes) -> Any:
     return np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-4)
 
 
-@functools.cache
+_DECODING = threading.Lock()
+
+
 def _reference_envelope(path: str, mtime: float) -> Any:
-    """The envelope of a conversation's opening, decoded with ffmpeg (cached per file version)."""
+    """The envelope of a conversation's opening, decoded with ffmpeg once per file version and process
+    (every emulator started warms up on a thread of its own: without the lock, each decodes them all)."""
+    with _DECODING:
+        return _decoded_envelope(path, mtime)
+
+
+@functools.cache
+def _decoded_envelope(path: str, mtime: float) -> Any:
     import subprocess
 
     seconds = (FINGERPRINT_MAX_MS + MAX_OFFSET_MS) / 1000 + 1
