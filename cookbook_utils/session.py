@@ -12,17 +12,18 @@ from urllib.parse import urlsplit
 from . import paths
 from .config import (
     API_BASE_URL,
-    API_HOST,
     ENV_API_BASE_URL,
     ENV_API_KEY,
     ENV_EU_API_BASE_URL,
-    EU_API_HOST,
-    EU_LLM_GATEWAY_HOST,
+    ENV_EU_TTS_BASE_URL,
+    ENV_TTS_BASE_URL,
+    EU_TTS_HOST,
+    HOSTS_BY_PATH,
     LLM_GATEWAY_BASE_URL,
-    LLM_GATEWAY_HOST,
     RECORD_COMMAND,
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
+    TTS_HOST,
 )
 from .errors import CookbookError, SetupNeeded
 from .modes import Mode, resolve_mode
@@ -396,16 +397,22 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
         source = {}
         stand_ins = {}
         eu_base_url = os.environ.get(ENV_EU_API_BASE_URL, "").rstrip("/")
+        single_hosts: dict[str, str] = {}  # a stand-in's host:port -> the one real host it answers for
         if base_url != API_BASE_URL:  # a local stand-in (the emulator) answers for the real hosts
-            stand_ins = {API_HOST: base_url, LLM_GATEWAY_HOST: base_url}
+            stand_ins = {host: base_url for _, host in HOSTS_BY_PATH["us"]}
             if eu_base_url:
-                stand_ins.update({EU_API_HOST: eu_base_url, EU_LLM_GATEWAY_HOST: eu_base_url})
+                stand_ins.update({host: eu_base_url for _, host in HOSTS_BY_PATH["eu"]})
+            for variable, host in ((ENV_TTS_BASE_URL, TTS_HOST), (ENV_EU_TTS_BASE_URL, EU_TTS_HOST)):
+                if os.environ.get(variable, "").strip():
+                    stand_ins[host] = os.environ[variable].strip().rstrip("/")
+                    single_hosts[urlsplit(stand_ins[host]).netloc] = host
         if decision.mode is Mode.RECORD:
             stand_in = urlsplit(base_url).netloc if base_url != API_BASE_URL else None
             eu_stand_in = urlsplit(eu_base_url).netloc if stand_in and eu_base_url else None
             origin = "emulator" if stand_in else urlsplit(API_BASE_URL).netloc
             secrets = [decision.api_key or ""] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
-            _active = Recording(cassette, record=True, scrubber=Scrubber(secrets, stand_in, eu_stand_in), source=origin)
+            scrubber = Scrubber(secrets, stand_in, eu_stand_in, single_hosts)
+            _active = Recording(cassette, record=True, scrubber=scrubber, source=origin)
             atexit.register(save_recording)
             source = {"source": origin}
             line = f"Mode: record ({decision.reason}). Rewriting data/cassettes/{cassette.name} from {base_url}."

@@ -75,19 +75,24 @@ def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = 
     )
 
 
+#: The variables that tell a notebook's setup which local servers answer for the real hosts.
+EMULATOR_VARIABLES = (ENV_API_BASE_URL, ENV_EU_API_BASE_URL, ENV_STREAMING_HOST)
+
+
+def emulator_env(emulator) -> dict[str, str]:
+    """:data:`EMULATOR_VARIABLES`, each set to the address of ``emulator``'s server for its hosts."""
+    return {
+        ENV_API_BASE_URL: emulator.base_url,
+        ENV_EU_API_BASE_URL: emulator.eu_base_url,
+        ENV_STREAMING_HOST: emulator.streaming_url,
+    }
+
+
 def live_env(emulator, key: str, base: dict[str, str] | None = None) -> dict[str, str]:
     """A kernel's environment for a live run against ``emulator`` with ``key`` (``base``: the environment
     to start from, this process's by default): live mode, not recording, the emulator's addresses."""
     env = {k: v for k, v in (os.environ if base is None else base).items() if k != ENV_RECORD}
-    env.update(
-        {
-            ENV_MODE: "live",
-            ENV_API_KEY: key,
-            ENV_API_BASE_URL: emulator.base_url,
-            ENV_EU_API_BASE_URL: emulator.eu_base_url,
-            ENV_STREAMING_HOST: emulator.streaming_url,
-        }
-    )
+    env.update({ENV_MODE: "live", ENV_API_KEY: key, **emulator_env(emulator)})
     return env
 
 
@@ -145,8 +150,7 @@ def replay(notebook: Path) -> nbformat.NotebookNode:
     """Run a notebook in replay mode in the tests' environment and return it with its outputs (conftest.py
     unsets MPLBACKEND, so figures are drawn by IPython's inline backend in both, and nbval compares like
     with like)."""
-    replaying = {ENV_RECORD: None, ENV_MODE: "replay", ENV_API_BASE_URL: None, ENV_STREAMING_HOST: None}
-    replaying[ENV_EU_API_BASE_URL] = None
+    replaying = {ENV_RECORD: None, ENV_MODE: "replay", **dict.fromkeys(EMULATOR_VARIABLES)}
     with _environment(**replaying, MPLBACKEND=None):
         return merge_streams(execute(notebook))
 
@@ -161,14 +165,7 @@ def replay_one(slug: str) -> None:
     )
 
 
-def record_one(
-    slug: str,
-    *,
-    emulator_url: str | None,
-    api_key: str,
-    streaming_url: str | None = None,
-    eu_emulator_url: str | None = None,
-) -> None:
+def record_one(slug: str, *, api_key: str, emulator=None) -> None:
     """Record one notebook, verify its cassette by replaying, and store the replay's outputs."""
     notebook = paths.notebook_path(slug)
     cassette = paths.cassette_path(slug)
@@ -177,9 +174,8 @@ def record_one(
         shutil.copy2(cassette, backup)
     started = time.perf_counter()
     try:
-        recording = {ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, ENV_API_BASE_URL: emulator_url}
-        recording[ENV_EU_API_BASE_URL] = eu_emulator_url
-        with _environment(**recording, **{ENV_STREAMING_HOST: streaming_url}):
+        servers = emulator_env(emulator) if emulator else dict.fromkeys(EMULATOR_VARIABLES)
+        with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, **servers}):
             execute(notebook, extra_cell=SAVE_CELL)
         recorded = time.perf_counter()
         replayed = replay(notebook)
@@ -240,19 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         key = "emulator-" + secrets.token_hex(16)
         for slug in slugs:
             with Emulator(api_key=key, notebook=slug, **settings_from_env(slug)) as emulator:
-                record_one(
-                    slug,
-                    emulator_url=emulator.base_url,
-                    api_key=key,
-                    streaming_url=emulator.streaming_url,
-                    eu_emulator_url=emulator.eu_base_url,
-                )
+                record_one(slug, api_key=key, emulator=emulator)
         return 0
     key = os.environ.get(ENV_API_KEY)
     if not key:
         parser.error(f"recording against the real API needs {ENV_API_KEY}; or pass --emulator")
     for slug in slugs:
-        record_one(slug, emulator_url=None, api_key=key)
+        record_one(slug, api_key=key)
     return 0
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..config import API_HOST, EU_API_HOST, EU_LLM_GATEWAY_HOST, LLM_GATEWAY_HOST
+from ..config import host_for_path
 from ..network import is_loopback
 
 REDACTED = "REDACTED"
@@ -193,29 +193,36 @@ class Scrubber:
     """Turns live requests and responses into what a recording may hold.
 
     ``secrets`` are literal values to blank wherever they appear (the API key, AWS keys...);
-    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API, and
-    ``eu_stand_in`` the one that answered for its EU hosts.
+    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API's hosts
+    (the API, the LLM Gateway, sync and dictation, told apart by path: ``config.HOSTS_BY_PATH``), and
+    ``eu_stand_in`` the one that answered for its EU hosts; ``hosts`` maps the ``host:port`` of a
+    server that answered for one host only (text-to-speech) to that host.
     """
 
     secrets: list[str] = field(default_factory=list)
     stand_in: str | None = None
     eu_stand_in: str | None = None
+    hosts: dict[str, str] = field(default_factory=dict)
 
     def is_recorded(self, request) -> bool:
         """Loopback traffic (a local S3, a local media server) runs for real and is not
         recorded; only the API's hosts, or the stand-in for them, are."""
         host = urlsplit(request.uri).netloc
-        if host and host in (self.stand_in, self.eu_stand_in):
+        if host and (host in (self.stand_in, self.eu_stand_in) or host in self.hosts):
             return True
         return not is_loopback(urlsplit(request.uri).hostname)
 
     def real_uri(self, uri: str) -> str:
-        """The URI with the stand-in's address replaced by the real API host."""
+        """The URI with the stand-in's address replaced by the real host it answered for."""
         parts = urlsplit(uri)
-        if parts.netloc and parts.netloc == self.eu_stand_in:
-            host = EU_LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else EU_API_HOST
-        elif parts.netloc and parts.netloc == self.stand_in:
-            host = LLM_GATEWAY_HOST if parts.path.startswith("/v1/") else API_HOST
+        if not parts.netloc:
+            return uri
+        if parts.netloc == self.eu_stand_in:
+            host = host_for_path(parts.path, "eu")
+        elif parts.netloc == self.stand_in:
+            host = host_for_path(parts.path, "us")
+        elif parts.netloc in self.hosts:
+            host = self.hosts[parts.netloc]
         else:
             return uri
         return urlunsplit(parts._replace(scheme="https", netloc=host))

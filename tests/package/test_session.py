@@ -221,6 +221,42 @@ def test_a_request_written_for_a_real_eu_host_reaches_the_emulator_standing_in_f
             server.shutdown()
 
 
+def test_sync_dictation_and_text_to_speech_requests_reach_the_stand_ins_for_their_hosts(project, monkeypatch):
+    """Sync and dictation go to the emulator's main port (told apart from the gateway by path), text to
+    speech to the server named for its host; a recording names each real host."""
+    from http.server import ThreadingHTTPServer
+    from urllib.parse import urlsplit
+
+    main, tts = ThreadingHTTPServer(("127.0.0.1", 0), _Echo), ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    for server in (main, tts):
+        serve_in_background(server)
+    try:
+        monkeypatch.setenv("COOKBOOK_MODE", "live")
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", f"http://127.0.0.1:{main.server_port}")
+        monkeypatch.setenv("COOKBOOK_TTS_BASE_URL", f"http://127.0.0.1:{tts.server_port}")
+        cu.setup("demo", quiet=True)
+        for url, server in [
+            ("https://sync.assemblyai.com/v1/transcribe", main),
+            ("https://dictation.assemblyai.com/v1/transcribe/live", main),
+            ("https://tts.us.assemblyai.com/v1/speech", tts),
+        ]:
+            answer = httpx.get(url, timeout=5)
+            assert answer.json()["path"] == urlsplit(url).path
+            assert cu.session._routes[urlsplit(url).hostname.encode()][2] == server.server_port
+        assert b"tts.eu.assemblyai.com" not in cu.session._routes, "no EU stand-in was named"
+    finally:
+        for server in (main, tts):
+            server.shutdown()
+    scrubber = Scrubber([], "127.0.0.1:1111", "127.0.0.1:2222", {"127.0.0.1:3333": "tts.us.assemblyai.com"})
+    assert scrubber.real_uri("http://127.0.0.1:1111/v1/transcribe") == "https://sync.assemblyai.com/v1/transcribe"
+    live = "https://dictation.assemblyai.com/v1/transcribe/live"
+    assert scrubber.real_uri("http://127.0.0.1:1111/v1/transcribe/live") == live
+    assert scrubber.real_uri("http://127.0.0.1:2222/v1/transcribe") == "https://sync.eu.assemblyai.com/v1/transcribe"
+    assert scrubber.real_uri("http://127.0.0.1:3333/v1/speech") == "https://tts.us.assemblyai.com/v1/speech"
+    assert scrubber.real_uri("http://127.0.0.1:2222/v1/chat/completions").startswith("https://llm-gateway.eu.")
+
+
 def test_setup_lets_tables_show_their_text_whole_and_a_styler_its_table():
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell
