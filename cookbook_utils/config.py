@@ -19,25 +19,20 @@ LLM_GATEWAY_BASE_URL = f"https://{LLM_GATEWAY_HOST}"
 # The EU deployment (data residency): its own hosts for the API and the LLM Gateway.
 EU_API_HOST = "api.eu.assemblyai.com"
 EU_LLM_GATEWAY_HOST = "llm-gateway.eu.assemblyai.com"
-# Sync transcription and dictation (short audio, one request each; SDK 1.8.2's ``sync_base_url`` and
-# ``dictation_base_url``), and text-to-speech (``tts_base_url``; its EU zone has a host of its own).
+# Sync transcription, dictation and text-to-speech (SDK 1.8.2's ``sync_base_url``, ``dictation_base_url``
+# and ``tts_base_url``): a host each, and the same paths on two of them (``/v1/transcribe/live``), so a
+# stand-in answers for one host only (named in ``COOKBOOK_STAND_INS``).
 SYNC_HOST = "sync.assemblyai.com"
 EU_SYNC_HOST = "sync.eu.assemblyai.com"
 DICTATION_HOST = "dictation.assemblyai.com"
 TTS_HOST = "tts.us.assemblyai.com"
 EU_TTS_HOST = "tts.eu.assemblyai.com"
 #: Which real host a path of the emulator's main port answers for, by region: the first entry that
-#: matches (one ending in ``/`` is a prefix, any other the whole path). The emulator answers every host
-#: of a region on one port, so a recording names the real host by this table. No EU dictation host is
-#: documented: on the EU port that path is the gateway's, which does not answer it.
+#: matches (one ending in ``/`` is a prefix, any other the whole path). The emulator answers the API and
+#: the LLM Gateway of a region on one port, so a recording names the real host by this table.
 HOSTS_BY_PATH: dict[str, tuple[tuple[str, str], ...]] = {
-    "us": (
-        ("/v1/transcribe/live", DICTATION_HOST),
-        ("/v1/transcribe", SYNC_HOST),
-        ("/v1/", LLM_GATEWAY_HOST),
-        ("/", API_HOST),
-    ),
-    "eu": (("/v1/transcribe", EU_SYNC_HOST), ("/v1/", EU_LLM_GATEWAY_HOST), ("/", EU_API_HOST)),
+    "us": (("/v1/", LLM_GATEWAY_HOST), ("/", API_HOST)),
+    "eu": (("/v1/", EU_LLM_GATEWAY_HOST), ("/", EU_API_HOST)),
 }
 
 
@@ -67,8 +62,7 @@ ENV_MODE = "COOKBOOK_MODE"  # "replay" forces replay; "live" refuses to replay
 ENV_RECORD = "COOKBOOK_RECORD"  # "1" rewrites the notebook's recording from real responses
 ENV_API_BASE_URL = "COOKBOOK_API_BASE_URL"  # point the SDK at another server (the emulator)
 ENV_EU_API_BASE_URL = "COOKBOOK_EU_API_BASE_URL"  # where that server answers as the EU hosts
-ENV_TTS_BASE_URL = "COOKBOOK_TTS_BASE_URL"  # where that server answers as the text-to-speech host
-ENV_EU_TTS_BASE_URL = "COOKBOOK_EU_TTS_BASE_URL"  # ... and as its EU host
+ENV_STAND_INS = "COOKBOOK_STAND_INS"  # JSON: real host -> a server answering for that host only (sync, TTS...)
 ENV_ROOT = "COOKBOOK_ROOT"  # the project folder, when it cannot be found from the package
 ENV_S3_BUCKET = "COOKBOOK_S3_BUCKET"  # the reader's bucket for the S3 recipe in live mode
 ENV_VIDEO_URL = "COOKBOOK_VIDEO_URL"  # a video for the yt-dlp recipe in live mode

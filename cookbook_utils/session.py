@@ -15,15 +15,12 @@ from .config import (
     ENV_API_BASE_URL,
     ENV_API_KEY,
     ENV_EU_API_BASE_URL,
-    ENV_EU_TTS_BASE_URL,
-    ENV_TTS_BASE_URL,
-    EU_TTS_HOST,
+    ENV_STAND_INS,
     HOSTS_BY_PATH,
     LLM_GATEWAY_BASE_URL,
     RECORD_COMMAND,
     RECORD_EMULATOR_COMMAND,
     SPEECH_MODELS,
-    TTS_HOST,
 )
 from .errors import CookbookError, SetupNeeded
 from .modes import Mode, resolve_mode
@@ -143,6 +140,24 @@ def _route_real_hosts(stand_ins: dict[str, str]) -> None:
 
     handle_request._cookbook_routes = True
     httpcore.ConnectionPool.handle_request = handle_request
+
+
+def _single_host_stand_ins() -> dict[str, str]:
+    """``COOKBOOK_STAND_INS``: each real host a local server answers for alone (sync, dictation, text
+    to speech), as ``{"sync.assemblyai.com": "http://127.0.0.1:PORT", ...}``."""
+    import json
+
+    text = os.environ.get(ENV_STAND_INS, "").strip()
+    try:
+        found = json.loads(text) if text else {}
+    except ValueError:
+        found = None
+    if not isinstance(found, dict) or not all(isinstance(v, str) and "://" in v for v in found.values()):
+        raise CookbookError(
+            f"{ENV_STAND_INS} must be a JSON object of real hosts and the local servers that answer for "
+            f'them, for example {{"tts.us.assemblyai.com": "http://127.0.0.1:8766"}}; it is {text!r}'
+        )
+    return {host: url.rstrip("/") for host, url in found.items()}
 
 
 def current_mode() -> Mode | None:
@@ -402,10 +417,9 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
             stand_ins = {host: base_url for _, host in HOSTS_BY_PATH["us"]}
             if eu_base_url:
                 stand_ins.update({host: eu_base_url for _, host in HOSTS_BY_PATH["eu"]})
-            for variable, host in ((ENV_TTS_BASE_URL, TTS_HOST), (ENV_EU_TTS_BASE_URL, EU_TTS_HOST)):
-                if os.environ.get(variable, "").strip():
-                    stand_ins[host] = os.environ[variable].strip().rstrip("/")
-                    single_hosts[urlsplit(stand_ins[host]).netloc] = host
+            for host, url in _single_host_stand_ins().items():
+                stand_ins[host] = url
+                single_hosts[urlsplit(url).netloc] = host
         if decision.mode is Mode.RECORD:
             stand_in = urlsplit(base_url).netloc if base_url != API_BASE_URL else None
             eu_stand_in = urlsplit(eu_base_url).netloc if stand_in and eu_base_url else None

@@ -53,9 +53,6 @@ def real_origins(emulator) -> dict[str, str]:
     return {
         f"https://{config.EU_LLM_GATEWAY_HOST}": emulator.eu_base_url,
         f"https://{config.EU_API_HOST}": emulator.eu_base_url,
-        f"https://{config.EU_SYNC_HOST}": emulator.eu_base_url,
-        f"https://{config.SYNC_HOST}": emulator.base_url,
-        f"https://{config.DICTATION_HOST}": emulator.base_url,
         config.LLM_GATEWAY_BASE_URL: emulator.base_url,
         config.API_BASE_URL: emulator.base_url,
         "wss://streaming.assemblyai.com": streaming,
@@ -152,8 +149,6 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
             "ASSEMBLYAI_API_KEY": emulator.api_key,
             "ASSEMBLYAI_BASE_URL": emulator.base_url,
             "ASSEMBLYAI_LLM_GATEWAY_BASE_URL": emulator.base_url,
-            "ASSEMBLYAI_SYNC_BASE_URL": emulator.base_url,
-            "ASSEMBLYAI_DICTATION_BASE_URL": emulator.base_url,
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",

@@ -193,10 +193,10 @@ class Scrubber:
     """Turns live requests and responses into what a recording may hold.
 
     ``secrets`` are literal values to blank wherever they appear (the API key, AWS keys...);
-    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API's hosts
-    (the API, the LLM Gateway, sync and dictation, told apart by path: ``config.HOSTS_BY_PATH``), and
-    ``eu_stand_in`` the one that answered for its EU hosts; ``hosts`` maps the ``host:port`` of a
-    server that answered for one host only (text-to-speech) to that host.
+    ``stand_in`` is the ``host:port`` of a loopback server that answered for the real API and LLM
+    Gateway (told apart by path: ``config.HOSTS_BY_PATH``), and ``eu_stand_in`` the one that answered
+    for their EU hosts; ``hosts`` maps the ``host:port`` of a server that answered for one host only
+    (sync, dictation, text-to-speech) to that host.
     """
 
     secrets: list[str] = field(default_factory=list)

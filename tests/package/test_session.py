@@ -221,40 +221,44 @@ def test_a_request_written_for_a_real_eu_host_reaches_the_emulator_standing_in_f
             server.shutdown()
 
 
-def test_sync_dictation_and_text_to_speech_requests_reach_the_stand_ins_for_their_hosts(project, monkeypatch):
-    """Sync and dictation go to the emulator's main port (told apart from the gateway by path), text to
-    speech to the server named for its host; a recording names each real host."""
+def test_sync_dictation_and_text_to_speech_requests_reach_the_stand_ins_named_for_their_hosts(project, monkeypatch):
+    """Sync, dictation and text to speech each have a host of their own (two of them with the same
+    paths), so a local server answers for one host only, named in COOKBOOK_STAND_INS; a recording names
+    each real host."""
     from http.server import ThreadingHTTPServer
-    from urllib.parse import urlsplit
 
-    main, tts = ThreadingHTTPServer(("127.0.0.1", 0), _Echo), ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    for server in (main, tts):
+    servers = {host: ThreadingHTTPServer(("127.0.0.1", 0), _Echo) for host in ("sync", "dictation", "tts.us")}
+    for server in servers.values():
         serve_in_background(server)
+    named = {f"{host}.assemblyai.com": f"http://127.0.0.1:{s.server_port}/" for host, s in servers.items()}
     try:
         monkeypatch.setenv("COOKBOOK_MODE", "live")
         monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
-        monkeypatch.setenv("COOKBOOK_API_BASE_URL", f"http://127.0.0.1:{main.server_port}")
-        monkeypatch.setenv("COOKBOOK_TTS_BASE_URL", f"http://127.0.0.1:{tts.server_port}")
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", "http://127.0.0.1:9")
+        monkeypatch.setenv("COOKBOOK_STAND_INS", json.dumps(named))
         cu.setup("demo", quiet=True)
-        for url, server in [
-            ("https://sync.assemblyai.com/v1/transcribe", main),
-            ("https://dictation.assemblyai.com/v1/transcribe/live", main),
-            ("https://tts.us.assemblyai.com/v1/speech", tts),
+        for host, path in [
+            ("sync", "/v1/transcribe/live"),
+            ("dictation", "/v1/transcribe/live"),
+            ("tts.us", "/v1/speech"),
         ]:
-            answer = httpx.get(url, timeout=5)
-            assert answer.json()["path"] == urlsplit(url).path
-            assert cu.session._routes[urlsplit(url).hostname.encode()][2] == server.server_port
+            answer = httpx.get(f"https://{host}.assemblyai.com{path}", timeout=5)
+            assert answer.json()["path"] == path
+            assert cu.session._routes[f"{host}.assemblyai.com".encode()][2] == servers[host].server_port
         assert b"tts.eu.assemblyai.com" not in cu.session._routes, "no EU stand-in was named"
+        monkeypatch.setenv("COOKBOOK_STAND_INS", "tts.us.assemblyai.com=http://127.0.0.1:1")
+        with pytest.raises(cu.CookbookError, match="COOKBOOK_STAND_INS must be a JSON object"):
+            cu.setup("demo", quiet=True)
     finally:
-        for server in (main, tts):
+        for server in servers.values():
             server.shutdown()
-    scrubber = Scrubber([], "127.0.0.1:1111", "127.0.0.1:2222", {"127.0.0.1:3333": "tts.us.assemblyai.com"})
-    assert scrubber.real_uri("http://127.0.0.1:1111/v1/transcribe") == "https://sync.assemblyai.com/v1/transcribe"
-    live = "https://dictation.assemblyai.com/v1/transcribe/live"
-    assert scrubber.real_uri("http://127.0.0.1:1111/v1/transcribe/live") == live
-    assert scrubber.real_uri("http://127.0.0.1:2222/v1/transcribe") == "https://sync.eu.assemblyai.com/v1/transcribe"
-    assert scrubber.real_uri("http://127.0.0.1:3333/v1/speech") == "https://tts.us.assemblyai.com/v1/speech"
-    assert scrubber.real_uri("http://127.0.0.1:2222/v1/chat/completions").startswith("https://llm-gateway.eu.")
+    scrubber = Scrubber([], "127.0.0.1:1111", "127.0.0.1:2222", {"127.0.0.1:3333": "sync.assemblyai.com"})
+    assert (
+        scrubber.real_uri("http://127.0.0.1:3333/v1/transcribe/live")
+        == "https://sync.assemblyai.com/v1/transcribe/live"
+    )
+    assert scrubber.real_uri("http://127.0.0.1:1111/v1/models") == "https://llm-gateway.assemblyai.com/v1/models"
+    assert scrubber.real_uri("http://127.0.0.1:2222/v2/transcript") == "https://api.eu.assemblyai.com/v2/transcript"
 
 
 def test_setup_lets_tables_show_their_text_whole_and_a_styler_its_table():
