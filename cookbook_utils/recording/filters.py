@@ -163,10 +163,43 @@ def body_bytes(body: Any) -> bytes | None:
     return data.encode() if isinstance(data, str) else data
 
 
+#: The first line of a multipart body as a recording holds it (:func:`scrub_multipart`).
+MULTIPART_HEAD = b"multipart/form-data, as recorded (boundary removed, files as hashes)\n"
+
+
+def scrub_multipart(body: bytes, content_type: str, secrets: Iterable[str]) -> bytes:
+    """A ``multipart/form-data`` body (sync transcription, dictation) as a recording holds it: each
+    part by name, its text parts scrubbed and its files as :func:`upload_placeholder`, without the
+    boundary, which the client picks at random for every request (so the same request matches)."""
+    if body.startswith(MULTIPART_HEAD):
+        return body
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not found:
+        raise ValueError(f"a multipart body without a boundary in its content type ({content_type!r})")
+    lines = [MULTIPART_HEAD.rstrip(b"\n")]
+    for chunk in body.split(b"--" + found[1].encode())[1:]:
+        if chunk.startswith(b"--"):
+            break  # the closing delimiter
+        head, _, content = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
+        headers = dict(
+            (k.strip().lower(), v.strip())
+            for k, _, v in (h.decode("utf-8").partition(":") for h in head.split(b"\r\n"))
+        )
+        name = re.search(r'\bname="([^"]*)"', headers.get("content-disposition", ""))
+        filename = re.search(r'\bfilename="([^"]*)"', headers.get("content-disposition", ""))
+        kind = headers.get("content-type", "text/plain")
+        label = f"part {name[1] if name else '?'}" + (f", file {filename[1]}" if filename else "") + f" ({kind})"
+        lines.append(label.encode())
+        lines.append(scrub_body(content, "application/octet-stream" if filename else kind, "", secrets) or b"")
+    return b"\n".join(lines) + b"\n"
+
+
 def scrub_body(body: Any, content_type: str, path: str, secrets: Iterable[str]) -> bytes | None:
     body = body_bytes(body)
     if not body:
         return body
+    if content_type.startswith("multipart/form-data") or body.startswith(MULTIPART_HEAD):
+        return scrub_multipart(body, content_type, secrets)
     if _is_upload(path, content_type, body):
         return upload_placeholder(body)
     text = body.decode("utf-8")
@@ -236,6 +269,8 @@ class Scrubber:
         uri = stable_url(self.real_uri(request.uri))
         content_type = _header(request.headers, "content-type")
         headers = {k: v for k, v in request.headers.items() if k.lower() in KEPT_HEADERS}
+        if content_type.startswith("multipart/form-data"):  # its boundary changes with every request
+            headers = {k: ("multipart/form-data" if k.lower() == "content-type" else v) for k, v in headers.items()}
         body = scrub_body(request.body, content_type, urlsplit(uri).path, self.secrets)
         return Request(request.method, uri, body, headers)  # a new request: bytes, never a file
 

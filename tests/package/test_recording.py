@@ -53,7 +53,9 @@ class _Echo(BaseHTTPRequestHandler):
 
     def do_POST(self):
         data = self.rfile.read(int(self.headers.get("content-length", 0)))
-        if self.path == "/v2/upload":
+        if self.headers.get("content-type", "").startswith("multipart/"):
+            self._reply({"text": "heard", "size": len(data)})
+        elif self.path == "/v2/upload":
             self._reply({"upload_url": "https://cdn.assemblyai.com/upload/abc", "size": len(data)})
         else:
             self._reply(
@@ -339,3 +341,36 @@ def test_a_recording_stores_urls_without_run_stamps_or_loopback_ports():
     )
     assert stable_url("https://example.com:8443/a.mp3") == "https://example.com:8443/a.mp3"
     assert scrub_text(f"see {a} now", stable=True) == f"see {stable_url(a)} now"
+
+
+def _multipart_post(client, audio: bytes, prompt: str):
+    """POST a config part then an audio part, streamed, as the SDK's sync and dictation clients do
+    (a new random boundary each time)."""
+    from assemblyai._multipart import StreamingMultipartEncoder
+
+    encoder = StreamingMultipartEncoder()
+    parts = [encoder.config_part({"prompt": prompt}), encoder.audio_header("clip.wav", "audio/wav"), audio]
+    headers = {"content-type": encoder.content_type}
+    return client.post("/v1/transcribe/live", content=iter([*parts, encoder.closing()]), headers=headers)
+
+
+def test_a_multipart_request_is_recorded_without_its_audio_or_boundary_and_replays(tmp_path, stand_in):
+    cassette = tmp_path / "demo.yaml"
+    audio = b"RIFF" + bytes(range(256)) * 40
+    scrubber = Scrubber([KEY], None, None, {stand_in: "sync.assemblyai.com"})
+    recording = Recording(cassette, record=True, scrubber=scrubber, source="emulator")
+    with httpx.Client(base_url=f"http://{stand_in}") as client:
+        answer = _multipart_post(client, audio, "Larkspur Books").json()
+    recording.close()
+    request = yaml.safe_load(cassette.read_text())["interactions"][0]["request"]
+    assert request["uri"] == "https://sync.assemblyai.com/v1/transcribe/live"
+    assert upload_placeholder(audio).decode() in request["body"] and "Larkspur Books" in request["body"]
+    assert "part config (application/json)" in request["body"] and "boundary" not in str(request["headers"])
+    replay = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://sync.assemblyai.com") as client:
+            assert _multipart_post(client, audio, "Larkspur Books").json() == answer, "another boundary, same request"
+            with pytest.raises(Exception, match="sync.assemblyai.com"):
+                _multipart_post(client, audio[:-1], "Larkspur Books")  # other audio: not this recording
+    finally:
+        replay.close()
