@@ -225,7 +225,8 @@ class Handler(BaseHTTPRequestHandler):
                 sent = self.headers.get("authorization")
                 if _is_gateway(url) and sent is None:
                     raise EmulatorError(401, errors.text("gateway_missing_auth"))
-                if sent not in (emulator.api_key, f"Bearer {emulator.api_key}" if _is_gateway(url) else None):
+                allowed = {emulator.api_key, f"Bearer {emulator.api_key}"} if _is_gateway(url) else {emulator.api_key}
+                if sent not in allowed:  # no header at all is refused too
                     raise EmulatorError(401, UNAUTHORIZED)
                 path = urlsplit(url).path
                 with answering(fault):
