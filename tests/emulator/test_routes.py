@@ -79,14 +79,34 @@ def test_every_route_has_a_handler_and_a_pattern_of_its_own():
 
 
 def test_every_route_is_an_operation_of_the_specs():
-    """Each route matches an operation of the specs (or GET /v1/models, which they lack)."""
+    """Each route matches an operation of the specs (or GET /v1/models, which they lack); sync
+    transcription and dictation have no published spec, and are the next test's."""
+    from tools.emulator import sync_dictation
     from tools.emulator.routes import ROUTES
 
     for route in ROUTES:
+        if any(route.match(path) for path in sync_dictation.PATHS):
+            continue
         path = re.sub(r"\(\?P<(\w+)>[^)]*\)", "x", route.pattern).replace("\\", "")
         host = "llm-gateway.assemblyai.com" if path.startswith("/v1/") else "api.assemblyai.com"
         for method in route.methods:
             spec.find_operation(method, f"https://{host}{path}")  # raises UnknownOperation otherwise
+
+
+def test_sync_and_dictation_routes_are_the_sdks_endpoints():
+    """What SDK 1.8.2's sync and dictation clients request is routed, and nothing else on those paths."""
+    from assemblyai.dictation.v1 import api as dictation_api
+    from assemblyai.sync.v1 import api as sync_api
+
+    from tools.emulator import sync_dictation
+    from tools.emulator.routes import ROUTES
+
+    sdk = {sync_api.ENDPOINT_TRANSCRIBE, sync_api.ENDPOINT_TRANSCRIBE_LIVE, sync_api.ENDPOINT_WARM}
+    sdk |= {dictation_api.ENDPOINT_TRANSCRIBE_LIVE, dictation_api.ENDPOINT_WARM}
+    assert sdk <= set(sync_dictation.PATHS)
+    for path in sync_dictation.PATHS:
+        assert [route for route in ROUTES if route.match(path)], path
+    assert not any(route.match("/v1/transcribe/other") for route in ROUTES)
 
 
 def test_adding_a_path_needs_only_the_table(emulator, monkeypatch):

@@ -11,6 +11,18 @@ A notebook's answers live in ``data/answers/<slug>/``, listed in ``answers.yaml`
       transcripts: [support-call]
       prompt_contains: ["Summarise the call"]
 
+A dictation rewrite (``POST /v1/transcribe/live`` on dictation.assemblyai.com, ``llm_instruction``) is
+a file ``<name>.dictation.md`` with an entry that names the one script it rewrites and the request's
+``rewrite_mode`` (default ``fast``); ``prompt_contains`` is matched against the ``llm_instruction``::
+
+    soap-note:
+      file: soap-note.dictation.md
+      transcripts: [clip-es]
+      rewrite_mode: smart
+      prompt_contains: ["SOAP note"]
+
+Chat completions never get a dictation file, nor a dictation a chat answer (:func:`rewrite`).
+
 See docs/contracts.md, "Reference answers", for the whole format.
 """
 
@@ -28,12 +40,21 @@ from tools.emulator.state import ROOT
 
 MANIFEST = "answers.yaml"
 #: File suffixes in the order they are looked for, and the kind of answer each stands for.
-KINDS = {".tool_calls.json": "tool_calls", ".refusal.md": "refusal", ".json": "json", ".md": "text"}
+KINDS = {
+    ".tool_calls.json": "tool_calls",
+    ".refusal.md": "refusal",
+    ".dictation.md": "dictation",
+    ".json": "json",
+    ".md": "text",
+}
+DICTATION = "dictation"
+#: The rewrite tier a dictation entry is for when it does not say (the Dictation API's default, SDK 1.8.2).
+DEFAULT_REWRITE_MODE = "fast"
 #: The share of a transcript's three-word sequences the prompt must hold, unless an entry says less.
 MIN_COVERAGE = 0.6
 _WORD = re.compile(r"[\w\u0300-\u036f\u0900-\u097f']+")
 _TIMESTAMP = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?\b")
-_ENTRY_KEYS = {"file", "transcripts", "prompt_contains", "min_coverage", "history"}
+_ENTRY_KEYS = {"file", "transcripts", "prompt_contains", "min_coverage", "history", "rewrite_mode"}
 
 
 @dataclass(frozen=True)
@@ -86,13 +107,20 @@ def _manifest(folder: Path) -> dict[str, dict]:
     return entries
 
 
-def _file_for(folder: Path, key: str, entry: dict) -> Path | None:
+def _file_for(folder: Path, key: str, entry: dict, kinds: tuple[str, ...] | None = None) -> Path | None:
+    """The file of an entry: the one it names, else ``<key><suffix>`` for the first suffix of
+    ``kinds`` (default: every kind but dictation) that exists."""
     if entry.get("file"):
         return folder / entry["file"]
-    for suffix in KINDS:
-        if (folder / f"{key}{suffix}").is_file():
+    for suffix, kind in KINDS.items():
+        if (kind in kinds if kinds else kind != DICTATION) and (folder / f"{key}{suffix}").is_file():
             return folder / f"{key}{suffix}"
     return None
+
+
+def _is_dictation(folder: Path, key: str, entry: dict) -> bool:
+    path = _file_for(folder, key, entry, (DICTATION,))
+    return path is not None and _kind(path) == DICTATION
 
 
 def _kind(path: Path) -> str:
@@ -120,6 +148,10 @@ def _build(folder: Path, key: str, entry: dict | None, path: Path) -> Answer:
     )
 
 
+def _folder(data_dir: Path, notebook: str | None) -> Path:
+    return data_dir / "answers" / (notebook or "_no_notebook")
+
+
 def choose(data_dir: Path, notebook: str | None, number: int, last: str, history: bool = False) -> Answer:
     """The answer for the ``number``-th chat completion of ``notebook`` whose last message is ``last``
     (``history``: whether the request carries earlier turns, an assistant message).
@@ -129,8 +161,8 @@ def choose(data_dir: Path, notebook: str | None, number: int, last: str, history
     to the request's); if several fit, the one keyed by ``number`` wins. Otherwise the entry (or file)
     keyed by the call number answers, and its own ``prompt_contains``, if any, must fit.
     """
-    folder = data_dir / "answers" / (notebook or "_no_notebook")
-    entries = _manifest(folder)
+    folder = _folder(data_dir, notebook)
+    entries = {key: entry for key, entry in _manifest(folder).items() if not _is_dictation(folder, key, entry)}
     lowered = last.lower()
 
     def fits(entry: dict) -> bool:
@@ -162,6 +194,51 @@ def choose(data_dir: Path, notebook: str | None, number: int, last: str, history
             f"calls changed order or wording. Re-check {_shown(folder / MANIFEST)}.",
         )
     return _build(folder, key, entry, path)
+
+
+def rewrite(data_dir: Path, notebook: str | None, script: str, mode: str, instruction: str) -> Answer | None:
+    """The reference rewrite of ``notebook`` for a dictation of ``script`` in ``mode`` whose
+    ``llm_instruction`` holds every phrase of the entry's ``prompt_contains`` (case ignored); None
+    when there is none (the caller answers with ``llm_error``); a 400 when several fit."""
+    folder = _folder(data_dir, notebook)
+    lowered = instruction.lower()
+    fitting = []
+    for key, entry in _manifest(folder).items():
+        if not _is_dictation(folder, key, entry):
+            continue
+        names = entry.get("transcripts")
+        if not isinstance(names, list) or len(names) != 1:
+            raise EmulatorError(
+                400,
+                f"{_shown(folder / MANIFEST)}: the dictation rewrite {key!r} must name the one script it rewrites, "
+                "e.g. `transcripts: [clip-es]`.",
+            )
+        if names[0] != script or entry.get("rewrite_mode", DEFAULT_REWRITE_MODE) != mode:
+            continue
+        if all(phrase.lower() in lowered for phrase in entry.get("prompt_contains") or ()):
+            fitting.append((key, entry))
+    if len(fitting) > 1:
+        raise EmulatorError(
+            400,
+            f"The llm_instruction fits several dictation rewrites in {_shown(folder / MANIFEST)} "
+            f"({', '.join(key for key, _ in fitting)}): make their prompt_contains tell the requests apart.",
+        )
+    if not fitting:
+        return None
+    key, entry = fitting[0]
+    return _build(folder, key, entry, _file_for(folder, key, entry, (DICTATION,)) or folder / key)
+
+
+def rewrite_howto(notebook: str | None, script: str, mode: str, data_dir: Path) -> str:
+    """How to add the reference rewrite that :func:`rewrite` did not find."""
+    folder = _shown(_folder(data_dir, notebook))
+    return (
+        f"The emulator runs no LLM and has no reference rewrite of the dictation of {script!r} in rewrite_mode "
+        f"{mode!r} for notebook {notebook!r} (the real service would rewrite it). Write {folder}/<name>.dictation.md "
+        f"and list it in {folder}/{MANIFEST} as `<name>: {{file: <name>.dictation.md, transcripts: [{script}], "
+        f"rewrite_mode: {mode}, prompt_contains: [<a phrase of the llm_instruction>]}}` (docs/contracts.md, "
+        "'Reference answers')."
+    )
 
 
 def words(text: str) -> list[str]:

@@ -23,6 +23,7 @@ COMMON_ERRORS = f"{DOCS}/pre-recorded-audio/guides/common_errors_and_solutions"
 OVERVIEW = f"{DOCS}/api-reference/overview"
 SPEC = "assemblyai-openapi.yml (../shared/reference), components.responses"
 CAPTURE = "a real gateway body of 2026-09-24 (live-2026-09-24-smoke.json, gateway)"
+SYNC_FACTS = "../shared/docs/platform-2026-12.md section 3 [S7][S11]"
 RULES_SOURCE = (
     "published spec of 2026-08-18, TranscriptParams descriptions (../shared/reference/published-2026-08-18/DIFF.md)"
 )
@@ -50,6 +51,7 @@ MESSAGES: dict[str, Message] = {
     ),
     "service_unavailable": Message("Service Unavailable", "HTTP 503 reason phrase (the spec gives no body)", False),
     "bad_gateway": Message("Bad Gateway", "HTTP 502 reason phrase (the spec lists no 502)", False),
+    "gateway_timeout": Message("Gateway Timeout", "HTTP 504 reason phrase (the spec lists no 504)", False),
     # Transcripts that end in error
     "download_error": Message(
         "Download error, unable to download {url}. Please make sure the file exists and is accessible "
@@ -280,6 +282,93 @@ MESSAGES: dict[str, Message] = {
     "deleted_before_completion": Message(
         "Transcript deleted by user before it completed.", "no documented text", False
     ),
+    # Sync transcription and dictation (tools/emulator/sync_dictation.py). Their envelope is RFC 9457
+    # problem details (SDK 1.8.2 sync/v1/api.py _error_from_response); no page or capture gives their
+    # wording, so every text here is the emulator's own (facts section 3 gives the rules they state).
+    "sync_model_header": Message(
+        "The X-AAI-Model header is required and must be one of: {allowed} (sent: {sent}).",
+        SYNC_FACTS + " (required header X-AAI-Model: universal-3-5-pro; SDK 1.8.2 SyncSpeechModel)",
+        False,
+    ),
+    "short_audio_not_multipart": Message(
+        "The body must be multipart/form-data with an audio part (and an optional JSON config part); "
+        "Content-Type was {content_type!r}.",
+        SYNC_FACTS,
+        False,
+    ),
+    "short_audio_bad_multipart": Message("Malformed multipart body: {detail}", "RFC 7578", False),
+    "short_audio_part_order": Message(
+        "{path} needs the config part before the audio part (the server reads sample_rate and channels "
+        "before the first audio byte); {detail}.",
+        SYNC_FACTS + " ('config part first'; SDK 1.8.2 _multipart.StreamingMultipartEncoder)",
+        False,
+    ),
+    "short_audio_no_audio": Message("The body has no audio part.", SYNC_FACTS, False),
+    "short_audio_config_json": Message("The config part is not a JSON object: {detail}", SYNC_FACTS, False),
+    "short_audio_unknown_config": Message(
+        "Unknown config field(s) {names}: {api} takes {known}.",
+        SYNC_FACTS + " (unknown fields get a 400); SDK 1.8.2 DictationConfig (extra='forbid')",
+        False,
+    ),
+    "short_audio_config_type": Message("config.{name} must be {expected}, not {value!r}.", SYNC_FACTS, False),
+    "short_audio_config_limit": Message("config.{name} {detail}.", "SDK 1.8.2 sync and dictation config limits", False),
+    "short_audio_too_large": Message(
+        "The audio is {size:,} bytes; the limit is {limit:,} bytes (40 MB).", SYNC_FACTS + " (<= 40 MB)", False
+    ),
+    "short_audio_too_long": Message(
+        "The audio is {seconds:.1f} s long; the limit is {limit} s.", SYNC_FACTS + " (<= 120 s)", False
+    ),
+    "short_audio_not_wav": Message(
+        "The audio part ({content_type}) is not a WAV file: only a WAV container or raw 16-bit PCM "
+        "(Content-Type audio/pcm with config sample_rate and channels) is decoded.",
+        SYNC_FACTS + " (wav/pcm)",
+        False,
+    ),
+    "short_audio_unsupported_type": Message(
+        "Unsupported audio Content-Type {content_type!r}: send audio/wav or audio/pcm.",
+        SYNC_FACTS + " (dictation: wav/pcm); SDK 1.8.2 dictation/v1/_base.py (a compressed format is posted "
+        "with its true type so that the server's rejection names it)",
+        False,
+    ),
+    "short_audio_not_16_bit": Message(
+        "The WAV file is {detail}; the audio must be 16-bit PCM.", SYNC_FACTS + " (16-bit)", False
+    ),
+    "short_audio_bad_wav": Message("The WAV file cannot be read: {detail}.", "emulator's own", False),
+    "short_audio_pcm_format": Message(
+        "Raw PCM audio (audio/pcm) needs config.sample_rate and config.channels{detail}.",
+        "SDK 1.8.2 SyncTranscriptionConfig and DictationConfig (sample_rate and channels: required for raw PCM)",
+        False,
+    ),
+    "short_audio_no_script": Message(
+        "The emulator has no script for this audio; it answers only for the conversations in data/audio "
+        "(or their re-encodings, of the same length), sent as 16-bit WAV or PCM.",
+        "emulator limit (the pre-recorded no_script_for_audio, adapted)",
+        False,
+    ),
+    "short_audio_language_code": Message(
+        "config.{name}: {codes} holds codes the {api} does not transcribe: {unknown}; it takes {known}.",
+        "SDK 1.8.2 SyncTranscriptionConfig.language_codes docstring (19 codes); dictation: the 32 languages "
+        "of facts section 3, read as assemblyai-stt-3-7's (models.STT37_LANGUAGES, UNVERIFIED)",
+        False,
+    ),
+    "short_audio_language": Message(
+        "config.{name} is {codes}, but this audio is in '{language}': the real API would write it as one of "
+        "those languages, and the emulator cannot write a transcript in a language nobody spoke. Add "
+        "'{language}' to {name}, or leave it out.",
+        "emulator limit (as expected_languages on the pre-recorded API)",
+        False,
+    ),
+    "short_audio_deadline": Message(
+        "The transcription did not finish within the {seconds} s deadline.",
+        SYNC_FACTS + " (30 s deadline); the title is the SDK's inference_timeout error code",
+        False,
+    ),
+    "short_audio_capacity": Message("The service is at capacity; retry later.", "SDK 1.8.2 capacity_exceeded", False),
+    "dictation_region": Message(
+        "dictation.assemblyai.com has no EU deployment that the emulator knows of: send dictation to the US host.",
+        SYNC_FACTS + " (one host, dictation.assemblyai.com)",
+        False,
+    ),
     # Emulator limits, said plainly (the standard: name the parameter, say it is not emulated)
     "webhook_not_loopback": Message(
         "webhook_url {url!r}: the emulator only calls loopback webhooks (127.0.0.1, ::1, localhost); "
@@ -304,10 +393,17 @@ class EmulatorError(Exception):
     """A request the emulator answers with an error status (the real API's, where it has one)."""
 
     def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None, causes: list[str] | None = None
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        causes: list[str] | None = None,
+        title: str | None = None,
     ):
         super().__init__(message)
         self.status = status
+        #: The problem-details ``title`` of the sync and dictation APIs (default: the status's reason phrase).
+        self.title = title
         self.headers = headers or {}
         #: The gateway's ``metadata.errors``: when given, ``message`` is the short text beside them.
         self.causes = causes

@@ -8,8 +8,10 @@ sometimes does, so that retry code can be written, tested and recorded.
     with Emulator(api_key="k", faults=plan) as emulator:   # or later: emulator.faults = plan
         ...
 
-Kinds: ``"500"``, ``"502"``, ``"503"``, ``"429"`` (with ``Retry-After``) answer with that status
-and the API's error body; ``"reset"`` resets the connection without an answer; ``"slow"`` waits
+Kinds: ``"500"``, ``"502"``, ``"503"``, ``"504"``, ``"429"`` (with ``Retry-After``) answer with that
+status and the API's error body (on sync transcription and dictation a ``"504"`` is their 30 s deadline,
+``inference_timeout``, and a ``"503"`` is ``capacity_exceeded`` with ``Retry-After``: see
+``sync_dictation``); ``"reset"`` resets the connection without an answer; ``"slow"`` waits
 ``delay`` seconds before answering normally (longer than the client's timeout); ``"cut_upload"``
 reads part of the request body (``cut_after`` bytes, default half) and resets the connection;
 ``"transcript_error"`` answers a ``POST /v2/transcript`` as usual (``queued``), and the transcript it
@@ -39,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_FAULTS = "COOKBOOK_EMULATOR_FAULTS"
-STATUS_KINDS = {"500": 500, "502": 502, "503": 503, "429": 429}
+STATUS_KINDS = {"500": 500, "502": 502, "503": 503, "504": 504, "429": 429}
 KINDS = {*STATUS_KINDS, "reset", "slow", "cut_upload", "transcript_error"}
 _CURRENT = threading.local()  # the fault of the request this thread is answering
 

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from cookbook_utils.network import QuietHTTPServer
 from tools import spec
-from tools.emulator import errors, routes
+from tools.emulator import errors, routes, sync_dictation
 from tools.emulator.errors import UNAUTHORIZED, EmulatorError
 from tools.emulator.faults import Fault, answering
 from tools.emulator.state import REGION_HOSTS
@@ -43,12 +43,22 @@ def _is_gateway(url: str) -> bool:
     return (urlsplit(url).hostname or "").startswith("llm-gateway.")
 
 
-def _error_body(url: str, status: int, message: str, request_id: str = "", causes: list[str] | None = None) -> dict:
+def _error_body(
+    url: str,
+    status: int,
+    message: str,
+    request_id: str = "",
+    causes: list[str] | None = None,
+    title: str | None = None,
+) -> dict:
     """The error envelope of each API. REST v2 sends ``{"error": text}``. The gateway sends what the
     2026-09-24 capture shows (and SDK 1.8.2's ``_error_from_response`` reads): a 401 from its auth check
     ``{"error", "status": "error", "request_id"}``; a 400 ``{"message": "invalid request body", "code",
     "request_id", "metadata": {"errors": [cause]}}``; any other status ``{"message", "code", "request_id"}``.
-    ``causes``: the ``metadata.errors`` when the caller gives them (``message`` is then the short text)."""
+    ``causes``: the ``metadata.errors`` when the caller gives them (``message`` is then the short text).
+    Sync transcription and dictation send RFC 9457 problem details (``sync_dictation.problem``, ``title``)."""
+    if sync_dictation.api_of(url):
+        return sync_dictation.problem(status, message, title)
     if not _is_gateway(url):
         return {"error": message}
     if status == 401:
@@ -165,7 +175,9 @@ class Handler(BaseHTTPRequestHandler):
     def _real_url(self) -> str:
         """The URL as the client meant it: the host of the API (or gateway) of this port's region."""
         api, gateway_host = REGION_HOSTS[self.server.region]
-        host = gateway_host if self.path.startswith("/v1/") else api
+        host = sync_dictation.real_host(self.path, self.headers, self.server.region)
+        if host is None:
+            host = gateway_host if self.path.startswith("/v1/") else api
         return f"https://{host}{self.path}"
 
     # --- one request -----------------------------------------------------------------------------
@@ -225,17 +237,18 @@ class Handler(BaseHTTPRequestHandler):
                 sent = self.headers.get("authorization")
                 if _is_gateway(url) and sent is None:
                     raise EmulatorError(401, errors.text("gateway_missing_auth"))
-                if sent not in (emulator.api_key, f"Bearer {emulator.api_key}" if _is_gateway(url) else None):
+                allowed = {emulator.api_key, f"Bearer {emulator.api_key}"} if _is_gateway(url) else {emulator.api_key}
+                if sent not in allowed:  # no header at all is refused too
                     raise EmulatorError(401, UNAUTHORIZED)
                 path = urlsplit(url).path
                 with answering(fault):
                     status, payload, content_type = routes.dispatch(
-                        emulator, method, url, path, raw, self.server.region
+                        emulator, method, url, path, raw, self.server.region, self.headers
                     )
             except EmulatorError as error:
                 status, payload, content_type = (
                     error.status,
-                    _error_body(url, error.status, str(error), self._error_id(), error.causes),
+                    _error_body(url, error.status, str(error), self._error_id(), error.causes, error.title),
                     "application/json",
                 )
                 headers = error.headers
@@ -249,7 +262,9 @@ class Handler(BaseHTTPRequestHandler):
         if seen in self.server.validated:
             return status, encoded, content_type, headers
         try:
-            if content_type != "text/event-stream":  # the spec has no stream schema: see gateway._stream
+            if sync_dictation.api_of(url):  # no published spec: the SDK's own models
+                sync_dictation.validate_response(url, status, payload)
+            elif content_type != "text/event-stream":  # the spec has no stream schema: see gateway._stream
                 spec.validate_response(method, url, status, payload, content_type)
             if len(self.server.validated) > 100_000:
                 self.server.validated.clear()
@@ -271,12 +286,19 @@ class Handler(BaseHTTPRequestHandler):
         return _error_body(url, 500, errors.text(key), self._error_id())
 
     def _fault_answer(self, url: str, fault: Fault) -> tuple[int, Any, str, dict]:
-        key = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable", 429: "too_many_requests"}
+        key = {500: "server_error", 502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout"}
+        key[429] = "too_many_requests"
         if _is_gateway(url):
             key.update({500: "gateway_server_error", 429: "gateway_rate_limited"})
+        title = None
         status = fault.status or 500
-        headers = {"retry-after": str(fault.retry_after)} if status == 429 else {}
-        return status, _error_body(url, status, errors.text(key[status]), self._error_id()), "application/json", headers
+        if sync_dictation.api_of(url) and status in sync_dictation.FAULT_TITLES:  # capacity, the 30 s deadline
+            key[status], title = sync_dictation.FAULT_TEXTS[status], sync_dictation.FAULT_TITLES[status]
+        retries = status == 429 or (title is not None and status == 503)  # the SDK reads Retry-After on both
+        headers = {"retry-after": str(fault.retry_after)} if retries else {}
+        message = errors.text(key[status], seconds=sync_dictation.DEADLINE_S)
+        body = _error_body(url, status, message, self._error_id(), title=title)
+        return status, body, "application/json", headers
 
     def do_GET(self) -> None:
         self._handle("GET")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tools import spec
-from tools.emulator import gateway, models, transcripts, understanding, uploads
+from tools.emulator import gateway, models, sync_dictation, transcripts, understanding, uploads
 from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import State
 
@@ -34,7 +34,8 @@ Answer = tuple[int, Any, str]
 @dataclass(frozen=True)
 class Request:
     """One request as a handler sees it: the URL on the real host, the path's named parts, the
-    typed query (already checked against the spec) and the raw body."""
+    typed query (already checked against the spec), the raw body and the headers (a mapping whose
+    names ignore case, as ``http.client`` gives them)."""
 
     method: str
     url: str
@@ -44,6 +45,7 @@ class Request:
     body: bytes
     region: str
     emulator: Emulator
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def state(self) -> State:
@@ -150,8 +152,26 @@ def _validate_understanding(request: Request) -> Answer:
     return 200, understanding.validate(request.state, request.json()), JSON
 
 
+def _short_audio(request: Request) -> Answer:
+    """Sync transcription or dictation, by the host the request was meant for (``sync_dictation``)."""
+    api = sync_dictation.api_of(request.url)
+    if api is None:
+        raise EmulatorError(404, text("unknown_path"))
+    answer = sync_dictation.transcribe(request.state, api, request.path, request.body, request.headers, request.region)
+    return 200, answer, JSON
+
+
+def _warm(request: Request) -> Answer:
+    api = sync_dictation.api_of(request.url)
+    if api is None:
+        raise EmulatorError(404, text("unknown_path"))
+    sync_dictation.check_model(api, request.headers)
+    return 200, {}, JSON
+
+
 TRANSCRIPT = r"/v2/transcript/(?P<transcript_id>[^/]+)"
-#: The specs' operations plus GET /v1/models, which the published specs do not describe.
+#: The specs' operations plus GET /v1/models, which the published specs do not describe, and sync
+#: transcription and dictation (sync.assemblyai.com, dictation.assemblyai.com), which have no spec.
 ROUTES: list[Route] = [
     Route(("POST",), r"/v2/upload", _upload),
     Route(("GET",), r"/v2/transcript", _list_transcripts),
@@ -167,6 +187,8 @@ ROUTES: list[Route] = [
     Route(("POST",), r"/v1/chat/completions", _chat),
     Route(("POST",), r"/v1/understanding", _understand),
     Route(("POST",), r"/v1/understanding/validate", _validate_understanding),
+    Route(("POST",), r"/v1/transcribe(?:/live|/stream)?", _short_audio),
+    Route(("GET",), r"/v1/warm", _warm),
 ]
 
 
@@ -183,7 +205,15 @@ def _checked_query(method: str, url: str) -> dict[str, Any]:
         ) from None
 
 
-def dispatch(emulator: Emulator, method: str, url: str, path: str, body: bytes, region: str) -> Answer:
+def dispatch(
+    emulator: Emulator,
+    method: str,
+    url: str,
+    path: str,
+    body: bytes,
+    region: str,
+    headers: Mapping[str, str] | None = None,
+) -> Answer:
     """Answer one (authorised) request from the table: its route's handler, or a 404 or 405."""
     matching = [(route, found) for route in ROUTES if (found := route.match(path))]
     if not matching:
@@ -197,6 +227,6 @@ def dispatch(emulator: Emulator, method: str, url: str, path: str, body: bytes, 
             headers={"allow": allowed},
         )
     route, found = chosen
-    query = _checked_query(method, url)
-    request = Request(method, url, path, found.groupdict(), query, body, region, emulator)
+    query = sync_dictation.check_query(url) if sync_dictation.api_of(url) else _checked_query(method, url)
+    request = Request(method, url, path, found.groupdict(), query, body, region, emulator, headers or {})
     return route.handler(request)

@@ -34,6 +34,17 @@ def _probe_duration_ms(data: bytes) -> int | None:
 DURATION_TOLERANCE_MS = 120
 
 
+def by_duration(state: State, duration_ms: int | None) -> conversations.Conversation | None:
+    """The one conversation whose length is within :data:`DURATION_TOLERANCE_MS` of ``duration_ms``
+    (None when none is, or several are)."""
+    candidates = {
+        c.name: c
+        for c in state.library.values()
+        if duration_ms is not None and abs(c.duration_ms - duration_ms) <= DURATION_TOLERANCE_MS
+    }
+    return next(iter(candidates.values())) if len(candidates) == 1 else None
+
+
 def _recognise(state: State, body: bytes) -> dict:
     """The conversation behind some audio bytes: by their sha256 when they are one of our files,
     else by decoded duration (the same speech re-encoded, e.g. by yt-dlp and ffmpeg), when exactly
@@ -42,13 +53,7 @@ def _recognise(state: State, body: bytes) -> dict:
     if known:
         return {"conversation": known, "duration_ms": known.duration_ms}
     duration = _probe_duration_ms(body)
-    candidates = {
-        c.name: c
-        for c in state.library.values()
-        if duration is not None and abs(c.duration_ms - duration) <= DURATION_TOLERANCE_MS
-    }
-    conversation = next(iter(candidates.values())) if len(candidates) == 1 else None
-    entry = {"conversation": conversation, "duration_ms": duration}
+    entry = {"conversation": by_duration(state, duration), "duration_ms": duration}
     if duration is None:
         entry["file_type"] = sniff.file_type(body)  # for the "does not appear to contain audio" error
     return entry
