@@ -417,9 +417,11 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
             stand_ins = {host: base_url for _, host in HOSTS_BY_PATH["us"]}
             if eu_base_url:
                 stand_ins.update({host: eu_base_url for _, host in HOSTS_BY_PATH["eu"]})
-            for host, url in _single_host_stand_ins().items():
-                stand_ins[host] = url
-                single_hosts[urlsplit(url).netloc] = host
+            named = _single_host_stand_ins()
+            stand_ins.update(named)
+            netlocs = [urlsplit(url).netloc for url in named.values()]
+            # a server answering for one host only: a request to its address is recorded as that host's
+            single_hosts = {urlsplit(u).netloc: h for h, u in named.items() if netlocs.count(urlsplit(u).netloc) == 1}
         if decision.mode is Mode.RECORD:
             stand_in = urlsplit(base_url).netloc if base_url != API_BASE_URL else None
             eu_stand_in = urlsplit(eu_base_url).netloc if stand_in and eu_base_url else None

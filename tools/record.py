@@ -18,6 +18,7 @@ left as it is, and a request it does not hold fails the run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import secrets
@@ -31,7 +32,14 @@ import nbformat
 from nbclient import NotebookClient
 
 from cookbook_utils import paths
-from cookbook_utils.config import ENV_API_BASE_URL, ENV_API_KEY, ENV_EU_API_BASE_URL, ENV_MODE, ENV_RECORD
+from cookbook_utils.config import (
+    ENV_API_BASE_URL,
+    ENV_API_KEY,
+    ENV_EU_API_BASE_URL,
+    ENV_MODE,
+    ENV_RECORD,
+    ENV_STAND_INS,
+)
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from tools.kernels import IPCAsyncKernelManager
 
@@ -76,7 +84,7 @@ def notebook_client(nb: nbformat.NotebookNode, notebook: Path, timeout_s: int = 
 
 
 #: The variables that tell a notebook's setup which local servers answer for the real hosts.
-EMULATOR_VARIABLES = (ENV_API_BASE_URL, ENV_EU_API_BASE_URL, ENV_STREAMING_HOST)
+EMULATOR_VARIABLES = (ENV_API_BASE_URL, ENV_EU_API_BASE_URL, ENV_STREAMING_HOST, ENV_STAND_INS)
 
 
 def emulator_env(emulator) -> dict[str, str]:
@@ -85,6 +93,7 @@ def emulator_env(emulator) -> dict[str, str]:
         ENV_API_BASE_URL: emulator.base_url,
         ENV_EU_API_BASE_URL: emulator.eu_base_url,
         ENV_STREAMING_HOST: emulator.streaming_url,
+        ENV_STAND_INS: json.dumps(emulator.stand_ins),
     }
 
 

@@ -53,6 +53,7 @@ def real_origins(emulator) -> dict[str, str]:
     return {
         f"https://{config.EU_LLM_GATEWAY_HOST}": emulator.eu_base_url,
         f"https://{config.EU_API_HOST}": emulator.eu_base_url,
+        **{f"https://{host}": base for host, base in emulator.stand_ins.items()},
         config.LLM_GATEWAY_BASE_URL: emulator.base_url,
         config.API_BASE_URL: emulator.base_url,
         "wss://streaming.assemblyai.com": streaming,
@@ -149,6 +150,8 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
             "ASSEMBLYAI_API_KEY": emulator.api_key,
             "ASSEMBLYAI_BASE_URL": emulator.base_url,
             "ASSEMBLYAI_LLM_GATEWAY_BASE_URL": emulator.base_url,
+            "ASSEMBLYAI_SYNC_BASE_URL": emulator.stand_ins[config.SYNC_HOST],
+            "ASSEMBLYAI_DICTATION_BASE_URL": emulator.stand_ins[config.DICTATION_HOST],
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",

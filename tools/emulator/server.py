@@ -116,6 +116,17 @@ class Emulator:
         return f"http://127.0.0.1:{self._eu_server.server_port}"
 
     @property
+    def stand_ins(self) -> dict[str, str]:
+        """The real hosts that have a host of their own (``COOKBOOK_STAND_INS``) and where the emulator
+        answers for each: sync and dictation on the region's main port, told apart there by the
+        ``Host`` header the client sends (``sync_dictation.py``)."""
+        return {
+            config.SYNC_HOST: self.base_url,
+            config.DICTATION_HOST: self.base_url,
+            config.EU_SYNC_HOST: self.eu_base_url,
+        }
+
+    @property
     def webhooks(self) -> list[dict]:
         """Every webhook delivery made: transcript id, status, the receiver's HTTP status."""
         return self.state.webhooks
