@@ -232,6 +232,8 @@ OBJECT_REPR = re.compile(r"<[\w.]+(?: object)? at 0x[0-9a-f]+>")
 SIX_DECIMALS = re.compile(r"^-?\d+\.\d{6}$")
 #: SDK calls whose result is a transcript that may have failed.
 TRANSCRIPT_CALLS = {"transcribe", "get_by_id", "wait_for_completion"}
+#: Clients whose ``transcribe`` answers in the same response and raises on failure: no status to check.
+ONE_REQUEST_CLIENTS = ("SyncTranscriber", "AsyncSyncTranscriber", "DictationTranscriber", "AsyncDictationTranscriber")
 #: What a failed transcript does not have (``None``), read before its status is checked.
 TRANSCRIPT_READS = {
     "text", "words", "utterances", "json_response", "audio_duration", "export_subtitles_srt", "export_subtitles_vtt",
@@ -344,6 +346,23 @@ def unchecked_transcript_reads(nb) -> list[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
         and any(isinstance(n, ast.Attribute) and n.attr == "status" for n in ast.walk(node))
     }
+    one_request = {  # names bound to a sync or dictation client
+        t.id
+        for _, tree in trees
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Call)
+        and _call_name(node.value) in ONE_REQUEST_CLIENTS
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+
+    def answers_at_once(call: ast.Call) -> bool:
+        owner = call.func.value if isinstance(call.func, ast.Attribute) else None
+        if isinstance(owner, ast.Call):
+            return _call_name(owner) in ONE_REQUEST_CLIENTS
+        return isinstance(owner, ast.Name) and owner.id in one_request
+
     events = []  # (position, scope, kind, name, attribute)
     for i, tree in trees:
         scopes = _scopes(tree)
@@ -351,7 +370,7 @@ def unchecked_transcript_reads(nb) -> list[str]:
             scope = scopes.get(id(node), "top")
             where = (i, getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and isinstance(node.value, ast.Call):
-                if _call_name(node.value) in TRANSCRIPT_CALLS:
+                if _call_name(node.value) in TRANSCRIPT_CALLS and not answers_at_once(node.value):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
                     done = (i, node.end_lineno or 0, 0)
                     events += [(done, scope, "assign", t.id, "") for t in targets if isinstance(t, ast.Name)]
@@ -416,6 +435,9 @@ def test_the_review_checks_can_fail():
     assert unchecked_transcript_reads(_fake_notebook(unchecked)) == ["cell 0 line 2: t.text"]
     assert not unchecked_transcript_reads(_fake_notebook(checked))
     assert not unchecked_transcript_reads(_fake_notebook(helper))
+    sync = "s = aai.SyncTranscriber()\nr = s.transcribe(p)\nq = aai.SyncTranscriber().transcribe(p)\nr.text, q.words"
+    assert not unchecked_transcript_reads(_fake_notebook(sync)), "a sync answer raises on failure: no status"
+    assert unchecked_transcript_reads(_fake_notebook(sync.replace("aai.SyncTranscriber()\n", "aai.Transcriber()\n")))
     assert speaker_letter_maps(_fake_notebook('names = {"A": "Priya", "B": "Ollie"}'))
     for cut_line in (
         "Speaker A: I placed an order on Monday and [...]",
