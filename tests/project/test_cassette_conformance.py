@@ -13,6 +13,7 @@ CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
 
 spec = pytest.importorskip("tools.spec")
 from tools.emulator import sync_dictation  # noqa: E402  (after the skip: it needs the specs too)
+
 pytestmark = pytest.mark.skipif(
     not spec.spec_available(), reason="../shared/reference/ (the official specs) is not beside the project"
 )
