@@ -233,11 +233,9 @@ def rewrite_howto(notebook: str | None, script: str, mode: str, data_dir: Path) 
     """How to add the reference rewrite that :func:`rewrite` did not find."""
     folder = _shown(_folder(data_dir, notebook))
     return (
-        f"The emulator runs no LLM and has no reference rewrite of the dictation of {script!r} in rewrite_mode "
-        f"{mode!r} for notebook {notebook!r} (the real service would rewrite it). Write {folder}/<name>.dictation.md "
-        f"and list it in {folder}/{MANIFEST} as `<name>: {{file: <name>.dictation.md, transcripts: [{script}], "
-        f"rewrite_mode: {mode}, prompt_contains: [<a phrase of the llm_instruction>]}}` (docs/contracts.md, "
-        "'Reference answers')."
+        f"The local emulator runs no LLM and has no reference rewrite of {script!r} for this instruction "
+        f"in rewrite_mode {mode!r}; the real service would rewrite it. To add one: {folder}/{MANIFEST} "
+        "(docs/contracts.md, 'Reference answers')."
     )
 
 

@@ -41,8 +41,13 @@ What each accepted field does here (each is emulated or refused; none is accepte
   both are needed then. For WAV they are ignored, as documented.
 - ``llm_instruction`` / ``rewrite_mode`` (dictation): the rewrite is a reference answer
   (``answers.rewrite``) written for the audio's script, the mode (default ``fast``) and a phrase of the
-  instruction; without one, ``llm_error`` says so (the real service would rewrite: a recipe meets this
-  as it meets a failed rewrite). ``rewrite_mode`` without an instruction changes nothing, as no rewrite runs.
+  instruction; without one, ``llm_response`` is null and ``llm_error`` is ``error``, the documented code
+  for "the model returned nothing usable" (api-reference/dictation-api/transcribe; a recipe meets this as
+  it meets a failed rewrite), and the emulator's log says which reference answer to write. With no
+  instruction the documented default cleanup runs ("removes disfluencies only ... every kept word stays
+  exactly as spoken", docs/dictation/transcript-rewriting): the synthesised speech has no filler or
+  stammer, so ``llm_response`` is the transcript itself (READING, UNVERIFIED: whether the default pass
+  also resolves self-corrections; the docs' list does not name them).
 
 Limits, and how the emulator tells them: the size is the audio part's bytes (READING: 40 MB is taken as
 40 MiB, 41,943,040 bytes, UNVERIFIED); the length and bit depth come from the WAV header (the ``fmt ``
@@ -67,6 +72,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import struct
 from collections.abc import Mapping
@@ -80,6 +86,8 @@ from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import State
 
 SYNC, DICTATION = "sync", "dictation"
+_log = logging.getLogger(__name__)
+
 SYNC_HOSTS = {"us": "sync.assemblyai.com", "eu": "sync.eu.assemblyai.com"}
 DICTATION_HOST = "dictation.assemblyai.com"
 #: Every host name the two APIs answer on (``sync.us.`` is the US deployment's own name).
@@ -381,14 +389,18 @@ def transcribe(state: State, api: str, path: str, body: bytes, headers: Mapping[
     _check_language(api, conversation, config.get("language_codes"))
     answer = _transcript(conversation, config, config.get("stt_prompt") or "", timestamps=False)
     sync_ms = _sync_time_ms(duration)
-    rewritten, error, llm_ms = None, None, 0.0
+    mode = config.get("rewrite_mode") or answers.DEFAULT_REWRITE_MODE
+    llm_ms = 350.0 if mode == "fast" else 1200.0
+    rewritten, error = answer["text"], None  # the default cleanup: our synthesised speech has nothing to clean
     if config.get("llm_instruction"):
-        mode = config.get("rewrite_mode") or answers.DEFAULT_REWRITE_MODE
         found = answers.rewrite(state.data_dir, state.notebook, conversation.name, mode, config["llm_instruction"])
         if found is None:
-            error = answers.rewrite_howto(state.notebook, conversation.name, mode, state.data_dir)
+            # "error: the model returned nothing usable" is the documented code nearest to "no reference
+            # answer"; what to write so that there is one goes to the emulator's log, not to the reader.
+            rewritten, error = None, "error"
+            _log.warning(answers.rewrite_howto(state.notebook, conversation.name, mode, state.data_dir))
         else:
-            rewritten, llm_ms = found.text(), 350.0 if mode == "fast" else 1200.0
+            rewritten = found.text()
     return {
         **answer,
         "llm_response": rewritten,
