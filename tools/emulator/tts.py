@@ -45,7 +45,7 @@ OPENAI_FORMATS = {"mp3": ("mp3", "raw"), "wav": ("pcm_s16le", "wav"), "pcm": ("p
 SPEECH_FIELDS = (
     "text voice_id model_id language sample_rate encoding container bit_rate extend_biometric_consent stream"
 ).split()
-OPENAI_FIELDS = "model input voice response_format speed instructions stream_format language".split()
+OPENAI_FIELDS = "model input voice response_format speed instructions stream_format".split()
 #: Unverified: no limit per request is documented by AssemblyAI; Telnyx (a third party) states 5,000
 #: characters and the SDK's docstrings say "1 to 5,000 characters". The live probe should check it.
 MAX_TEXT = 5000
