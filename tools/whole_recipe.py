@@ -152,6 +152,7 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
             "ASSEMBLYAI_LLM_GATEWAY_BASE_URL": emulator.base_url,
             "ASSEMBLYAI_SYNC_BASE_URL": emulator.stand_ins[config.SYNC_HOST],
             "ASSEMBLYAI_DICTATION_BASE_URL": emulator.stand_ins[config.DICTATION_HOST],
+            "ASSEMBLYAI_TTS_BASE_URL": emulator.stand_ins[config.TTS_HOST],
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",

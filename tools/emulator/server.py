@@ -20,6 +20,7 @@ from tools.emulator.faults import FaultPlan
 from tools.emulator.http import Handler, RegionServer
 from tools.emulator.state import ROOT, State
 from tools.emulator.streaming import StreamingServer
+from tools.emulator.tts import TTSServer
 
 ENV_PROCESSING = "COOKBOOK_EMULATOR_PROCESSING_SECONDS"
 ENV_ACCOUNT = accounts.ENV_ACCOUNT
@@ -105,6 +106,9 @@ class Emulator:
         self._eu_server.emulator = self
         # streaming.assemblyai.com (the /v3/ws WebSocket and GET /v3/token) on a loopback port of its own
         self.streaming = StreamingServer(api_key, self.state.data_dir)
+        # tts.us / tts.eu.assemblyai.com (text to speech over HTTP), a port each; their failures show here
+        self.tts, self.eu_tts = TTSServer(api_key, "us"), TTSServer(api_key, "eu")
+        self.tts.violations = self.eu_tts.violations = self.violations
 
     @property
     def base_url(self) -> str:
@@ -119,11 +123,13 @@ class Emulator:
     def stand_ins(self) -> dict[str, str]:
         """The real hosts that have a host of their own (``COOKBOOK_STAND_INS``) and where the emulator
         answers for each: sync and dictation on the region's main port, told apart there by the
-        ``Host`` header the client sends (``sync_dictation.py``)."""
+        ``Host`` header the client sends (``sync_dictation.py``), and text to speech on a port per zone."""
         return {
             config.SYNC_HOST: self.base_url,
             config.DICTATION_HOST: self.base_url,
             config.EU_SYNC_HOST: self.eu_base_url,
+            config.TTS_HOST: self.tts.base_url,
+            config.EU_TTS_HOST: self.eu_tts.base_url,
         }
 
     @property
@@ -145,10 +151,14 @@ class Emulator:
         serve_in_background(self._server)
         serve_in_background(self._eu_server)
         self.streaming.start()
+        self.tts.start()
+        self.eu_tts.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.streaming.stop()
+        self.tts.stop()
+        self.eu_tts.stop()
         for server in (self._server, self._eu_server):
             server.shutdown()
             server.server_close()
@@ -193,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
     with Emulator(args.api_key, args.notebook, port=args.port, **settings) as emulator:
         print(f"Emulating {config.API_HOST} and {config.LLM_GATEWAY_HOST} at {emulator.base_url}")
         print(f"Answering as a {emulator.state.account} account")
+        print(f"Emulating {config.TTS_HOST} at {emulator.tts.base_url}")
+        print(f"Emulating {config.EU_TTS_HOST} at {emulator.eu_tts.base_url}")
         print(f"Emulating streaming.assemblyai.com at {emulator.streaming_url} (Ctrl-C stops)")
         try:
             threading.Event().wait()
