@@ -198,3 +198,19 @@ def test_events_refuse_mp3_and_a_key_is_required(server):
     for key in (None, "wrong"):
         answer = post(server, {"text": TEXT}, key=key)
         assert answer.status_code == 401 and answer.json()["code"] == "unauthorized"
+
+
+def test_a_recorded_answer_is_judged_by_what_the_sdk_reads():
+    from tools import spec
+    from tools.emulator.tts import ENVELOPE, validate_recorded
+
+    url = "https://tts.us.assemblyai.com/v1/speech"
+    good = {"content-type": "audio/mpeg", "x-tts-voice-id": "aai-jane", "x-tts-billed-characters": "5"}
+    validate_recorded(url, 200, {**good, "x-tts-encoding": "mp3"}, b"")
+    with pytest.raises(spec.SpecViolation, match="without x-tts-encoding"):
+        validate_recorded(url, 200, good, b"")
+    validate_recorded(url, 404, {}, dict.fromkeys(ENVELOPE))
+    with pytest.raises(spec.SpecViolation, match="not the error envelope"):
+        validate_recorded(url, 404, {}, {"error": "no"})
+    with pytest.raises(spec.SpecViolation, match="OpenAI's error shape"):
+        validate_recorded("https://tts.us.assemblyai.com/v1/openai/audio/speech", 400, {}, dict.fromkeys(ENVELOPE))

@@ -374,3 +374,9 @@ def test_a_multipart_request_is_recorded_without_its_audio_or_boundary_and_repla
                 _multipart_post(client, audio[:-1], "Larkspur Books")  # other audio: not this recording
     finally:
         replay.close()
+
+
+def test_a_recording_keeps_the_headers_that_describe_spoken_audio_and_drops_the_rest():
+    headers = {"Content-Type": ["audio/mpeg"], "X-TTS-Audio-Duration-Ms": ["760"], "X-TTS-Voice-Id": ["aai-jane"]}
+    response = {"status": {"code": 200}, "headers": {**headers, "X-Request-Id": ["r-1"], "Set-Cookie": ["s=1"]}}
+    assert Scrubber().response(response)["headers"] == headers

@@ -3,6 +3,7 @@ that does not (sent wrong on purpose, by a recipe about errors) must have been r
 
 import json
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
 
 spec = pytest.importorskip("tools.spec")
-from tools.emulator import sync_dictation  # noqa: E402  (after the skip: it needs the specs too)
+from tools.emulator import sync_dictation, tts  # noqa: E402  (after the skip: they need the specs too)
 
 pytestmark = pytest.mark.skipif(
     not spec.spec_available(), reason="../shared/reference/ (the official specs) is not beside the project"
@@ -43,6 +44,15 @@ def test_recorded_interactions_follow_the_spec(cassette):
             payload = _json_or_text(response["body"].get("string"))
             try:
                 sync_dictation.validate_response(request["uri"], response["status"]["code"], payload)
+            except spec.SpecViolation as error:
+                raise AssertionError(f"{where}: {error}") from error
+            checked += 1
+            continue
+        if urlsplit(request["uri"]).hostname in tts.HOSTS:  # no published spec: what the SDK reads
+            headers = {name.lower(): values[0] for name, values in response["headers"].items()}
+            payload = _json_or_text(response["body"].get("string"))
+            try:
+                tts.validate_recorded(request["uri"], response["status"]["code"], headers, payload)
             except spec.SpecViolation as error:
                 raise AssertionError(f"{where}: {error}") from error
             checked += 1

@@ -427,3 +427,35 @@ class TTSServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+#: The real hosts of text to speech, and the keys of the native routes' error envelope.
+HOSTS = ("tts.us.assemblyai.com", "tts.eu.assemblyai.com")
+ENVELOPE = {"code", "message", "param", "request_id", "errors", "retryable", "retry_after_seconds"}
+
+
+def validate_recorded(url: str, status: int, headers: dict[str, str], payload: Any) -> None:
+    """A recorded text-to-speech answer against what SDK 1.8.2 reads (there is no published spec): a 200
+    carries audio and the ``X-TTS-*`` headers that ``TTSResponseInfo`` parses (a buffered one its
+    duration); a refusal carries the native envelope, or OpenAI's ``{"error": {...}}`` on the
+    OpenAI-compatible route. ``headers``: lower-cased names. Raises ``spec.SpecViolation``."""
+    from urllib.parse import urlsplit
+
+    from tools import spec
+
+    path = urlsplit(url).path
+    if status == 200:
+        kind = headers.get("content-type", "")
+        if not kind.startswith(("audio/", "text/event-stream")):
+            raise spec.SpecViolation(f"{url}: a 200 whose content type is not audio or events: {kind!r}")
+        if path == "/v1/speech":
+            missing = [h for h in ("x-tts-voice-id", "x-tts-billed-characters", "x-tts-encoding") if h not in headers]
+            if missing:
+                raise spec.SpecViolation(f"{url}: a 200 without {', '.join(missing)}")
+        return
+    if path.startswith("/v1/openai/"):
+        if not (isinstance(payload, dict) and isinstance(payload.get("error"), dict)):
+            raise spec.SpecViolation(f"{url}: an OpenAI-route refusal that is not OpenAI's error shape: {payload!r}")
+        return
+    if not (isinstance(payload, dict) and set(payload) == ENVELOPE):
+        raise spec.SpecViolation(f"{url}: a refusal that is not the error envelope: {payload!r}")
