@@ -148,7 +148,20 @@ class DeleteTwice:
     transcribe: Transcribe
 
 
-How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice
+@dataclass(frozen=True)
+class ShortAudio:
+    """One request of the short-audio APIs (``api``: "sync" or "dictation"): ``clip`` as 16 kHz mono
+    16-bit WAV in a multipart ``audio`` part, after a JSON ``config`` part; ``model``: the sync API's
+    ``X-AAI-Model`` header ("" sends none). Sync goes to ``/v1/transcribe``, dictation to
+    ``/v1/transcribe/live`` (where SDK 1.8.2 posts both)."""
+
+    api: str
+    clip: str
+    config: str = "{}"
+    model: str = "universal-3-5-pro"
+
+
+How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice | ShortAudio
 
 
 @dataclass
@@ -343,6 +356,16 @@ def clip_bytes(clip: str) -> bytes:
     if clip in (NOT_AUDIO, NOT_AUDIO_HTML):
         return NOT_AUDIO_BYTES if clip == NOT_AUDIO else NOT_AUDIO_HTML_BYTES
     return (ROOT / "data" / "audio" / f"{clip}.mp3").read_bytes()
+
+
+@cache
+def wav_bytes(clip: str) -> bytes:
+    """A shipped clip as 16 kHz mono 16-bit WAV (what the sync and dictation APIs read), made with ffmpeg."""
+    import subprocess
+
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-i", str(ROOT / "data" / "audio" / f"{clip}.mp3")]
+    command += ["-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le", "-f", "wav", "-"]
+    return subprocess.run(command, capture_output=True, check=True).stdout
 
 
 def stt37_languages() -> frozenset[str] | None:
@@ -842,7 +865,7 @@ def routing_assumptions(fr: str, listed: list[str]) -> list[Assumption]:
             relies=(r"universal-3-5-pro",),
         )
     )
-    return found + gateway_assumptions()
+    return found + gateway_assumptions() + short_audio_assumptions()
 
 
 # --- The LLM Gateway (issue 26) ------------------------------------------------------------------
@@ -1113,6 +1136,132 @@ def gateway_assumptions() -> list[Assumption]:
     ]
 
 
+def _problem(outcome: Outcome) -> list:
+    """Status and problem-details title of a sync or dictation answer."""
+    body = outcome.answer.body
+    return [outcome.answer.status, body.get("title") if isinstance(body, dict) else _show(body, 80)]
+
+
+def _keys_of(outcome: Outcome) -> list:
+    return [outcome.answer.status, sorted(outcome.answer.body) if isinstance(outcome.answer.body, dict) else None]
+
+
+def _tts_headers(outcome: Outcome) -> list:
+    """Status, whether the audio duration is given, and the billed characters of a speech answer."""
+    headers = outcome.answer.headers
+    return [outcome.answer.status, "x-tts-audio-duration-ms" in headers, headers.get("x-tts-billed-characters")]
+
+
+def _tts_refusal(outcome: Outcome) -> list:
+    body = outcome.answer.body if isinstance(outcome.answer.body, dict) else {}
+    found = body.get("error", body) if isinstance(body.get("error"), dict) else body
+    return [outcome.answer.status, found.get("code"), found.get("param")]
+
+
+#: The text the text-to-speech checks speak (its length is what a request bills).
+SPOKEN = "Your order from Larkspur Books has shipped."
+SYNC_KEYS = ["audio_duration_ms", "confidence", "request_time_ms", "session_id", "text", "words"]
+
+
+def short_audio_assumptions() -> list[Assumption]:
+    """Sync transcription, dictation and text to speech (facts file §3 and §7): what the emulator answers
+    and the recipes sync-transcription, dictation and tts-* rely on."""
+    speech = {"text": SPOKEN, "encoding": "mp3", "bit_rate": 32000}
+    return [
+        Assumption(
+            "sync-model-header",
+            "sync: a request without X-AAI-Model is refused",
+            ShortAudio("sync", "support-call", model=""),
+            lambda o: o.answer.status,
+            equals(400),
+            "§3 Sync STT API (the header is required)",
+            relies=(r"X-AAI-Model",),
+        ),
+        Assumption(
+            "sync-answer",
+            "sync: a 110 s call in one request answers text, words, confidence, duration, session id and time",
+            ShortAudio("sync", "support-call"),
+            _keys_of,
+            equals([200, SYNC_KEYS]),
+            "§3 Sync STT API (response fields)",
+            relies=(r"SyncTranscriber", r"sync\.assemblyai\.com"),
+        ),
+        Assumption(
+            "sync-too-long",
+            "sync: 128 s of audio is refused as too long (SDK error_code audio_too_long)",
+            ShortAudio("sync", "team-meeting"),
+            _problem,
+            equals([400, "Audio Too Long"]),
+            "§3 Sync STT API (≤120 s); the status and title are the emulator's reading",
+            unverified="yes",
+            relies=(r"audio_too_long",),
+        ),
+        Assumption(
+            "sync-keyterms",
+            "sync: keyterms_prompt ['Larkspur'] spells the shop's name in the call's first sentence",
+            ShortAudio("sync", "support-call", json.dumps({"keyterms_prompt": ["Larkspur"]})),
+            lambda o: "Larkspur Books" in (o.answer.body or {}).get("text", "").split(". ")[0],
+            equals(True),
+            "§3 Sync STT API (config takes keyterms_prompt)",
+            relies=(r"SyncTranscriptionConfig\(keyterms_prompt",),
+        ),
+        Assumption(
+            "dictation-default-cleanup",
+            "dictation: with no instruction the default cleanup still runs (llm_response is set)",
+            ShortAudio("dictation", "dictated-email", model=""),
+            lambda o: [o.answer.status, isinstance((o.answer.body or {}).get("llm_response"), str)],
+            equals([200, True]),
+            "§3 Dictation API; docs/dictation/transcript-rewriting (the rewrite is on by default)",
+            unverified="yes",
+            relies=(r"DictationTranscriber",),
+        ),
+        Assumption(
+            "tts-buffered-headers",
+            "text to speech: a buffered answer gives its duration and bills the text's characters",
+            Request("POST", "/v1/speech", json.dumps({**speech, "stream": False}), host="tts"),
+            _tts_headers,
+            equals([200, True, str(len(SPOKEN))]),
+            "§7 HTTP API (stream: false, X-TTS-Audio-Duration-Ms, X-TTS-Billed-Characters)",
+            relies=(r"TextToSpeech\(\)\.synthesize", r"x-tts-"),
+        ),
+        Assumption(
+            "tts-streamed-no-duration",
+            "text to speech: a streamed answer does not know its duration up front",
+            Request("POST", "/v1/speech", json.dumps(speech), host="tts"),
+            _tts_headers,
+            equals([200, False, str(len(SPOKEN))]),
+            "§7 HTTP API (streamed by default); SDK 1.8.2 TTSResponseInfo.audio_duration_ms",
+            relies=(r"TextToSpeech\(\)\.stream\(",),
+        ),
+        Assumption(
+            "tts-voice-not-found",
+            "text to speech: an unknown voice is refused with voice_not_found naming voice_id",
+            Request(
+                "POST", "/v1/speech", json.dumps({**speech, "voice_id": "aai-nobody", "stream": False}), host="tts"
+            ),
+            _tts_refusal,
+            equals([404, "voice_not_found", "voice_id"]),
+            "§7 HTTP API (error codes); the 404 is the emulator's reading",
+            unverified="yes",
+            relies=(r"voice_not_found",),
+        ),
+        Assumption(
+            "tts-openai-tts-1",
+            "text to speech, OpenAI route: model tts-1 is refused with model_not_found",
+            Request(
+                "POST",
+                "/v1/openai/audio/speech",
+                json.dumps({"model": "tts-1", "input": SPOKEN, "voice": "alloy"}),
+                host="tts",
+            ),
+            lambda o: _tts_refusal(o)[:2],
+            equals([400, "model_not_found"]),
+            "§7 POST /v1/openai/audio/speech (tts-1 gets 400 model_not_found)",
+            relies=(r"/v1/openai",),
+        ),
+    ]
+
+
 def _word_shape(body: dict) -> list:
     word = (body.get("words") or [None])[0]
     if not isinstance(word, dict):
@@ -1160,6 +1309,14 @@ class Target:
     key: str
     live: bool
     streaming_url: str = "wss://streaming.assemblyai.com"
+    #: The hosts with one API each (``Request.host`` "sync", "dictation", "tts"), by their base URLs.
+    short_urls: dict[str, str] = field(
+        default_factory=lambda: {
+            "sync": f"https://{config.SYNC_HOST}",
+            "dictation": f"https://{config.DICTATION_HOST}",
+            "tts": f"https://{config.TTS_HOST}",
+        }
+    )
     poll_seconds: float = 0.02
     timeout_seconds: float = 60.0
 
@@ -1175,10 +1332,20 @@ class Probe:
     made: list[str] = field(default_factory=list)  # ids of every transcript created
     seconds_sent: float = 0.0
 
-    def send(self, method: str, path: str, *, host: str = "api", key: str = "good", **kwargs: Any) -> Answer:
-        base = self.target.api_url if host == "api" else self.target.gateway_url
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        host: str = "api",
+        key: str = "good",
+        headers: dict | None = None,
+        **kwargs: Any,
+    ) -> Answer:
+        bases = {"api": self.target.api_url, "gateway": self.target.gateway_url, **self.target.short_urls}
+        base = bases[host]
         secret = self.target.key if key == "good" else "probe-wrong-key-" + secrets.token_hex(4)
-        headers = {} if key == "none" else {"authorization": secret}
+        headers = ({} if key == "none" else {"authorization": secret}) | (headers or {})
         response = self.http.request(
             method, base + path, headers=headers, timeout=60 if self.target.live else 10, **kwargs
         )
@@ -1266,9 +1433,24 @@ class Probe:
                 pass
             return Outcome(Answer(websocket.close_code or 0, received))
 
+    def short_audio(self, step: ShortAudio) -> Outcome:
+        """One sync or dictation request (:class:`ShortAudio`)."""
+        wav = wav_bytes(step.clip)
+        files = {"config": (None, step.config, "application/json"), "audio": ("clip.wav", wav, "audio/wav")}
+        path = "/v1/transcribe" if step.api == "sync" else "/v1/transcribe/live"
+        headers = {"X-AAI-Model": step.model} if step.model else {}
+        answer = self.send("POST", path, host=step.api, headers=headers, files=files)
+        self.seconds_sent += clips().get(step.clip, {}).get("duration_ms", 0) / 1000
+        return Outcome(answer)
+
     def outcome(self, how: How) -> Outcome:
         if isinstance(how, Upload):
             return self.upload(how.clip)
+        if isinstance(how, ShortAudio) and how not in self.outcomes:
+            try:
+                self.outcomes[how] = self.short_audio(how)
+            except Exception as error:  # noqa: BLE001 - reported on the assumption's line
+                self.outcomes[how] = error
         if isinstance(how, Stream):
             if how not in self.outcomes:
                 try:
@@ -1440,6 +1622,7 @@ def emulator_target(account: str = "paid") -> Iterator[tuple[Target, Callable[[]
                 key,
                 live=False,
                 streaming_url=emulator.streaming_url,
+                short_urls={"sync": emulator.base_url, "dictation": emulator.base_url, "tts": emulator.tts.base_url},
             ),
             violations,
         )
