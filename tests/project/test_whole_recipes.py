@@ -57,12 +57,15 @@ def test_the_script_gets_plain_paths_and_the_emulators_addresses_and_nothing_els
         'requests.post("https://api.assemblyai.com/v2/transcript", timeout=30)\n'
         'options = StreamingClientOptions(api_host="streaming.assemblyai.com")\n'
         'note = "docs: https://www.assemblyai.com/docs/api-reference"\n'
+        'httpx.post("https://tts.us.assemblyai.com/v1/speech")\n'
     )
 
     class Fake:
         base_url, eu_base_url, streaming_url = "http://127.0.0.1:1", "http://127.0.0.1:2", "ws://127.0.0.1:3"
+        stand_ins = {"tts.us.assemblyai.com": "http://127.0.0.1:4"}
 
     script = as_script(source, real_origins(Fake()))
+    assert 'httpx.post("http://127.0.0.1:4/v1/speech")' in script, "a host of its own goes to its stand-in"
     audio, media = paths.audio_file("support-call.mp3"), paths.media_file("podcast-clip.mp4")
     assert f"transcribe({str(audio)!r}, open({str(media)!r}))" in script
     assert '"http://127.0.0.1:1/v2/transcript"' in script and 'api_host="ws://127.0.0.1:3"' in script
