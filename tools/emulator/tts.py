@@ -24,6 +24,7 @@ import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 from cookbook_utils.network import QuietHTTPServer, serve_in_background
 from tools.emulator import tts_voice as tv
@@ -210,6 +211,44 @@ def openai_options(body: Any) -> dict:
     except TTSError as error:  # name OpenAI's field
         error.param = {"text": "input", "voice_id": "voice"}.get(error.param or "", error.param)
         raise
+
+
+#: The real text-to-speech hosts (a recording names these, whatever answered while recording).
+HOSTS = ("tts.us.assemblyai.com", "tts.eu.assemblyai.com")
+#: The error codes the docs name (platform-2026-12.md section 7), and the emulator's own three.
+DOCUMENTED_CODES = frozenset(
+    "invalid_parameter voice_not_found biometric_terms_not_accepted rate_limited at_capacity auth_unavailable "
+    "model_not_found session_expired".split()
+) | {"unauthorized", "not_found", "internal_error"}
+
+
+def is_tts(url: str) -> bool:
+    """Whether ``url`` is on a real text-to-speech host."""
+    return (urlsplit(url).hostname or "") in HOSTS
+
+
+def validate_interaction(url: str, body: Any, status: int, payload: Any, content_type: str) -> None:
+    """A recorded text-to-speech exchange, judged without a published spec (none is beside the project):
+    a body with a field the route does not take must have been refused (4xx); a success is audio (an
+    ``audio/*`` type; the events route ``text/event-stream``); a failure is the API's envelope, or OpenAI's
+    ``{"error": {...}}`` on the OpenAI route, with a documented code. Raises ``spec.SpecViolation``."""
+    from tools import spec
+
+    path = urlsplit(url).path
+    openai = path.startswith("/v1/openai/")
+    fields = OPENAI_FIELDS if openai else SPEECH_FIELDS
+    unknown = sorted(set(body) - set(fields)) if isinstance(body, dict) else []
+    if unknown and not 400 <= status < 500:
+        raise spec.SpecViolation(f"{url}: fields the route does not take were not refused: {unknown}")
+    if status == 200:
+        wanted = "text/event-stream" if path == "/v1/speech/events" else "audio/"
+        if not content_type.startswith(wanted):
+            raise spec.SpecViolation(f"{url}: a 200 that is not {wanted}: {content_type!r}")
+        return
+    error = payload.get("error") if openai and isinstance(payload, dict) else payload
+    keys = {"message", "type", "param", "code"} if openai else {"code", "message", "param", "request_id"}
+    if not isinstance(error, dict) or not keys <= set(error) or error["code"] not in DOCUMENTED_CODES:
+        raise spec.SpecViolation(f"{url}: an error of status {status} outside the API's envelope: {payload!r}")
 
 
 class _Handler(BaseHTTPRequestHandler):
