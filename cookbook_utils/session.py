@@ -116,7 +116,8 @@ _routes: dict[bytes, tuple[bytes, bytes, int | None]] = {}
 def _route_real_hosts(stand_ins: dict[str, str]) -> None:
     """While a local emulator answers for the real hosts (recording against it, a rehearsal), send a
     request a cell writes for a real host (a whole recipe's literal ``"https://api.eu.assemblyai.com"``)
-    to the emulator's address for that host. It happens below httpx and the recorder, so the cell runs
+    to the emulator's address for that host. It happens below httpx (and httpx2, which the ``openai``
+    package uses) and the recorder, so the cell runs
     as a reader writes it and the recording names the real host. Empty ``stand_ins`` (replay, or the
     real API): nothing is routed."""
     _routes.clear()
@@ -127,19 +128,29 @@ def _route_real_hosts(stand_ins: dict[str, str]) -> None:
         return
     import httpcore
 
-    if getattr(httpcore.ConnectionPool.handle_request, "_cookbook_routes", False):
+    _route_below(httpcore)
+    try:  # the `openai` package (3.x) sends through httpx2, on httpcore2
+        import httpcore2
+    except ImportError:
         return
-    original = httpcore.ConnectionPool.handle_request
+    _route_below(httpcore2)
+
+
+def _route_below(core) -> None:
+    """Patch ``core`` (``httpcore`` or ``httpcore2``): its pools send a routed host to its stand-in."""
+    if getattr(core.ConnectionPool.handle_request, "_cookbook_routes", False):
+        return
+    original = core.ConnectionPool.handle_request
 
     def handle_request(self, request):
         route = _routes.get(request.url.host)
         if route is not None:
             scheme, host, port = route
-            request.url = httpcore.URL(scheme=scheme, host=host, port=port, target=request.url.target)
+            request.url = core.URL(scheme=scheme, host=host, port=port, target=request.url.target)
         return original(self, request)
 
     handle_request._cookbook_routes = True
-    httpcore.ConnectionPool.handle_request = handle_request
+    core.ConnectionPool.handle_request = handle_request
 
 
 def _single_host_stand_ins() -> dict[str, str]:

@@ -261,6 +261,29 @@ def test_sync_dictation_and_text_to_speech_requests_reach_the_stand_ins_named_fo
     assert scrubber.real_uri("http://127.0.0.1:2222/v2/transcript") == "https://api.eu.assemblyai.com/v2/transcript"
 
 
+def test_a_request_the_openai_package_sends_through_httpx2_reaches_the_stand_in_too(project, monkeypatch):
+    """The ``openai`` package (3.x) sends through httpx2 and httpcore2, not httpx: a real host it is
+    pointed at (``https://tts.us.assemblyai.com/v1/openai``) reaches the stand-in named for it."""
+    httpx2 = pytest.importorskip("httpx2")
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    serve_in_background(server)
+    try:
+        monkeypatch.setenv("COOKBOOK_MODE", "live")
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+        monkeypatch.setenv("COOKBOOK_API_BASE_URL", "http://127.0.0.1:9")
+        monkeypatch.setenv(
+            "COOKBOOK_STAND_INS", json.dumps({"tts.us.assemblyai.com": f"http://127.0.0.1:{server.server_port}"})
+        )
+        cu.setup("demo", quiet=True)
+        with httpx2.Client(timeout=5) as client:
+            answer = client.get("https://tts.us.assemblyai.com/v1/openai/audio/speech")
+        assert answer.json()["path"] == "/v1/openai/audio/speech"
+    finally:
+        server.shutdown()
+
+
 def test_setup_lets_tables_show_their_text_whole_and_a_styler_its_table():
     import pandas as pd
     from IPython.core.interactiveshell import InteractiveShell

@@ -24,6 +24,7 @@ import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 from cookbook_utils.network import QuietHTTPServer, serve_in_background
 from tools.emulator import tts_voice as tv
@@ -210,6 +211,52 @@ def openai_options(body: Any) -> dict:
     except TTSError as error:  # name OpenAI's field
         error.param = {"text": "input", "voice_id": "voice"}.get(error.param or "", error.param)
         raise
+
+
+#: The real text-to-speech hosts (a recording names these, whatever answered while recording).
+HOSTS = ("tts.us.assemblyai.com", "tts.eu.assemblyai.com")
+#: The error codes the docs name (platform-2026-12.md section 7), and the emulator's own three.
+DOCUMENTED_CODES = frozenset(
+    "invalid_parameter voice_not_found biometric_terms_not_accepted rate_limited at_capacity auth_unavailable "
+    "model_not_found session_expired".split()
+) | {"unauthorized", "not_found", "internal_error"}
+
+
+def is_tts(url: str) -> bool:
+    """Whether ``url`` is on a real text-to-speech host."""
+    return (urlsplit(url).hostname or "") in HOSTS
+
+
+def validate_interaction(
+    url: str, body: Any, status: int, payload: Any, content_type: str, headers: dict[str, str] | None = None
+) -> None:
+    """A recorded text-to-speech exchange, judged without a published spec (none is beside the project):
+    a body with a field the route does not take must have been refused (4xx); a success is audio (an
+    ``audio/*`` type; the events route ``text/event-stream``), and on ``/v1/speech`` carries the ``X-TTS-*``
+    headers SDK 1.8.2 reads into ``TTSResponseInfo`` (``headers``: lower-cased names, when given); a failure
+    is the API's envelope, or OpenAI's ``{"error": {...}}`` on the OpenAI route, with a documented code.
+    Raises ``spec.SpecViolation``."""
+    from tools import spec
+
+    path = urlsplit(url).path
+    openai = path.startswith("/v1/openai/")
+    fields = OPENAI_FIELDS if openai else SPEECH_FIELDS
+    unknown = sorted(set(body) - set(fields)) if isinstance(body, dict) else []
+    if unknown and not 400 <= status < 500:
+        raise spec.SpecViolation(f"{url}: fields the route does not take were not refused: {unknown}")
+    if status == 200:
+        wanted = "text/event-stream" if path == "/v1/speech/events" else "audio/"
+        if not content_type.startswith(wanted):
+            raise spec.SpecViolation(f"{url}: a 200 that is not {wanted}: {content_type!r}")
+        if headers is not None and path == "/v1/speech":
+            missing = [h for h in ("x-tts-voice-id", "x-tts-billed-characters", "x-tts-encoding") if h not in headers]
+            if missing:
+                raise spec.SpecViolation(f"{url}: a 200 without {', '.join(missing)}")
+        return
+    error = payload.get("error") if openai and isinstance(payload, dict) else payload
+    keys = {"message", "type", "param", "code"} if openai else {"code", "message", "param", "request_id"}
+    if not isinstance(error, dict) or not keys <= set(error) or error["code"] not in DOCUMENTED_CODES:
+        raise spec.SpecViolation(f"{url}: an error of status {status} outside the API's envelope: {payload!r}")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -427,35 +474,3 @@ class TTSServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-#: The real hosts of text to speech, and the keys of the native routes' error envelope.
-HOSTS = ("tts.us.assemblyai.com", "tts.eu.assemblyai.com")
-ENVELOPE = {"code", "message", "param", "request_id", "errors", "retryable", "retry_after_seconds"}
-
-
-def validate_recorded(url: str, status: int, headers: dict[str, str], payload: Any) -> None:
-    """A recorded text-to-speech answer against what SDK 1.8.2 reads (there is no published spec): a 200
-    carries audio and the ``X-TTS-*`` headers that ``TTSResponseInfo`` parses (a buffered one its
-    duration); a refusal carries the native envelope, or OpenAI's ``{"error": {...}}`` on the
-    OpenAI-compatible route. ``headers``: lower-cased names. Raises ``spec.SpecViolation``."""
-    from urllib.parse import urlsplit
-
-    from tools import spec
-
-    path = urlsplit(url).path
-    if status == 200:
-        kind = headers.get("content-type", "")
-        if not kind.startswith(("audio/", "text/event-stream")):
-            raise spec.SpecViolation(f"{url}: a 200 whose content type is not audio or events: {kind!r}")
-        if path == "/v1/speech":
-            missing = [h for h in ("x-tts-voice-id", "x-tts-billed-characters", "x-tts-encoding") if h not in headers]
-            if missing:
-                raise spec.SpecViolation(f"{url}: a 200 without {', '.join(missing)}")
-        return
-    if path.startswith("/v1/openai/"):
-        if not (isinstance(payload, dict) and isinstance(payload.get("error"), dict)):
-            raise spec.SpecViolation(f"{url}: an OpenAI-route refusal that is not OpenAI's error shape: {payload!r}")
-        return
-    if not (isinstance(payload, dict) and set(payload) == ENVELOPE):
-        raise spec.SpecViolation(f"{url}: a refusal that is not the error envelope: {payload!r}")
