@@ -220,6 +220,64 @@ def replay_cassette_class() -> type:
     return ReplayCassette
 
 
+#: Binary response bodies (spoken audio) at least this long are kept beside the cassette, not in it.
+BESIDE_BYTES = 1024
+#: Where, relative to the cassette's folder: ``bodies/<sha256>.bin``, shared by every cassette.
+BODIES = "bodies"
+
+
+def _is_binary(body: object) -> bool:
+    if not isinstance(body, bytes) or len(body) < BESIDE_BYTES:
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def beside_persister() -> type:
+    """vcrpy's file persister, keeping each binary response body (the audio text to speech answers)
+    in ``bodies/<sha256>.bin`` beside the cassette, named by its hash, and only a reference to it in
+    the YAML: the recording stays small and readable, and the same audio is stored once."""
+    import hashlib
+
+    from vcr.persisters.filesystem import FilesystemPersister
+
+    class BesidePersister(FilesystemPersister):
+        @classmethod
+        def load_cassette(cls, cassette_path, serializer):
+            loaded = FilesystemPersister.load_cassette(cassette_path, serializer)  # requests, responses[, metadata]
+            folder = Path(cassette_path).parent
+            responses = loaded[1]
+            for response in responses:
+                body = response.get("body", {})
+                if "file" in body:
+                    data = (folder / body["file"]).read_bytes()
+                    if hashlib.sha256(data).hexdigest() != body["sha256"]:
+                        raise ValueError(f"{folder / body['file']} is not the body {cassette_path} recorded")
+                    response["body"] = {"string": data}
+            return loaded
+
+        @staticmethod
+        def save_cassette(cassette_path, cassette_dict, serializer):
+            folder = Path(cassette_path).parent / BODIES
+            responses = []
+            for response in cassette_dict["responses"]:
+                data = response.get("body", {}).get("string")
+                if _is_binary(data):
+                    digest = hashlib.sha256(data).hexdigest()
+                    folder.mkdir(parents=True, exist_ok=True)
+                    if not (folder / f"{digest}.bin").exists():
+                        (folder / f"{digest}.bin").write_bytes(data)
+                    body = {"file": f"{BODIES}/{digest}.bin", "sha256": digest, "bytes": len(data)}
+                    response = {**response, "body": body}
+                responses.append(response)
+            FilesystemPersister.save_cassette(cassette_path, {**cassette_dict, "responses": responses}, serializer)
+
+    return BesidePersister
+
+
 class Recording:
     """One notebook's cassette, opened for replay or for recording."""
 
@@ -241,6 +299,7 @@ class Recording:
             decode_compressed_response=True,
         )
         register(recorder)
+        recorder.register_persister(beside_persister())
         config = recorder.get_merged_config(path=str(self._write_path))
         self._context = replay_cassette_class().use(**config)
         self.cassette = self._context.__enter__()

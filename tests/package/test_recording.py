@@ -4,6 +4,7 @@ A loopback HTTP server stands in for the API while recording, exactly as the emu
 replay half then talks to the real host name, which must be served from the cassette alone.
 """
 
+import hashlib
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -380,3 +381,48 @@ def test_a_recording_keeps_the_headers_that_describe_spoken_audio_and_drops_the_
     headers = {"Content-Type": ["audio/mpeg"], "X-TTS-Audio-Duration-Ms": ["760"], "X-TTS-Voice-Id": ["aai-jane"]}
     response = {"status": {"code": 200}, "headers": {**headers, "X-Request-Id": ["r-1"], "Set-Cookie": ["s=1"]}}
     assert Scrubber().response(response)["headers"] == headers
+
+
+class _Audio(BaseHTTPRequestHandler):
+    """Answers with 4 kB of bytes that are not text, as text to speech answers with audio."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        body = bytes(range(256)) * 16
+        self.send_response(200)
+        self.send_header("content-type", "audio/mpeg")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_audio_a_response_carries_is_kept_beside_the_recording_by_its_hash(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Audio)
+    serve_in_background(server)
+    stand_in = f"127.0.0.1:{server.server_port}"
+    cassette = tmp_path / "demo.yaml"
+    try:
+        recording = Recording(
+            cassette, record=True, scrubber=Scrubber([], None, None, {stand_in: "tts.us.assemblyai.com"})
+        )
+        with httpx.Client(base_url=f"http://{stand_in}") as client:
+            spoken = client.post("/v1/speech", json={"text": "hi"}).content
+        recording.close()
+    finally:
+        server.shutdown()
+    body = yaml.safe_load(cassette.read_text())["interactions"][0]["response"]["body"]
+    digest = hashlib.sha256(spoken).hexdigest()
+    assert body == {"file": f"bodies/{digest}.bin", "sha256": digest, "bytes": len(spoken)}
+    assert (tmp_path / "bodies" / f"{digest}.bin").read_bytes() == spoken and len(cassette.read_bytes()) < 2000
+    replay = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://tts.us.assemblyai.com") as client:
+            assert client.post("/v1/speech", json={"text": "hi"}).content == spoken
+    finally:
+        replay.close()
+    (tmp_path / "bodies" / f"{digest}.bin").write_bytes(b"other" * 300)
+    with pytest.raises(ValueError, match="is not the body"):
+        Recording(cassette, record=False, scrubber=Scrubber())

@@ -103,3 +103,16 @@ def test_transcript_requests_name_the_cookbooks_first_model_first(cassette):
             f"{cassette.name} interaction {number} asks for {models or 'the account default'}; "
             f"re-record it with SPEECH_MODELS = {SPEECH_MODELS} (make record-emulator NOTEBOOK={cassette.stem})"
         )
+
+
+def test_every_body_beside_the_recordings_is_one_a_recording_names():
+    """Audio kept beside the cassettes (``data/cassettes/bodies``): each file named by a recording and
+    present, none left over from an earlier recording."""
+    named = set()
+    for cassette in CASSETTES:
+        for _, _, response in _interactions(cassette):
+            if "file" in response["body"]:
+                named.add(response["body"]["file"])
+                assert (cassette.parent / response["body"]["file"]).is_file(), (cassette.name, response["body"])
+    kept = {f"bodies/{p.name}" for p in (ROOT / "data" / "cassettes" / "bodies").glob("*")}
+    assert kept == named, f"left over: {sorted(kept - named)}; remove them (or re-record what names them)"
