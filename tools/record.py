@@ -40,6 +40,7 @@ from cookbook_utils.config import (
     ENV_RECORD,
     ENV_STAND_INS,
 )
+from cookbook_utils.recording.cassette import prune_bodies
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST
 from tools.kernels import IPCAsyncKernelManager
 
@@ -195,6 +196,7 @@ def record_one(slug: str, *, api_key: str, emulator=None) -> None:
             print(f"{slug}: failed; the previous recording was kept", file=sys.stderr)
         raise
     backup.unlink(missing_ok=True)
+    prune_bodies(cassette.parent)  # audio the previous recording kept beside it and this one does not
     nbformat.write(replayed, notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "

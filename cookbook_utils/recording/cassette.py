@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -276,6 +277,21 @@ def beside_persister() -> type:
             FilesystemPersister.save_cassette(cassette_path, {**cassette_dict, "responses": responses}, serializer)
 
     return BesidePersister
+
+
+def prune_bodies(folder: Path) -> list[Path]:
+    """Remove the bodies in ``folder/bodies`` that no recording in ``folder`` names any more (one being
+    written, kept or rejected counts); the files removed."""
+    bodies = folder / BODIES
+    if not bodies.is_dir():
+        return []
+    named = set()
+    for cassette in folder.glob("*.yaml"):
+        named.update(re.findall(rf"file: ({BODIES}/[0-9a-f]{{64}}\.bin)", cassette.read_text(encoding="utf-8")))
+    removed = [p for p in bodies.iterdir() if f"{BODIES}/{p.name}" not in named]
+    for path in removed:
+        path.unlink()
+    return removed
 
 
 class Recording:

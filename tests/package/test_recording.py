@@ -426,3 +426,15 @@ def test_audio_a_response_carries_is_kept_beside_the_recording_by_its_hash(tmp_p
     (tmp_path / "bodies" / f"{digest}.bin").write_bytes(b"other" * 300)
     with pytest.raises(ValueError, match="is not the body"):
         Recording(cassette, record=False, scrubber=Scrubber())
+
+
+def test_bodies_no_recording_names_are_pruned(tmp_path):
+    from cookbook_utils.recording.cassette import prune_bodies
+
+    (tmp_path / "bodies").mkdir()
+    kept, stale = "a" * 64, "b" * 64
+    for digest in (kept, stale):
+        (tmp_path / "bodies" / f"{digest}.bin").write_bytes(b"x")
+    (tmp_path / "demo.recording.yaml").write_text(f"body:\n  file: bodies/{kept}.bin\n")
+    assert prune_bodies(tmp_path) == [tmp_path / "bodies" / f"{stale}.bin"]
+    assert [p.name for p in (tmp_path / "bodies").iterdir()] == [f"{kept}.bin"]
