@@ -53,6 +53,9 @@ LOOPBACK_NETLOC = "127.0.0.1"
 #: Request and response headers kept in a recording; every other header is dropped. ``retry-after``
 #: is how long a 429 asks to wait: code that honours it (common-errors) needs it in replay too.
 KEPT_HEADERS = frozenset({"content-type", "retry-after"})
+#: Response headers that carry the answer itself: text to speech reports the audio's duration, format and
+#: billed characters in ``X-TTS-*`` headers (deterministic; ``X-Request-Id`` is not kept).
+KEPT_RESPONSE_PREFIXES = ("x-tts-",)
 
 #: Text that looks like a credential wherever it appears.
 SECRET_PATTERNS = [
@@ -278,7 +281,11 @@ class Scrubber:
         """A scrubbed copy of a vcrpy response dict."""
         response = copy.deepcopy(response)
         headers = response.get("headers", {})
-        response["headers"] = {k: v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
+        response["headers"] = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() in KEPT_HEADERS or k.lower().startswith(KEPT_RESPONSE_PREFIXES)
+        }
         body = response.get("body", {}).get("string")
         if isinstance(body, bytes):
             try:
