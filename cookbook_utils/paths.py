@@ -70,9 +70,14 @@ def media_file(name: str) -> Path:
     return _shipped_file("media", name)
 
 
-def _shipped_file(folder: str, name: str) -> Path:
+def text_file(name: str) -> Path:
+    """A text shipped in ``data/texts`` (``"shop-newsletter.txt"``), the input of a text-to-speech recipe."""
+    return _shipped_file("texts", name, what="text")
+
+
+def _shipped_file(folder: str, name: str, what: str = "reference recording") -> Path:
     path = data_dir() / folder / name
     if not path.is_file():
         available = sorted(p.name for p in (data_dir() / folder).glob("*") if p.is_file())
-        raise CookbookError(f"No reference recording {name!r} in {path.parent}. Available: {', '.join(available)}.")
+        raise CookbookError(f"No {what} {name!r} in {path.parent}. Available: {', '.join(available)}.")
     return path

@@ -106,6 +106,10 @@ class Session:
         """Path of a video shipped in ``data/media``."""
         return paths.media_file(name)
 
+    def text(self, name: str) -> Path:
+        """Path of a text shipped in ``data/texts`` (the input of a text-to-speech recipe)."""
+        return paths.text_file(name)
+
 
 _active: Recording | None = None
 _mode: Mode | None = None  # the mode of the last setup() in this process

@@ -5,9 +5,9 @@
 
 The cell after the heading "## The whole recipe in one cell" is written to a fresh ``.py`` file and
 run by a new interpreter, with nothing from the notebook's earlier cells. The script is changed in
-two ways only, both what a reader does when pasting: the cookbook's audio, ``session.audio("x")``
-and ``session.media("x")``, becomes the plain path of that file; and the real API's addresses point
-at the local emulator (the SDK's own environment variables ``ASSEMBLYAI_BASE_URL`` and
+two ways only, both what a reader does when pasting: the cookbook's files, ``session.audio("x")``,
+``session.media("x")`` and ``session.text("x")``, become the plain path of that file; and the real
+API's addresses point at the local emulator (the SDK's own environment variables ``ASSEMBLYAI_BASE_URL`` and
 ``ASSEMBLYAI_LLM_GATEWAY_BASE_URL``, and each real origin written in the code, such as
 ``"streaming.assemblyai.com"``, replaced by the emulator's). What else a script reads from its
 environment (a reader's ``COOKBOOK_*`` setting) the caller passes in ``env``.
@@ -31,7 +31,7 @@ from cookbook_utils import config, paths
 HEADING = "## The whole recipe in one cell"
 OFFLINE_SITE = Path(__file__).with_name("offline_site")
 _AUDIO = re.compile(
-    r"""str\(session\.(audio|media)\(\s*(["'])([^"']+)\2\s*\)\)|session\.(audio|media)\(\s*(["'])([^"']+)\5\s*\)"""
+    r"""str\(session\.(audio|media|text)\(\s*(["'])([^"']+)\2\s*\)\)|session\.(audio|media|text)\(\s*(["'])([^"']+)\5\s*\)"""
 )
 #: Names of the notebook's setup that a pasted script cannot have.
 NOTEBOOK_ONLY = ("session", "get_ipython")
@@ -68,7 +68,7 @@ def as_script(source: str, origins: dict[str, str] | None = None) -> str:
 
     def path(match: re.Match) -> str:
         kind, name = (match.group(1), match.group(3)) if match.group(1) else (match.group(4), match.group(6))
-        found = paths.audio_file(name) if kind == "audio" else paths.media_file(name)
+        found = {"audio": paths.audio_file, "media": paths.media_file, "text": paths.text_file}[kind](name)
         return repr(str(found))
 
     script = _AUDIO.sub(path, source)

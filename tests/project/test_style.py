@@ -130,8 +130,9 @@ def test_it_ends_with_the_whole_recipe_in_one_cell_then_going_further(slug, path
     assert after and re.search(r"^def \w+\(", after[0].source, re.M), (
         f"{slug}: the cell after '{WHOLE_RECIPE}' must define the recipe as a function (def ...) and call it"
     )
-    assert "session" not in re.sub(r"session\.(audio|media)\(", "", after[0].source), (
-        f"{slug}: the whole-recipe cell may use `session` only for audio paths; write the configuration literally"
+    assert "session" not in re.sub(r"session\.(audio|media|text)\(", "", after[0].source), (
+        f"{slug}: the whole-recipe cell may use `session` only for the paths of shipped files (audio, media, "
+        "text); write the configuration literally"
     )
     further = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and GOING_FURTHER in c.source]
     assert further and further[-1] > whole[0], f"{slug}: a '{GOING_FURTHER}' section must follow the whole recipe"

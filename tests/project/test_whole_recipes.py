@@ -54,6 +54,7 @@ def test_the_whole_recipe_runs_alone_and_prints_what_the_notebook_shows(slug, tm
 def test_the_script_gets_plain_paths_and_the_emulators_addresses_and_nothing_else_changes():
     source = (
         'transcribe(str(session.audio("support-call.mp3")), open(session.media("podcast-clip.mp4")))\n'
+        'article = str(session.text("shop-newsletter.txt"))\n'
         'requests.post("https://api.assemblyai.com/v2/transcript", timeout=30)\n'
         'options = StreamingClientOptions(api_host="streaming.assemblyai.com")\n'
         'note = "docs: https://www.assemblyai.com/docs/api-reference"\n'
@@ -68,6 +69,7 @@ def test_the_script_gets_plain_paths_and_the_emulators_addresses_and_nothing_els
     assert 'httpx.post("http://127.0.0.1:4/v1/speech")' in script, "a host of its own goes to its stand-in"
     audio, media = paths.audio_file("support-call.mp3"), paths.media_file("podcast-clip.mp4")
     assert f"transcribe({str(audio)!r}, open({str(media)!r}))" in script
+    assert f"article = {str(paths.text_file('shop-newsletter.txt'))!r}" in script
     assert '"http://127.0.0.1:1/v2/transcript"' in script and 'api_host="ws://127.0.0.1:3"' in script
     assert '"docs: https://www.assemblyai.com/docs/api-reference"' in script
 
