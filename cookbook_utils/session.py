@@ -450,6 +450,9 @@ def setup(slug: str, *, quiet: bool = False) -> Session:
         else:
             line = f"Mode: live ({decision.reason}). Requests go to {base_url}."
     _route_real_hosts(stand_ins)
+    from .recording import streams  # WebSocket sessions on the text-to-speech hosts: replayed, recorded, routed
+
+    streams.open_sessions(slug, decision.mode, stand_ins, api_key=decision.api_key or "")
     if not quiet:
         print(line)
     return Session(slug, decision.mode, decision.reason, tuple(SPEECH_MODELS), cassette, source, stand_ins)

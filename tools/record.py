@@ -41,7 +41,7 @@ from cookbook_utils.config import (
     ENV_STAND_INS,
 )
 from cookbook_utils.recording.cassette import prune_bodies
-from cookbook_utils.recording.streams import ENV_STREAMING_HOST
+from cookbook_utils.recording.streams import ENV_STREAMING_HOST, fixture_path
 from tools.kernels import IPCAsyncKernelManager
 
 SAVE_CELL = "import cookbook_utils as _cu\n_cu.save_recording()"
@@ -197,6 +197,7 @@ def record_one(slug: str, *, api_key: str, emulator=None) -> None:
         raise
     backup.unlink(missing_ok=True)
     prune_bodies(cassette.parent)  # audio the previous recording kept beside it and this one does not
+    prune_bodies(fixture_path(slug).parent)  # and the same for streaming sessions
     nbformat.write(replayed, notebook)
     print(
         f"{slug}: recorded in {recorded - started:.1f} s, replayed in {time.perf_counter() - recorded:.1f} s; "

@@ -281,13 +281,15 @@ def beside_persister() -> type:
 
 def prune_bodies(folder: Path) -> list[Path]:
     """Remove the bodies in ``folder/bodies`` that no recording in ``folder`` names any more (one being
-    written, kept or rejected counts); the files removed."""
+    written, kept or rejected counts: a cassette, ``*.yaml``, or a streaming fixture, ``*.json``); the
+    files removed."""
     bodies = folder / BODIES
     if not bodies.is_dir():
         return []
     named = set()
-    for cassette in folder.glob("*.yaml"):
-        named.update(re.findall(rf"file: ({BODIES}/[0-9a-f]{{64}}\.bin)", cassette.read_text(encoding="utf-8")))
+    for recording in [*folder.glob("*.yaml"), *folder.glob("*.json")]:
+        text = recording.read_text(encoding="utf-8")
+        named.update(re.findall(rf"""file"?: "?({BODIES}/[0-9a-f]{{64}}\.bin)""", text))
     removed = [p for p in bodies.iterdir() if f"{BODIES}/{p.name}" not in named]
     for path in removed:
         path.unlink()

@@ -21,6 +21,14 @@ messages, and the close code. Keys and tokens are scrubbed before anything is wr
 A notebook gets all this from :func:`endpoint` in its setup cell, which also routes code that names
 the real host (a whole recipe, written as a reader's script) to the same local server
 (:func:`route_real_host`), as vcrpy does for HTTP.
+
+**Other hosts' sessions.** The text-to-speech WebSocket (``wss://tts.us|eu.assemblyai.com/v1/ws``)
+is recorded in the same fixture, each exchange naming its ``host``; :func:`open_sessions`, which
+``cookbook_utils.setup`` calls, starts the replay server or the recording proxy for those hosts and
+routes the SDK's sessions to them, so a notebook's code names AssemblyAI's host and nothing else. The
+audio a server message carries as base64 (``Audio.audio``) is not written into the fixture: each
+session's audio is kept once beside it, in ``data/streams/bodies/<sha256>.bin``, and each message names
+its slice (``{"offset", "bytes"}``).
 """
 
 from __future__ import annotations
@@ -41,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import paths
+from .. import config, paths
 from ..errors import CookbookError
 from ..network import LoopbackServer, json_response
 from .filters import REDACTED, scrub_text
@@ -52,6 +60,13 @@ ENV_REPLAY_PACE = "COOKBOOK_REPLAY_PACE"  # 1 replays at the recorded pace; unse
 #: Close code and loudness tolerance of a replay that meets a message the fixture does not hold.
 MISMATCH_CODE = 4999
 RMS_TOLERANCE_DB = 1.5
+#: Hosts whose WebSocket sessions :func:`open_sessions` records and replays for every notebook (the
+#: streaming host's are :func:`endpoint`'s, which a streaming notebook calls itself).
+SESSION_HOSTS = (config.TTS_HOST, config.EU_TTS_HOST)
+#: Where a session's audio is kept, relative to ``data/streams``.
+BODIES = "bodies"
+#: A server message's ``audio`` at least this long (base64 characters) is kept beside the fixture.
+BESIDE_CHARS = 64
 
 
 class StreamReplayError(CookbookError):
@@ -92,9 +107,25 @@ def _message(text: str) -> Any:
 
 
 def _turn_key(message: dict) -> tuple:
-    """What identifies a server message for :meth:`ReplayServer.arrival`."""
-    keys = ("type", "turn_order", "end_of_turn", "turn_is_formatted", "transcript")
+    """What identifies a server message for :meth:`ReplayServer.arrival`: a streaming turn by its
+    order and state, a text-to-speech frame by its type and ``flush_id``."""
+    keys = ("type", "turn_order", "end_of_turn", "turn_is_formatted", "transcript", "flush_id")
     return tuple(message.get(k) for k in keys)
+
+
+def _event_message(event: Any) -> dict:
+    """An SDK event (or a message dict) as the message it came from, without its audio: a streaming
+    event has its ``type``; a text-to-speech event's type is its class name (``TTSAudioEvent``:
+    ``Audio``)."""
+    if isinstance(event, dict):
+        return event
+    message = json.loads(event.model_dump_json(exclude_none=True, exclude={"audio"}))
+    message.setdefault("type", type(event).__name__.removeprefix("TTS").removesuffix("Event"))
+    return message
+
+
+def _exchange_host(exchange: dict) -> str:
+    return exchange.get("host", STREAMING_HOST)
 
 
 # --- the fixture file --------------------------------------------------------------------------
@@ -126,7 +157,8 @@ def dump_fixture(data: dict) -> str:
 
 
 class _Writer:
-    """Collects exchanges in record mode and rewrites the fixture after each one."""
+    """Collects exchanges in record mode and rewrites the fixture after each one. One per fixture, shared
+    by the proxies of every host a notebook records (:func:`_writer`)."""
 
     def __init__(self, path: Path, source: str, secrets: list[str]):
         from .cassette import provenance
@@ -135,6 +167,17 @@ class _Writer:
         self.secrets = [s for s in secrets if s]
         self.data = {"provenance": {**provenance(path.stem, source), "kind": "streaming"}, "exchanges": []}
         self.lock = threading.Lock()
+
+    def keep_audio(self, exchange: dict, audio: bytes) -> None:
+        """Store a session's server audio beside the fixture, once, and name it in ``exchange``."""
+        if not audio:
+            return
+        digest = hashlib.sha256(audio).hexdigest()
+        folder = self.path.parent / BODIES
+        folder.mkdir(parents=True, exist_ok=True)
+        if not (folder / f"{digest}.bin").exists():
+            (folder / f"{digest}.bin").write_bytes(audio)
+        exchange["audio_body"] = {"file": f"{BODIES}/{digest}.bin", "sha256": digest, "bytes": len(audio)}
 
     def scrub(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -152,6 +195,32 @@ class _Writer:
             partial = self.path.with_name(f".{self.path.name}.partial")
             partial.write_text(dump_fixture(self.data))
             partial.replace(self.path)  # whole or not at all, for a reader at any moment
+
+
+_writers: dict[Path, _Writer] = {}
+
+
+def _writer(path: Path, source: str, secrets: list[str]) -> _Writer:
+    """The writer of ``path`` for this recording: one, whichever hosts' proxies add to it."""
+    found = _writers.get(path)
+    if found is None or found.data["provenance"].get("source") != source:
+        found = _writers[path] = _Writer(path, source, secrets)
+    else:
+        found.secrets.extend(s for s in secrets if s and s not in found.secrets)
+    return found
+
+
+def _server_message(text: str, audio: bytearray) -> Any:
+    """A server message as the fixture keeps it: its base64 ``audio`` appended to the session's
+    ``audio`` and named by its slice."""
+    message = _message(text)
+    if isinstance(message, dict) and isinstance(message.get("audio"), str) and len(message["audio"]) >= BESIDE_CHARS:
+        import base64
+
+        data = base64.b64decode(message["audio"])
+        message = {**message, "audio": {"offset": len(audio), "bytes": len(data)}}
+        audio.extend(data)
+    return message
 
 
 async def _http_get(url: str, headers: dict[str, str]) -> tuple[int, Any]:
@@ -190,10 +259,11 @@ class RecordingProxy(LoopbackServer):
     """Forwards to ``upstream`` (``wss://streaming.assemblyai.com`` or ``ws://127.0.0.1:PORT``) and
     writes every exchange to the fixture, scrubbed."""
 
-    def __init__(self, upstream: str, path: Path, source: str, secrets: list[str]):
+    def __init__(self, upstream: str, path: Path, source: str, secrets: list[str], host: str = STREAMING_HOST):
         super().__init__()
         self.upstream = upstream.rstrip("/")
-        self.writer = _Writer(path, source, secrets)
+        self.host = host
+        self.writer = _writer(path, source, secrets)
 
     async def _http(self, connection: Any, request: Any) -> Any:
         parts = urlsplit(request.path)
@@ -219,7 +289,10 @@ class RecordingProxy(LoopbackServer):
         if token:
             self.writer.secrets.append(token)
         exchange: dict = {"kind": "session", "path": parts.path, "query": scrub_query(parts.query), "events": []}
+        if self.host != STREAMING_HOST:
+            exchange = {"kind": "session", "host": self.host, **exchange}
         events = exchange["events"]
+        audio = bytearray()  # the server's audio in this session, kept beside the fixture
         opened = time.monotonic()
 
         def stamp() -> float:
@@ -255,7 +328,7 @@ class RecordingProxy(LoopbackServer):
             try:
                 async for frame in upstream:
                     text = frame if isinstance(frame, str) else frame.decode()
-                    events.append({"t": stamp(), "from": "server", "message": _message(text)})
+                    events.append({"t": stamp(), "from": "server", "message": _server_message(text, audio)})
                     await websocket.send(text)
             except ConnectionClosed:
                 pass
@@ -264,6 +337,7 @@ class RecordingProxy(LoopbackServer):
             await websocket.close(code, reason)
 
         await asyncio.gather(client_to_upstream(), upstream_to_client())
+        self.writer.keep_audio(exchange, bytes(audio))
         self.writer.add(exchange)
 
 
@@ -273,9 +347,19 @@ class RecordingProxy(LoopbackServer):
 class ReplayServer(LoopbackServer):
     """Plays a fixture back to the SDK, in order, at ``pace`` times the recorded delays."""
 
-    def __init__(self, fixture: dict, *, pace: float = 0.0, name: str = "the recording"):
+    def __init__(
+        self,
+        fixture: dict,
+        *,
+        pace: float = 0.0,
+        name: str = "the recording",
+        host: str = STREAMING_HOST,
+        folder: Path | None = None,
+    ):
         super().__init__()
-        self.exchanges = list(fixture["exchanges"])
+        self.exchanges = [e for e in fixture["exchanges"] if _exchange_host(e) == host]
+        self.host = host
+        self.folder = folder or fixture_path("x").parent
         self.name = name
         self.pace = pace
         self.failures: list[str] = []
@@ -317,7 +401,7 @@ class ReplayServer(LoopbackServer):
     def arrival(self, event: Any) -> float:
         """When ``event`` (an SDK event, or a message dict) arrived in the recording, in seconds
         from its session's opening: replay's stand-in for reading a clock."""
-        message = event if isinstance(event, dict) else json.loads(event.model_dump_json(exclude_none=True))
+        message = _event_message(event)
         times = self._arrivals.get(_turn_key(message))
         if not times:
             raise StreamReplayError(f"{self.name} has no record of receiving {message.get('type')} {message}")
@@ -331,13 +415,26 @@ class ReplayServer(LoopbackServer):
             if query != exchange["query"]:
                 raise StreamReplayError(f"session parameters {query} != recorded {exchange['query']}")
             self._arrivals.clear()  # arrival times are per session, from its opening
-            await self._play(websocket, exchange["events"])
+            await self._play(websocket, exchange["events"], self._audio(exchange))
         except StreamReplayError as error:
             text = self._fail(str(error))
             await websocket.send(json.dumps({"type": "Error", "error_code": MISMATCH_CODE, "error": text}))
             await websocket.close(MISMATCH_CODE, "replay mismatch: see the Error message")
 
-    async def _play(self, websocket: Any, events: list[dict]) -> None:
+    def _audio(self, exchange: dict) -> bytes:
+        """The session's server audio, kept beside the fixture (checked by its hash)."""
+        body = exchange.get("audio_body")
+        if body is None:
+            return b""
+        path = self.folder / body["file"]
+        data = path.read_bytes() if path.is_file() else b""
+        if hashlib.sha256(data).hexdigest() != body["sha256"]:
+            raise StreamReplayError(f"{path} is missing or is not the audio {self.name} recorded: re-record it")
+        return data
+
+    async def _play(self, websocket: Any, events: list[dict], audio: bytes = b"") -> None:
+        import base64
+
         from websockets.exceptions import ConnectionClosed
 
         previous = 0.0
@@ -362,6 +459,9 @@ class ReplayServer(LoopbackServer):
             message = event["message"]
             if isinstance(message, dict):
                 self._arrivals.setdefault(_turn_key(message), deque()).append(event["t"])
+                if isinstance(message.get("audio"), dict):
+                    piece = audio[message["audio"]["offset"] : message["audio"]["offset"] + message["audio"]["bytes"]]
+                    message = {**message, "audio": base64.b64encode(piece).decode()}
             await websocket.send(json.dumps(message))
         await websocket.close()
 
@@ -397,33 +497,38 @@ def _stop_active() -> None:
         _active = None
 
 
-#: Where code that names AssemblyAI's streaming host is sent instead (None: to that host itself).
-_route_to: str | None = None
+#: Real host -> where code that names it is sent instead (absent: to that host itself).
+_route_to: dict[str, str] = {}
 
 
 def routed(uri: str) -> str:
-    """``uri`` as written, or, while a local server answers for ``streaming.assemblyai.com``, the
-    same path and query on that server."""
+    """``uri`` as written, or, while a local server answers for its host (``streaming.assemblyai.com``,
+    a text-to-speech host), the same path and query on that server."""
     parts = urlsplit(uri)
-    if _route_to is None or parts.hostname != STREAMING_HOST:
+    target = _route_to.get(parts.hostname or "")
+    if target is None:
         return uri
-    base = websocket_base(_route_to) if parts.scheme in ("ws", "wss") else http_base(_route_to)
+    base = websocket_base(target) if parts.scheme in ("ws", "wss") else http_base(target)
     return base + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def route_real_host(target: str | None) -> None:
-    """Send the SDK's streaming traffic for ``streaming.assemblyai.com`` (WebSocket sessions and
-    ``GET /v3/token``) to ``target`` (``ws://127.0.0.1:PORT``), or, with None, to the real host.
+def route_real_host(target: str | None, host: str = STREAMING_HOST) -> None:
+    """Send the SDK's WebSocket traffic for ``host`` (``streaming.assemblyai.com``: its sessions and
+    ``GET /v3/token``; a text-to-speech host: ``TTSSession``) to ``target`` (``ws://127.0.0.1:PORT``),
+    or, with None, to the real host.
 
     This is what vcrpy does for HTTP: a notebook's whole recipe names AssemblyAI's host, as a reader's
     script does, and still reaches the replay server, the recording proxy or the emulator that answers
     for that host in this kernel. It wraps the SDK's one indirection for opening a WebSocket
-    (``assemblyai.streaming.v3.client.websocket_connect``) and its token client's base URL, once.
+    (``assemblyai.streaming.v3.client.websocket_connect``, which ``TTSSession`` opens its socket with
+    too) and its token client's base URL, once.
     """
-    global _route_to
     from assemblyai.streaming.v3 import client as sdk
 
-    _route_to = target.rstrip("/") if target else None
+    if target:
+        _route_to[host] = target.rstrip("/")
+    else:
+        _route_to.pop(host, None)
     if getattr(sdk.websocket_connect, "cookbook_routed", False):
         return
     connect, init = sdk.websocket_connect, sdk._HTTPClient.__init__
@@ -433,8 +538,8 @@ def route_real_host(target: str | None) -> None:
 
     def http_client_init(self: Any, api_host: str, api_key: str | None = None) -> None:
         init(self, api_host, api_key)
-        if _route_to is not None and api_host == STREAMING_HOST:
-            self._http_client.base_url = http_base(_route_to)
+        if api_host == STREAMING_HOST and STREAMING_HOST in _route_to:
+            self._http_client.base_url = http_base(_route_to[STREAMING_HOST])
 
     websocket_connect.cookbook_routed = True  # type: ignore[attr-defined]
     sdk.websocket_connect = websocket_connect
@@ -477,6 +582,71 @@ def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:
     return stand_in or STREAMING_HOST, 1.0, lambda event=None: time.monotonic()
 
 
+_session_servers: dict[str, LoopbackServer] = {}
+
+
+def _stop_sessions() -> None:
+    """Stop the session hosts' servers and route those hosts to themselves again."""
+    for host in list(_session_servers):
+        _session_servers.pop(host).stop()
+    for host in SESSION_HOSTS:
+        if host in _route_to:
+            route_real_host(None, host)
+
+
+def open_sessions(slug: str, mode: Any, stand_ins: dict[str, str], *, api_key: str = "") -> None:
+    """Record, replay or route the WebSocket sessions a notebook opens on :data:`SESSION_HOSTS`, by its
+    mode (``cookbook_utils.setup`` calls this): in replay, a :class:`ReplayServer` per host the fixture
+    holds sessions of; while recording, a :class:`RecordingProxy` per host to its stand-in (the
+    emulator's address in ``stand_ins``) or to the real host; live, the stand-in a tool named, if any,
+    and otherwise AssemblyAI itself."""
+    from ..modes import Mode
+
+    _stop_sessions()
+    path = fixture_path(slug)
+    if mode is Mode.REPLAY:
+        if not path.is_file():
+            return
+        fixture = read_fixture(path)
+        pace = float(os.environ.get(ENV_REPLAY_PACE) or 0.0)
+        for host in SESSION_HOSTS:
+            if any(_exchange_host(e) == host for e in fixture["exchanges"]):
+                server = ReplayServer(fixture, pace=pace, name=f"data/streams/{path.name}", host=host).start()
+                _session_servers[host] = server
+                route_real_host(server.url, host)
+        return
+    if mode is Mode.RECORD:
+        from ..session import SECRET_ENV_VARS
+
+        secrets = [api_key] + [os.environ.get(n, "") for n in SECRET_ENV_VARS]
+        for host in SESSION_HOSTS:
+            stand_in = stand_ins.get(host)
+            upstream = websocket_base(http_to_websocket(stand_in)) if stand_in else f"wss://{host}"
+            proxy = RecordingProxy(upstream, path, "emulator" if stand_in else host, secrets, host=host).start()
+            _session_servers[host] = proxy
+            route_real_host(proxy.url, host)
+        atexit.register(_stop_sessions)  # let a session still closing reach the fixture
+        return
+    for host in SESSION_HOSTS:
+        if host in stand_ins:
+            route_real_host(http_to_websocket(stand_ins[host]), host)
+
+
+def arrival(event: Any, host: str = config.TTS_HOST) -> float:
+    """When ``event`` (an SDK event of a session on ``host``, or its message) arrived, in seconds: the
+    time of the recording in replay (from the session's opening), a clock otherwise. Subtract two
+    arrivals of one session to get a delay."""
+    server = _session_servers.get(host)
+    if isinstance(server, ReplayServer):
+        return server.arrival(event)
+    return time.monotonic()
+
+
+def http_to_websocket(url: str) -> str:
+    """``http://127.0.0.1:PORT`` as ``ws://127.0.0.1:PORT`` (and https as wss)."""
+    return "ws://" + url.removeprefix("http://") if url.startswith("http://") else url.replace("https://", "wss://", 1)
+
+
 def http_base(host: str) -> str:
     """The HTTP origin of a streaming host (for ``GET /v3/token``)."""
     if host.startswith("ws://"):
@@ -494,9 +664,12 @@ __all__ = [
     "STREAMING_HOST",
     "ReplayServer",
     "RecordingProxy",
+    "SESSION_HOSTS",
     "StreamReplayError",
+    "arrival",
     "describe_audio",
     "endpoint",
+    "open_sessions",
     "fixture_path",
     "http_base",
     "read_fixture",

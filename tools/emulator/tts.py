@@ -5,7 +5,8 @@
 
 Routes (platform-2026-12.md section 7; SDK 1.8.2's ``tts/v1``): ``POST /v1/speech`` (streamed by
 default, chunked; ``"stream": false`` buffered with ``Content-Length``), ``POST /v1/speech/events``
-(server-sent events with word timings) and ``POST /v1/openai/audio/speech`` (OpenAI's request shape).
+(server-sent events with word timings) and ``POST /v1/openai/audio/speech`` (OpenAI's request shape);
+the WebSocket API (``/v1/ws``) on the same port, in ``tts_ws``.
 
 The audio is the emulator's synthetic espeak-ng voice (``tts_voice``), never AssemblyAI-TTS-1: it says
 the words with the right format, sample rate, duration and word timings, and sounds like espeak. What it
@@ -268,6 +269,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        from tools.emulator import tts_ws, ws_upgrade
+
+        if urlsplit(self.path).path == tts_ws.PATH and ws_upgrade.is_upgrade(self):
+            tts_ws.serve(self, self.server.owner)  # the WebSocket API, on the same port
+            return
         self._answer()
 
     def do_POST(self) -> None:
@@ -447,6 +453,10 @@ class TTSServer:
         self.requests_seen: list[dict] = []
         self.violations: list[str] = []
         self.voice = tv.Voice()
+        #: WebSocket sessions: seconds of wall time per second of audio sent (0: as fast as it is made),
+        #: and the session's time to live (3600 s, as documented; shorter in tests).
+        self.ws_pace = 0.0
+        self.ws_session_ttl_s = 3600
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
