@@ -110,6 +110,13 @@ class Session:
         """Path of a text shipped in ``data/texts`` (the input of a text-to-speech recipe)."""
         return paths.text_file(name)
 
+    def arrival(self, event: object) -> float:
+        """When ``event`` (an event of a text-to-speech WebSocket session, or its message) arrived, in
+        seconds: a clock live, the time in the recording in replay. Subtract two of one session's."""
+        from .recording import streams
+
+        return streams.arrival(event)
+
 
 _active: Recording | None = None
 _mode: Mode | None = None  # the mode of the last setup() in this process

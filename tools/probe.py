@@ -161,7 +161,19 @@ class ShortAudio:
     model: str = "universal-3-5-pro"
 
 
-How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice | ShortAudio
+@dataclass(frozen=True)
+class SpeechSession:
+    """A text-to-speech WebSocket session (``/v1/ws`` on the TTS host) with ``query``: after ``Begin``,
+    each client frame of ``frames`` (JSON text) is sent, then the server's frames are read for
+    ``wait`` seconds; after the last, reading goes on until the server closes (at most 20 s). Its
+    outcome's answer is the close code and every frame the server sent (``Audio`` without its audio)."""
+
+    query: str = ""
+    frames: tuple[str, ...] = ()
+    wait: float = 1.0
+
+
+How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice | ShortAudio | SpeechSession
 
 
 @dataclass
@@ -1259,7 +1271,114 @@ def short_audio_assumptions() -> list[Assumption]:
             "§7 POST /v1/openai/audio/speech (tts-1 gets 400 model_not_found)",
             relies=(r"/v1/openai",),
         ),
+        *tts_session_assumptions(),
     ]
+
+
+def _frame(kind: str, **fields: Any) -> str:
+    return json.dumps({"type": kind, **fields})
+
+
+def _types(outcome: Outcome) -> list[str]:
+    return [m.get("type") for m in outcome.answer.body]
+
+
+def _session_error(outcome: Outcome) -> list:
+    errors = [m for m in outcome.answer.body if m.get("type") == "Error"]
+    error = errors[0] if errors else {}
+    return [error.get("error_code"), error.get("error_type"), error.get("param"), outcome.answer.status]
+
+
+def _begin_facts(outcome: Outcome) -> list:
+    begin = next((m for m in outcome.answer.body if m.get("type") == "Begin"), {})
+    configuration = begin.get("configuration") or {}
+    return [(configuration.get("limits") or {}).get("max_generate_text_length"), configuration.get("word_boundaries"),
+            configuration.get("sample_rate")]  # fmt: skip
+
+
+#: A reply's first sentence, long enough that the emulator speaks it before a Flush.
+ANSWER = "Your order of three notebooks left our shop on Monday. "
+
+
+def tts_session_assumptions() -> list[Assumption]:
+    """The text-to-speech WebSocket (facts file §7; the WebSocket API, Message frames, Limits and Error
+    handling pages): what the emulator answers and tts-streaming-websocket relies on."""
+    speak = (_frame("Generate", text=ANSWER), _frame("Flush"))
+    return [
+        Assumption(
+            "tts-ws-begin",
+            "text to speech, WebSocket: Begin reports the 2,000-character Generate limit, word boundaries on by "
+            "default, and the sample rate asked for",
+            SpeechSession("sample_rate=16000", (_frame("Terminate"),)),
+            _begin_facts,
+            equals([2000, True, 16000]),
+            "§7 WebSocket API; the WebSocket API reference's Begin example",
+            relies=(r"TTSSession", r"max_generate_text_length", r"session_ttl_sec"),
+        ),
+        Assumption(
+            "tts-ws-audio-before-flush",
+            "text to speech, WebSocket: a complete sentence is spoken before any Flush, and Cancel answers Cancelled",
+            SpeechSession("", (_frame("Generate", text=ANSWER), _frame("Cancel"), _frame("Terminate")), wait=3.0),
+            lambda o: [
+                _types(o).index("Audio") < _types(o).index("Cancelled")
+                if "Audio" in _types(o) and "Cancelled" in _types(o)
+                else _types(o)
+            ],  # fmt: skip
+            equals([True]),
+            "§7 WebSocket, Message frames (Generate: speaks complete sentences without waiting for Flush); "
+            "how long a stretch starts it is the emulator's reading (40 characters)",
+            unverified="yes",
+            relies=(r"sentences\(answer_pieces",),
+        ),
+        Assumption(
+            "tts-ws-cancel-takes-a-flush-id",
+            "text to speech, WebSocket: after Flush, Cancel, Flush the last FlushDone has flush_id 2",
+            SpeechSession("", (*speak, _frame("Cancel"), *speak, _frame("Terminate")), wait=2.0),
+            lambda o: [m.get("flush_id") for m in o.answer.body if m.get("type") == "FlushDone"][-1:],
+            equals([2]),
+            "§7 WebSocket, SDK 1.8.2 TTSSession.cancel (a cancel takes a flush_id)",
+            relies=(r"next_id = tts\.flush\(\)",),
+        ),
+        Assumption(
+            "tts-ws-generate-too-long",
+            "text to speech, WebSocket: a Generate of 2,001 characters ends the session with 3006",
+            SpeechSession("", (_frame("Generate", text="a" * 2001),)),
+            _session_error,
+            equals([3006, "invalid_message", "Generate.text", 3006]),
+            "§7 WebSocket, Limits (characters per Generate: close 3006, error_type invalid_message, "
+            "param Generate.text)",
+            relies=(r"characters per Generate",),
+        ),
+        Assumption(
+            "tts-ws-voice-not-found",
+            "text to speech, WebSocket: an unknown voice is refused after the upgrade with 3006 voice_not_found",
+            SpeechSession("voice_id=aai-nobody"),
+            _session_error,
+            equals([3006, "voice_not_found", "voice_id", 3006]),
+            "§7 WebSocket, Error handling (parameters are checked after the upgrade; 3006 for a bad parameter); the "
+            "error_type name is the HTTP API's code, our reading",
+            unverified="yes",
+            relies=(r"voice_not_found",),
+        ),
+        Assumption(
+            "tts-ws-idle-close",
+            "text to speech, WebSocket: an idle session closes after its inactivity_timeout of 5 s, with "
+            f"close {tts_ws_idle_code()}",
+            SpeechSession("inactivity_timeout=5", (), wait=0),
+            lambda o: [o.answer.status, _types(o)[-1:]],
+            equals([tts_ws_idle_code(), ["Error"]]),
+            "§7 WebSocket, Limits (idle time: 5 to 120 s with inactivity_timeout); the close code is the "
+            "emulator's reading",
+            unverified="yes",
+            relies=(r"inactivity_timeout",),
+        ),
+    ]
+
+
+def tts_ws_idle_code() -> int:
+    from tools.emulator.tts_ws import IDLE_CODE
+
+    return IDLE_CODE
 
 
 def _word_shape(body: dict) -> list:
@@ -1433,6 +1552,35 @@ class Probe:
                 pass
             return Outcome(Answer(websocket.close_code or 0, received))
 
+    def speech_session(self, step: SpeechSession) -> Outcome:
+        """One text-to-speech WebSocket session (:class:`SpeechSession`)."""
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        base = self.target.short_urls["tts"].replace("https://", "wss://").replace("http://", "ws://")
+        received: list[dict] = []
+
+        def read_for(seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    frame = json.loads(websocket.recv(timeout=left))
+                except TimeoutError:
+                    return
+                received.append({**frame, "audio": len(frame["audio"])} if frame.get("type") == "Audio" else frame)
+
+        url = f"{base}/v1/ws" + (f"?{step.query}" if step.query else "")
+        with connect(url, additional_headers={"Authorization": self.target.key}, open_timeout=30) as websocket:
+            try:
+                read_for(2.0 if not step.frames else 0.5)
+                for frame in step.frames:
+                    websocket.send(frame)
+                    read_for(step.wait)
+                read_for(20.0)
+            except ConnectionClosed:
+                pass
+            return Outcome(Answer(websocket.close_code or 0, received))
+
     def short_audio(self, step: ShortAudio) -> Outcome:
         """One sync or dictation request (:class:`ShortAudio`)."""
         wav = wav_bytes(step.clip)
@@ -1449,6 +1597,11 @@ class Probe:
         if isinstance(how, ShortAudio) and how not in self.outcomes:
             try:
                 self.outcomes[how] = self.short_audio(how)
+            except Exception as error:  # noqa: BLE001 - reported on the assumption's line
+                self.outcomes[how] = error
+        if isinstance(how, SpeechSession) and how not in self.outcomes:
+            try:
+                self.outcomes[how] = self.speech_session(how)
             except Exception as error:  # noqa: BLE001 - reported on the assumption's line
                 self.outcomes[how] = error
         if isinstance(how, Stream):

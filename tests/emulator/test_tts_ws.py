@@ -177,3 +177,22 @@ def test_plain_http_still_answers_on_the_same_port(server):
 
     response = requests.get(server.base_url + "/v1/ws", headers={"authorization": KEY}, timeout=10)
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("message", "sender"),
+    [
+        ({"type": "Speak", "text": "hi"}, "client"),
+        ({"type": "Generate", "text": "x" * 2001}, "client"),
+        ({"type": "FlushDone", "flush_id": 0}, "server"),
+        ({"type": "Audio", "audio": "AAAA"}, "server"),
+        ({"type": "Error", "error": "bad"}, "server"),
+        ({"type": "Hello"}, "server"),
+    ],
+)
+def test_the_recorded_frame_validator_refuses_what_the_api_does_not_send(message, sender):
+    from tools.spec import SpecViolation
+
+    with pytest.raises(SpecViolation):
+        tts_ws.validate_message(message, sender)
+    tts_ws.validate_message({"type": "FlushDone", "flush_id": 0, "audio_duration_ms": 10}, "server")

@@ -403,3 +403,43 @@ def serve(handler: Any, server: TTSServer) -> None:
     server.requests_seen.append({"method": "WS", "path": handler.path, "body": None})
     Session(ws, server, query, handler.headers.get("authorization") or "").run()
     handler.close_connection = True
+
+
+CLIENT_FRAMES = ("Generate", "Flush", "Cancel", "KeepAlive", "Terminate")
+SERVER_FRAMES = ("Begin", "Audio", "FlushDone", "WordBoundaries", "Cancelled", "Termination", "Error")
+
+
+def validate_message(message: Any, sender: str) -> None:
+    """A recorded frame of a text-to-speech session, judged without a published spec (none is beside the
+    project): a documented frame type, and the fields SDK 1.8.2's models read (its ``parse_event``). A
+    recorded ``Audio`` frame names its slice of the audio kept beside the fixture. Raises
+    ``spec.SpecViolation``."""
+    from assemblyai.tts.v1.ws_models import parse_event
+
+    from tools import spec
+
+    kind = message.get("type") if isinstance(message, dict) else None
+    if sender == "client":
+        if kind not in CLIENT_FRAMES:
+            raise spec.SpecViolation(f"a client frame that is not one of {', '.join(CLIENT_FRAMES)}: {message!r}")
+        text = message.get("text")
+        if kind == "Generate" and (not isinstance(text, str) or len(text) > MAX_GENERATE_CHARS):
+            raise spec.SpecViolation(f"a Generate without text, or over {MAX_GENERATE_CHARS} characters")
+        return
+    if kind not in SERVER_FRAMES:
+        raise spec.SpecViolation(f"a server frame that is not one of {', '.join(SERVER_FRAMES)}: {message!r}")
+    if kind == "Error":
+        if not {"error", "error_code", "error_type"} <= set(message):
+            raise spec.SpecViolation(f"an Error frame without error, error_code and error_type: {message!r}")
+        return
+    if kind == "Audio":
+        slice_ = message.get("audio")
+        if not isinstance(message.get("flush_id"), int) or not (
+            isinstance(slice_, str) or (isinstance(slice_, dict) and {"offset", "bytes"} <= set(slice_))
+        ):
+            raise spec.SpecViolation(f"an Audio frame without flush_id and audio: {message!r}")
+        return
+    try:
+        parse_event(message)
+    except Exception as error:  # pydantic's ValidationError, a missing key
+        raise spec.SpecViolation(f"a {kind} frame SDK 1.8.2 cannot read: {error}") from error
