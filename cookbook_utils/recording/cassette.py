@@ -221,7 +221,8 @@ def replay_cassette_class() -> type:
     return ReplayCassette
 
 
-#: Binary response bodies (spoken audio) at least this long are kept beside the cassette, not in it.
+#: Binary response bodies (spoken audio), and server-sent event streams (spoken audio in base64), at
+#: least this long are kept beside the cassette, not in it.
 BESIDE_BYTES = 1024
 #: Where, relative to the cassette's folder: ``bodies/<sha256>.bin``, shared by every cassette.
 BODIES = "bodies"
@@ -237,10 +238,25 @@ def _is_binary(body: object) -> bool:
     return False
 
 
+def _is_event_stream(response: dict) -> bool:
+    """Server-sent events (text-to-speech's ``/v1/speech/events``: audio as base64 in JSON lines)."""
+    headers = {name.lower(): values for name, values in (response.get("headers") or {}).items()}
+    return any(str(v).startswith("text/event-stream") for v in headers.get("content-type", []))
+
+
+def _kept_beside(response: dict) -> bool:
+    data = response.get("body", {}).get("string")
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    big_stream = isinstance(data, bytes) and len(data) >= BESIDE_BYTES and _is_event_stream(response)
+    return _is_binary(data) or big_stream
+
+
 def beside_persister() -> type:
-    """vcrpy's file persister, keeping each binary response body (the audio text to speech answers)
-    in ``bodies/<sha256>.bin`` beside the cassette, named by its hash, and only a reference to it in
-    the YAML: the recording stays small and readable, and the same audio is stored once."""
+    """vcrpy's file persister, keeping each binary response body (the audio text to speech answers,
+    raw or as an event stream) in ``bodies/<sha256>.bin`` beside the cassette, named by its hash, and
+    only a reference to it in the YAML: the recording stays small and readable, and the same audio is
+    stored once."""
     import hashlib
 
     from vcr.persisters.filesystem import FilesystemPersister
@@ -266,7 +282,8 @@ def beside_persister() -> type:
             responses = []
             for response in cassette_dict["responses"]:
                 data = response.get("body", {}).get("string")
-                if _is_binary(data):
+                if _kept_beside(response):
+                    data = data.encode("utf-8") if isinstance(data, str) else data
                     digest = hashlib.sha256(data).hexdigest()
                     folder.mkdir(parents=True, exist_ok=True)
                     if not (folder / f"{digest}.bin").exists():

@@ -438,3 +438,48 @@ def test_bodies_no_recording_names_are_pruned(tmp_path):
     (tmp_path / "demo.recording.yaml").write_text(f"body:\n  file: bodies/{kept}.bin\n")
     assert prune_bodies(tmp_path) == [tmp_path / "bodies" / f"{stale}.bin"]
     assert [p.name for p in (tmp_path / "bodies").iterdir()] == [f"{kept}.bin"]
+
+
+class _Text(BaseHTTPRequestHandler):
+    """Answers with 4 kB of UTF-8 text of the content type the path names: server-sent events (as the
+    text-to-speech events route answers, audio in base64) or JSON."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        kind = "text/event-stream; charset=utf-8" if self.path.endswith("/events") else "application/json"
+        body = ('event: Audio\ndata: {"audio": "' + "QUJD" * 1000 + '"}\n\n').encode()
+        self.send_response(200)
+        self.send_header("content-type", kind)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_event_stream_is_kept_beside_the_recording_and_other_text_stays_in_it(tmp_path):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Text)
+    serve_in_background(server)
+    stand_in = f"127.0.0.1:{server.server_port}"
+    cassette = tmp_path / "demo.yaml"
+    try:
+        recording = Recording(
+            cassette, record=True, scrubber=Scrubber([], None, None, {stand_in: "tts.us.assemblyai.com"})
+        )
+        with httpx.Client(base_url=f"http://{stand_in}") as client:
+            streamed = client.post("/v1/speech/events", json={"text": "hi"}).content
+            client.post("/v1/other", json={"text": "hi"})
+        recording.close()
+    finally:
+        server.shutdown()
+    events, other = [i["response"]["body"] for i in yaml.safe_load(cassette.read_text())["interactions"]]
+    digest = hashlib.sha256(streamed).hexdigest()
+    assert events == {"file": f"bodies/{digest}.bin", "sha256": digest, "bytes": len(streamed)}
+    assert "string" in other, "a JSON body is text a reader reads in the recording: it stays there"
+    replay = Recording(cassette, record=False, scrubber=Scrubber())
+    try:
+        with httpx.Client(base_url="https://tts.us.assemblyai.com") as client:
+            assert client.post("/v1/speech/events", json={"text": "hi"}).content == streamed
+    finally:
+        replay.close()
