@@ -226,3 +226,45 @@ def test_a_recorded_exchange_is_judged_without_a_published_spec():
     validate_interaction(speech, {"text": TEXT}, 200, None, "audio/mpeg", {**good, "x-tts-encoding": "mp3"})
     with pytest.raises(spec.SpecViolation, match="without x-tts-encoding"):
         validate_interaction(speech, {"text": TEXT}, 200, None, "audio/mpeg", good)
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "code", "retry_after"),
+    [("429", 429, "rate_limited", 2), ("503", 503, "at_capacity", 2), ("500", 500, "internal_error", None),
+     ("504", 504, "session_expired", None)],
+)  # fmt: skip
+def test_a_fault_plan_fails_the_nth_request_with_the_documented_envelope(sdk, server, kind, status, code, retry_after):
+    from tools.emulator.faults import Fault, FaultPlan
+
+    plan = FaultPlan([Fault(kind, method="POST", path="/v1/speech", nth=[1], retry_after=2)])
+    server.faults_from = lambda: plan
+    try:
+        with pytest.raises(aai.TTSError) as raised:
+            sdk.synthesize(TEXT)
+        assert sdk.synthesize(TEXT).audio  # the second request is answered
+    finally:
+        server.faults_from = lambda: None
+    error = raised.value
+    assert (error.status_code, error.error_code, error.retryable, error.retry_after) == (
+        status,
+        code,
+        True,
+        retry_after,
+    )
+    assert plan.fired == [(kind, "POST", "/v1/speech")]
+
+
+def test_a_reset_fault_drops_the_connection_and_a_kind_that_does_not_apply_is_named(sdk, server):
+    from tools.emulator.faults import Fault, FaultPlan
+
+    plan = FaultPlan([Fault("reset", nth=[1]), Fault("cut_upload", nth=[2])])
+    server.faults_from = lambda: plan
+    try:
+        with pytest.raises(Exception) as reset:
+            sdk.synthesize(TEXT)
+        assert not isinstance(reset.value, aai.TTSError) or reset.value.status_code is None
+        with pytest.raises(aai.TTSError, match="does not apply to text to speech"):
+            sdk.synthesize(TEXT)
+        assert plan.fired == [("reset", "POST", "/v1/speech"), ("cut_upload", "POST", "/v1/speech")]
+    finally:
+        server.faults_from = lambda: None

@@ -11,7 +11,8 @@ sometimes does, so that retry code can be written, tested and recorded.
 Kinds: ``"500"``, ``"502"``, ``"503"``, ``"504"``, ``"429"`` (with ``Retry-After``) answer with that
 status and the API's error body (on sync transcription and dictation a ``"504"`` is their 30 s deadline,
 ``inference_timeout``, and a ``"503"`` is ``capacity_exceeded`` with ``Retry-After``: see
-``sync_dictation``); ``"reset"`` resets the connection without an answer; ``"slow"`` waits
+``sync_dictation``; on text to speech they are ``rate_limited``, ``at_capacity``, ``internal_error`` and
+``session_expired``: see ``tts``); ``"reset"`` resets the connection without an answer; ``"slow"`` waits
 ``delay`` seconds before answering normally (longer than the client's timeout); ``"cut_upload"``
 reads part of the request body (``cut_after`` bytes, default half) and resets the connection;
 ``"transcript_error"`` answers a ``POST /v2/transcript`` as usual (``queued``), and the transcript it

@@ -109,6 +109,7 @@ class Emulator:
         # tts.us / tts.eu.assemblyai.com (text to speech over HTTP), a port each; their failures show here
         self.tts, self.eu_tts = TTSServer(api_key, "us"), TTSServer(api_key, "eu")
         self.tts.violations = self.eu_tts.violations = self.violations
+        self.tts.faults_from = self.eu_tts.faults_from = lambda: self.faults  # one plan for every host
 
     @property
     def base_url(self) -> str:

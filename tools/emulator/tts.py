@@ -59,15 +59,24 @@ CHUNK = 4096
 # no documented code: we take "unauthorized".
 STATUS = {"invalid_parameter": 400, "model_not_found": 400, "voice_not_found": 404,
           "biometric_terms_not_accepted": 403, "unauthorized": 401, "rate_limited": 429,
-          "not_found": 404, "internal_error": 500}  # fmt: skip
+          "not_found": 404, "internal_error": 500, "at_capacity": 503, "session_expired": 504}  # fmt: skip
+#: A fault plan's status kinds on this host (``faults.py``): the documented code each one answers with.
+FAULT_CODES = {"429": "rate_limited", "503": "at_capacity", "500": "internal_error", "504": "session_expired"}
 
 
 class TTSError(Exception):
     """A refusal: answered with the API's envelope (or OpenAI's, on the OpenAI route)."""
 
-    def __init__(self, code: str, message: str, param: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        param: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
-        self.code, self.message, self.param = code, message, param
+        self.code, self.message, self.param, self.retry_after = code, message, param, retry_after
         self.status = status or STATUS[code]
 
 
@@ -305,6 +314,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise TTSError("unauthorized", "Missing or invalid API key in the Authorization header.")
             if not isinstance(body, dict):
                 raise _invalid("body", "the body must be a JSON object")
+            if self._faulted(self.path.split("?")[0]):
+                return
             route(body, request_id)
         except TTSError as error:
             self._error(error, request_id, openai)
@@ -312,20 +323,50 @@ class _Handler(BaseHTTPRequestHandler):
             owner.violations.append(traceback.format_exc())
             self._error(TTSError("internal_error", "The emulator failed; see its violations."), request_id, openai)
 
+    def _faulted(self, path: str) -> bool:
+        """Follow the emulator's fault plan for this request: raise its refusal, reset the connection
+        (True: nothing more to answer), wait, or nothing (False: answer as usual)."""
+        plan = self.server.owner.faults_from()
+        fault = plan.pick(self.command, path) if plan is not None else None
+        if fault is None:
+            return False
+        if fault.kind in FAULT_CODES:
+            code = FAULT_CODES[fault.kind]
+            wait = fault.retry_after if code in ("rate_limited", "at_capacity") else None
+            text = {"rate_limited": "Too many requests: slow down and retry after the time given.",
+                    "at_capacity": "The service is at capacity: retry after the time given.",
+                    "internal_error": "The service failed on this request: retry it.",
+                    "session_expired": "The request ran past its 600 s limit."}[code]  # fmt: skip
+            raise TTSError(code, f"{text} (a fault the emulator was told to make)", retry_after=wait)
+        if fault.kind == "reset":
+            import socket
+            import struct
+
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return True
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+            return False
+        raise TTSError("internal_error", f"fault kind {fault.kind!r} does not apply to text to speech: use "
+                       f"{', '.join([*FAULT_CODES, 'reset', 'slow'])}")  # fmt: skip
+
     def _error(self, error: TTSError, request_id: str, openai: bool) -> None:
         if openai:  # the OpenAI route's error body follows OpenAI's shape
             payload: dict = {"error": {"message": error.message, "type": "invalid_request_error",
                                        "param": error.param, "code": error.code}}  # fmt: skip
         else:
-            retryable = error.status in (429, 500, 503)
+            retryable = error.status in (429, 500, 503, 504)
             payload = {"code": error.code, "message": error.message, "param": error.param, "request_id": request_id,
                        "errors": [{"message": error.message, "param": error.param}] if error.code == "invalid_parameter" else None,  # noqa: E501
-                       "retryable": retryable, "retry_after_seconds": None}  # fmt: skip
+                       "retryable": retryable, "retry_after_seconds": error.retry_after}  # fmt: skip
         data = json.dumps(payload).encode()
         self.send_response(error.status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
         self.send_header("x-request-id", request_id)
+        if error.retry_after is not None:
+            self.send_header("retry-after", str(error.retry_after))
         self.end_headers()
         self.wfile.write(data)
 
@@ -457,6 +498,8 @@ class TTSServer:
         #: and the session's time to live (3600 s, as documented; shorter in tests).
         self.ws_pace = 0.0
         self.ws_session_ttl_s = 3600
+        #: The fault plan to follow (``faults.FaultPlan``), read per request: the ``Emulator``'s.
+        self.faults_from: Any = lambda: None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
