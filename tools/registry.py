@@ -166,10 +166,17 @@ def write_settings(source: str, recipe: Recipe | None = None) -> str:
     return SETTING_LINE.sub(lambda m: f"{m['indent']}{m['name']} = {setting_literal(m['name'], recipe)}", source)
 
 
-def uses_llm_model(nb) -> bool:
-    """Whether a code cell after the setup cell reads ``LLM_MODEL`` (so the setup cell must set it)."""
+def uses_setting(nb, name: str) -> bool:
+    """Whether a code cell after the setup cell reads setting ``name`` (``SPEECH_MODELS`` or
+    ``LLM_MODEL``), so that the setup cell must set it; a notebook that never transcribes a file
+    (text to speech, streaming) gets no ``SPEECH_MODELS`` line it would not use."""
     cells = [cell for cell in nb.cells if cell.cell_type == "code"][2:]
-    return any(re.search(r"\bLLM_MODEL\b", cell.source) for cell in cells)
+    return any(re.search(rf"\b{name}\b", cell.source) for cell in cells)
+
+
+def uses_llm_model(nb) -> bool:
+    """Whether a code cell after the setup cell reads ``LLM_MODEL``."""
+    return uses_setting(nb, "LLM_MODEL")
 
 
 def split_setup_cell(source: str) -> tuple[str | None, str]:
@@ -189,9 +196,10 @@ def split_setup_cell(source: str) -> tuple[str | None, str]:
     return "\n".join(lines[:end]), "\n".join(lines[end:]).lstrip("\n")
 
 
-def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
-    """A setup cell's source with the ``SPEECH_MODELS`` lines (and with ``llm``, the ``LLM_MODEL`` lines)
-    written fresh just above its last line, which must be ``session = cu.setup("<slug>")``."""
+def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False, speech: bool = True) -> str:
+    """A setup cell's source with the ``SPEECH_MODELS`` lines (with ``speech``) and the ``LLM_MODEL``
+    lines (with ``llm``) written fresh just above its last line, which must be
+    ``session = cu.setup("<slug>")``."""
 
     def generated(line: str) -> bool:
         return (
@@ -208,7 +216,7 @@ def setup_cell_source(source: str, recipe: Recipe, *, llm: bool = False) -> str:
         )
     while len(lines) > 1 and lines[-2] == "":
         del lines[-2]
-    settings = [speech_models_block(), *([llm_model_block(recipe)] if llm else [])]
+    settings = [*([speech_models_block()] if speech else []), *([llm_model_block(recipe)] if llm else [])]
     return "\n".join([*lines[:-1], "", *settings, lines[-1]]).lstrip("\n")
 
 
@@ -256,7 +264,9 @@ def generated(nb, reg: Registry, recipe: Recipe) -> bool:
     first = first_code_cell(nb)
     first.source = colab_block(recipe)
     setup = setup_cell(nb)
-    setup.source = setup_cell_source(setup.source, recipe, llm=uses_llm_model(nb))
+    setup.source = setup_cell_source(
+        setup.source, recipe, llm=uses_llm_model(nb), speech=uses_setting(nb, "SPEECH_MODELS")
+    )
     for cell in nb.cells[nb.cells.index(setup) + 1 :]:
         if cell.cell_type == "code":
             cell.source = write_settings(cell.source, recipe)
