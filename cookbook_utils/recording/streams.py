@@ -529,6 +529,7 @@ def route_real_host(target: str | None, host: str = STREAMING_HOST) -> None:
         _route_to[host] = target.rstrip("/")
     else:
         _route_to.pop(host, None)
+    _route_raw_websockets()
     if getattr(sdk.websocket_connect, "cookbook_routed", False):
         return
     connect, init = sdk.websocket_connect, sdk._HTTPClient.__init__
@@ -544,6 +545,25 @@ def route_real_host(target: str | None, host: str = STREAMING_HOST) -> None:
     websocket_connect.cookbook_routed = True  # type: ignore[attr-defined]
     sdk.websocket_connect = websocket_connect
     sdk._HTTPClient.__init__ = http_client_init
+
+
+def _route_raw_websockets() -> None:
+    """Route code that opens a WebSocket with the ``websockets`` package itself (sync or asyncio, as
+    AssemblyAI's raw WebSocket tutorials and the voice-agent recipes do): both clients read a URI with
+    ``websockets.uri.parse_uri``, which is wrapped, once, to read :func:`routed` URIs."""
+    from websockets.asyncio import client as asyncio_client
+    from websockets.sync import client as sync_client
+
+    for module in (sync_client, asyncio_client):
+        original = module.parse_uri
+        if getattr(original, "cookbook_routed", False):
+            continue
+
+        def parse_uri(uri: str, _original: Any = original) -> Any:
+            return _original(routed(uri))
+
+        parse_uri.cookbook_routed = True  # type: ignore[attr-defined]
+        module.parse_uri = parse_uri
 
 
 def endpoint(session: Any) -> tuple[str, float, Callable[..., float]]:

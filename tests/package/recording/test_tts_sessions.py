@@ -86,3 +86,27 @@ def test_live_mode_sends_sessions_to_a_named_stand_in_or_to_assemblyai(folder):
     assert streams.routed("wss://tts.us.assemblyai.com/v1/ws?a=1") == "ws://127.0.0.1:9/v1/ws?a=1"
     streams.open_sessions("demo", Mode.LIVE, {})
     assert streams.routed("wss://tts.us.assemblyai.com/v1/ws") == "wss://tts.us.assemblyai.com/v1/ws"
+
+
+def test_a_raw_websockets_client_is_routed_too(folder):
+    """Code that opens the socket with the websockets package itself (sync and asyncio) reaches the
+    same local server as the SDK does."""
+    import asyncio
+
+    from websockets.asyncio.client import connect as async_connect
+    from websockets.sync.client import connect
+
+    with TTSServer(api_key=KEY) as server:
+        streams.open_sessions("demo", Mode.LIVE, {"tts.us.assemblyai.com": server.base_url})
+        with connect("wss://tts.us.assemblyai.com/v1/ws", additional_headers={"Authorization": KEY}) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "Begin"
+
+        async def begin() -> str:
+            async with async_connect(
+                "wss://tts.us.assemblyai.com/v1/ws", additional_headers={"Authorization": KEY}
+            ) as ws:
+                return json.loads(await ws.recv())["type"]
+
+        assert asyncio.run(begin()) == "Begin"
+        streams.open_sessions("demo", Mode.LIVE, {})
+    assert streams.routed("wss://tts.us.assemblyai.com/v1/ws") == "wss://tts.us.assemblyai.com/v1/ws"
