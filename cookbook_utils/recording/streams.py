@@ -65,8 +65,11 @@ RMS_TOLERANCE_DB = 1.5
 SESSION_HOSTS = (config.TTS_HOST, config.EU_TTS_HOST)
 #: Where a session's audio is kept, relative to ``data/streams``.
 BODIES = "bodies"
-#: A server message's ``audio`` at least this long (base64 characters) is kept beside the fixture.
+#: A message's base64 audio at least this long (characters) is not written into the fixture: a server's
+#: is kept beside it, a client's is described (:func:`describe_audio`). The fields that carry it: the
+#: text-to-speech ``Audio.audio``, the voice agent's ``reply.audio.data`` and ``input.audio.audio``.
 BESIDE_CHARS = 64
+AUDIO_FIELDS = ("audio", "data")
 
 
 class StreamReplayError(CookbookError):
@@ -210,16 +213,36 @@ def _writer(path: Path, source: str, secrets: list[str]) -> _Writer:
     return found
 
 
-def _server_message(text: str, audio: bytearray) -> Any:
-    """A server message as the fixture keeps it: its base64 ``audio`` appended to the session's
-    ``audio`` and named by its slice."""
-    message = _message(text)
-    if isinstance(message, dict) and isinstance(message.get("audio"), str) and len(message["audio"]) >= BESIDE_CHARS:
-        import base64
+def _audio_field(message: Any) -> str | None:
+    """The field of ``message`` that carries base64 audio long enough to keep out of the fixture."""
+    if not isinstance(message, dict):
+        return None
+    return next((k for k in AUDIO_FIELDS if isinstance(message.get(k), str) and len(message[k]) >= BESIDE_CHARS), None)
 
-        data = base64.b64decode(message["audio"])
-        message = {**message, "audio": {"offset": len(audio), "bytes": len(data)}}
+
+def _server_message(text: str, audio: bytearray) -> Any:
+    """A server message as the fixture keeps it: its base64 audio appended to the session's ``audio``
+    and named by its slice."""
+    import base64
+
+    message = _message(text)
+    key = _audio_field(message)
+    if key is not None:
+        data = base64.b64decode(message[key])
+        message = {**message, key: {"offset": len(audio), "bytes": len(data)}}
         audio.extend(data)
+    return message
+
+
+def _client_message(text: str) -> Any:
+    """A client message as the fixture keeps it: base64 audio described, not kept (as a binary audio
+    chunk is)."""
+    import base64
+
+    message = _message(text)
+    key = _audio_field(message)
+    if key is not None:
+        message = {**message, key: describe_audio(base64.b64decode(message[key]))}
     return message
 
 
@@ -318,7 +341,7 @@ class RecordingProxy(LoopbackServer):
                     if isinstance(frame, bytes):
                         events.append({"t": stamp(), "from": "client", "audio": describe_audio(frame)})
                     else:
-                        events.append({"t": stamp(), "from": "client", "message": _message(frame)})
+                        events.append({"t": stamp(), "from": "client", "message": _client_message(frame)})
                     await upstream.send(frame)
             except ConnectionClosed:
                 pass
@@ -459,14 +482,28 @@ class ReplayServer(LoopbackServer):
             message = event["message"]
             if isinstance(message, dict):
                 self._arrivals.setdefault(_turn_key(message), deque()).append(event["t"])
-                if isinstance(message.get("audio"), dict):
-                    piece = audio[message["audio"]["offset"] : message["audio"]["offset"] + message["audio"]["bytes"]]
-                    message = {**message, "audio": base64.b64encode(piece).decode()}
+                key = next((k for k in AUDIO_FIELDS if isinstance(message.get(k), dict)), None)
+                if key is not None:
+                    piece = audio[message[key]["offset"] : message[key]["offset"] + message[key]["bytes"]]
+                    message = {**message, key: base64.b64encode(piece).decode()}
             await websocket.send(json.dumps(message))
         await websocket.close()
 
     def _check(self, index: int, event: dict, frame: Any) -> None:
         where = f"message {index} of session {self._cursor}"
+        message = event.get("message")
+        key = next((k for k in AUDIO_FIELDS if isinstance(message, dict) and isinstance(message.get(k), dict)), None)
+        if key is not None:  # JSON with base64 audio: the message without it, then the audio as a chunk
+            import base64
+
+            sent = _message(frame) if isinstance(frame, str) else None
+            if not isinstance(sent, dict) or not isinstance(sent.get(key), str):
+                raise StreamReplayError(f"{where}: the recording holds {message.get('type')} with audio, the client "
+                                        f"sent {str(frame)[:80]!r}")  # fmt: skip
+            if {k: v for k, v in sent.items() if k != key} != {k: v for k, v in message.items() if k != key}:
+                raise StreamReplayError(f"{where}: the client sent {str(frame)[:120]}, the recording holds {message}")
+            self._check(index, {"audio": message[key]}, base64.b64decode(sent[key]))
+            return
         if "audio" in event:
             expected = event["audio"]
             if not isinstance(frame, bytes):

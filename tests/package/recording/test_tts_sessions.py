@@ -110,3 +110,28 @@ def test_a_raw_websockets_client_is_routed_too(folder):
         assert asyncio.run(begin()) == "Begin"
         streams.open_sessions("demo", Mode.LIVE, {})
     assert streams.routed("wss://tts.us.assemblyai.com/v1/ws") == "wss://tts.us.assemblyai.com/v1/ws"
+
+
+def test_base64_audio_a_client_sends_in_json_is_matched_as_audio_not_as_text(folder):
+    """A voice agent's ``input.audio`` carries its audio as base64 in JSON: the fixture describes it
+    (hash, length, loudness) and replay accepts the same audio and refuses other audio."""
+    import base64
+
+    import numpy as np
+    from websockets.sync.client import connect
+
+    tone = (np.sin(np.arange(4800) / 5) * 8000).astype("<i2").tobytes()
+    event = {"type": "input.audio", "audio": base64.b64encode(tone).decode()}
+    described = streams._client_message(json.dumps(event))
+    assert described["audio"]["bytes"] == len(tone) and "sha256" in described["audio"]
+    fixture = {"provenance": {}, "exchanges": [{"kind": "session", "host": "x", "path": "/v1/ws", "query": {},
+               "events": [{"t": 0, "from": "client", "message": described},
+                          {"t": 0.1, "from": "server", "message": {"type": "ok"}}]}]}  # fmt: skip
+    for audio, answer in ((tone, "ok"), (bytes(len(tone)), "Error")):
+        server = streams.ReplayServer(fixture, host="x").start()
+        try:
+            with connect(server.url + "/v1/ws") as ws:
+                ws.send(json.dumps({**event, "audio": base64.b64encode(audio).decode()}))
+                assert json.loads(ws.recv(timeout=10))["type"] == answer
+        finally:
+            server.stop()
