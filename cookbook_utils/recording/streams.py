@@ -220,6 +220,11 @@ def _audio_field(message: Any) -> str | None:
     return next((k for k in AUDIO_FIELDS if isinstance(message.get(k), str) and len(message[k]) >= BESIDE_CHARS), None)
 
 
+def _audio_field_described(message: Any) -> bool:
+    """Whether a recorded client message's audio was described (:func:`_client_message`)."""
+    return isinstance(message, dict) and any(isinstance(message.get(k), dict) for k in AUDIO_FIELDS)
+
+
 def _server_message(text: str, audio: bytearray) -> Any:
     """A server message as the fixture keeps it: its base64 audio appended to the session's ``audio``
     and named by its slice."""
@@ -456,38 +461,89 @@ class ReplayServer(LoopbackServer):
         return data
 
     async def _play(self, websocket: Any, events: list[dict], audio: bytes = b"") -> None:
+        """Send the server's messages in order, each once the client has sent what it had sent before it
+        in the recording. The client's messages run in two lanes, audio and the rest (control), each
+        checked in its own order: a client that sends a ``tool.result`` or a ``Terminate`` from one
+        task while another streams audio interleaves the two differently on each run, and that is not a
+        difference."""
         import base64
 
         from websockets.exceptions import ConnectionClosed
 
-        previous = 0.0
+        expected: dict[str, deque] = {"audio": deque(), "control": deque()}
+        counts = {"audio": 0, "control": 0}
+        plan = []  # (index, server event, what the client had sent by then)
         for index, event in enumerate(events):
             if event["from"] == "client":
-                try:
-                    frame = await websocket.recv()
-                except ConnectionClosed as closed:
-                    raise StreamReplayError(f"the client closed the session before event {index}") from closed
-                self._check(index, event, frame)
+                lane = "audio" if "audio" in event or _audio_field_described(event.get("message")) else "control"
+                expected[lane].append((index, event))
+                counts[lane] += 1
+            else:
+                plan.append((index, event, dict(counts)))
+        received = {"audio": 0, "control": 0}
+        state: dict[str, Any] = {"failure": None, "closed": False}
+        progress = asyncio.Condition()
+
+        async def read() -> None:
+            try:
+                async for frame in websocket:
+                    lane = "audio" if isinstance(frame, bytes) or _audio_field(_message(frame)) else "control"
+                    if not expected[lane]:
+                        raise StreamReplayError(
+                            f"session {self._cursor}: the client sent more {lane} than the recording holds: "
+                            f"{str(frame)[:80]!r}"
+                        )
+                    index, event = expected[lane].popleft()
+                    self._check(index, event, frame)
+                    async with progress:
+                        received[lane] += 1
+                        progress.notify_all()
+            except ConnectionClosed:
+                pass
+            except StreamReplayError as error:
+                state["failure"] = error
+            finally:
+                async with progress:
+                    state["closed"] = True
+                    progress.notify_all()
+
+        def caught_up(needed: dict[str, int]) -> bool:
+            return all(received[lane] >= needed[lane] for lane in needed)
+
+        async def wait_for(needed: dict[str, int], index: int | None) -> None:
+            async with progress:
+                await progress.wait_for(lambda: caught_up(needed) or state["failure"] or state["closed"])
+            if state["failure"] is not None:
+                raise state["failure"]
+            if not caught_up(needed) and index is not None:
+                raise StreamReplayError(f"the client closed the session before event {index}")
+
+        reader = asyncio.create_task(read())
+        try:
+            previous = 0.0
+            for index, event, needed in plan:
+                await wait_for(needed, index)
+                if self.pace > 0:
+                    await asyncio.sleep(max(0.0, event["t"] - previous) * self.pace)
                 previous = event["t"]
-                continue
-            if self.pace > 0:
-                await asyncio.sleep(max(0.0, event["t"] - previous) * self.pace)
-            previous = event["t"]
-            if "close" in event:
-                await websocket.close(event["close"]["code"], event["close"]["reason"])
-                return
-            if "handshake_status" in event:
-                await websocket.close(1008, f"handshake rejected (HTTP {event['handshake_status']})")
-                return
-            message = event["message"]
-            if isinstance(message, dict):
-                self._arrivals.setdefault(_turn_key(message), deque()).append(event["t"])
-                key = next((k for k in AUDIO_FIELDS if isinstance(message.get(k), dict)), None)
-                if key is not None:
-                    piece = audio[message[key]["offset"] : message[key]["offset"] + message[key]["bytes"]]
-                    message = {**message, key: base64.b64encode(piece).decode()}
-            await websocket.send(json.dumps(message))
-        await websocket.close()
+                if "close" in event:
+                    await websocket.close(event["close"]["code"], event["close"]["reason"])
+                    return
+                if "handshake_status" in event:
+                    await websocket.close(1008, f"handshake rejected (HTTP {event['handshake_status']})")
+                    return
+                message = event["message"]
+                if isinstance(message, dict):
+                    self._arrivals.setdefault(_turn_key(message), deque()).append(event["t"])
+                    key = next((k for k in AUDIO_FIELDS if isinstance(message.get(k), dict)), None)
+                    if key is not None:
+                        piece = audio[message[key]["offset"] : message[key]["offset"] + message[key]["bytes"]]
+                        message = {**message, key: base64.b64encode(piece).decode()}
+                await websocket.send(json.dumps(message))
+            await wait_for(counts, None)  # what the client sent after the server's last message
+            await websocket.close()
+        finally:
+            reader.cancel()
 
     def _check(self, index: int, event: dict, frame: Any) -> None:
         where = f"message {index} of session {self._cursor}"
