@@ -501,6 +501,7 @@ class AgentSession:
             self.answers = agent_answers.load(self.server.data_dir, name)
         except NoAnswer as problem:
             self.answers_problem = str(problem)
+            await self.error("server_error", self.answers_problem)  # said now, and again at each turn
 
     async def _words_heard(self) -> None:
         if self.conversation is None:
@@ -759,6 +760,7 @@ class AgentServer(LoopbackServer):
         self._ids = itertools.count()
         self._speech: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}
         self._voice: Any = None
+        self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
 
     def start(self) -> Self:
         from tools.emulator.tts_voice import Voice
@@ -774,6 +776,7 @@ class AgentServer(LoopbackServer):
             self._voice.speak("Hello.", VOICES[DEFAULT_VOICE], "english")
         except (OSError, ValueError, RuntimeError):
             pass  # the server stopped first: nothing to warm up for
+        self.warmed.set()
 
     def stop(self) -> None:
         super().stop()
