@@ -645,7 +645,15 @@ class AgentSession:
 
     def _start(self, reply: Reply) -> None:
         self.reply = reply
-        reply.task = asyncio.ensure_future(self._play(reply))
+        reply.task = asyncio.ensure_future(self._guarded(reply))
+
+    async def _guarded(self, reply: Reply) -> None:
+        try:
+            await self._play(reply)
+        except Exception as error:  # a bug (espeak-ng or ffmpeg failed): reported, and the reply ends
+            self.server.violations.append(f"emulator error in a reply: {error!r}")
+            reply.finished = True
+            await self.error("server_error", f"the emulator could not speak the reply: {error}")
 
     async def _play(self, reply: Reply) -> None:
         loop = asyncio.get_running_loop()
@@ -758,7 +766,7 @@ class AgentServer(LoopbackServer):
         self.traffic: list[tuple[str | None, str, dict]] = []  # (session_id, sender, event), for tests
         self.violations: list[str] = []
         self._ids = itertools.count()
-        self._speech: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}
+        self._speech: dict[tuple[str, str, int], asyncio.Future] = {}
         self._voice: Any = None
         self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
 
@@ -802,9 +810,9 @@ class AgentServer(LoopbackServer):
     async def speech(self, text: str, voice: str, rate: int) -> tuple[Any, list[dict]]:
         """espeak-ng's samples of ``text`` at ``rate`` and its word timings (cached: they are deterministic)."""
         key = (text, voice, rate)
-        if key not in self._speech:
-            self._speech[key] = await asyncio.to_thread(self._synthesise, text, voice, rate)
-        return self._speech[key]
+        if key not in self._speech:  # one synthesis per text, however many sessions ask for it at once
+            self._speech[key] = asyncio.ensure_future(asyncio.to_thread(self._synthesise, text, voice, rate))
+        return await asyncio.shield(self._speech[key])
 
     def _synthesise(self, text: str, voice: str, rate: int) -> tuple[Any, list[dict]]:
         import numpy as np
