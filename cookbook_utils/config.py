@@ -27,6 +27,9 @@ EU_SYNC_HOST = "sync.eu.assemblyai.com"
 DICTATION_HOST = "dictation.assemblyai.com"
 TTS_HOST = "tts.us.assemblyai.com"
 EU_TTS_HOST = "tts.eu.assemblyai.com"
+# The Voice Agent API (``wss://agents.assemblyai.com/v1/ws`` and ``GET /v1/token``) and its EU host.
+AGENTS_HOST = "agents.assemblyai.com"
+EU_AGENTS_HOST = "agents.eu.assemblyai.com"
 #: Which real host a path of the emulator's main port answers for, by region: the first entry that
 #: matches (one ending in ``/`` is a prefix, any other the whole path). The emulator answers the API and
 #: the LLM Gateway of a region on one port, so a recording names the real host by this table.

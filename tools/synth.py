@@ -366,9 +366,12 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
             }
         )
         samples = speech.samples[: sound_end * rate // 1000]
-        pieces += [samples, pause]
-        offset += len(samples) + len(pause)
-    audio = np.concatenate(pieces[:-1]) if pieces else np.zeros(0, dtype=np.int16)
+        gap = pause if "pause_after_ms" not in turn else np.zeros(rate * int(turn["pause_after_ms"]) // 1000, np.int16)
+        pieces += [samples, gap]
+        offset += len(samples) + len(gap)
+    if pieces and "pause_after_ms" not in script["turns"][-1]:
+        pieces = pieces[:-1]  # no silence after the last turn, unless the script asks for it
+    audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int16)
     audio_dir.mkdir(parents=True, exist_ok=True)
     mp3 = audio_dir / f"{name}.mp3"
     _encode_mp3(audio, rate, mp3)

@@ -16,6 +16,7 @@ from cookbook_utils import config
 from cookbook_utils.network import serve_in_background
 from tools import spec
 from tools.emulator import accounts
+from tools.emulator.agents import AgentServer
 from tools.emulator.faults import FaultPlan
 from tools.emulator.http import Handler, RegionServer
 from tools.emulator.state import ROOT, State
@@ -110,6 +111,9 @@ class Emulator:
         self.tts, self.eu_tts = TTSServer(api_key, "us"), TTSServer(api_key, "eu")
         self.tts.violations = self.eu_tts.violations = self.violations
         self.tts.faults_from = self.eu_tts.faults_from = lambda: self.faults  # one plan for every host
+        # agents.assemblyai.com and agents.eu (the Voice Agent /v1/ws and GET /v1/token) on one port of their own
+        self.agents = AgentServer(api_key, self.state.data_dir)
+        self.agents.violations = self.violations
 
     @property
     def base_url(self) -> str:
@@ -131,6 +135,8 @@ class Emulator:
             config.EU_SYNC_HOST: self.eu_base_url,
             config.TTS_HOST: self.tts.base_url,
             config.EU_TTS_HOST: self.eu_tts.base_url,
+            config.AGENTS_HOST: self.agents.base_url,
+            config.EU_AGENTS_HOST: self.agents.base_url,
         }
 
     @property
@@ -148,18 +154,25 @@ class Emulator:
         """``ws://127.0.0.1:PORT``, for ``StreamingClientOptions(api_host=...)``."""
         return self.streaming.url
 
+    @property
+    def agents_url(self) -> str:
+        """``ws://127.0.0.1:PORT``: the Voice Agent API (``/v1/ws``; ``GET /v1/token`` on the same port)."""
+        return self.agents.url
+
     def __enter__(self) -> Emulator:
         serve_in_background(self._server)
         serve_in_background(self._eu_server)
         self.streaming.start()
         self.tts.start()
         self.eu_tts.start()
+        self.agents.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.streaming.stop()
         self.tts.stop()
         self.eu_tts.stop()
+        self.agents.stop()
         for server in (self._server, self._eu_server):
             server.shutdown()
             server.server_close()
@@ -206,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Answering as a {emulator.state.account} account")
         print(f"Emulating {config.TTS_HOST} at {emulator.tts.base_url}")
         print(f"Emulating {config.EU_TTS_HOST} at {emulator.eu_tts.base_url}")
+        print(f"Emulating {config.AGENTS_HOST} at {emulator.agents_url}")
         print(f"Emulating streaming.assemblyai.com at {emulator.streaming_url} (Ctrl-C stops)")
         try:
             threading.Event().wait()

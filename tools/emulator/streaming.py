@@ -158,12 +158,13 @@ class Refusal(Exception):
 # --- recognising the audio ---------------------------------------------------------------------
 
 
-def envelope(pcm: bytes) -> Any:
-    """Log-RMS energy of 20 ms frames of 16 kHz ``pcm_s16le``."""
+def envelope(pcm: bytes, rate: int = SAMPLE_RATE) -> Any:
+    """Log-RMS energy of 20 ms frames of ``pcm_s16le`` at ``rate`` (the envelope hardly depends on the
+    rate: the Voice Agent emulator hears 24 kHz and 8 kHz audio with the same 16 kHz references)."""
     import numpy as np
 
     samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float32) / 32768.0
-    per_frame = SAMPLE_RATE * FRAME_MS // 1000
+    per_frame = rate * FRAME_MS // 1000
     frames = samples[: len(samples) // per_frame * per_frame].reshape(-1, per_frame)
     return np.log10(np.sqrt((frames**2).mean(axis=1)) + 1e-4)
 
@@ -212,9 +213,10 @@ def warm_up(candidates: dict[str, Path]) -> None:
         _reference_envelope(str(path), path.stat().st_mtime)
 
 
-def recognise(pcm: bytes, candidates: dict[str, Path]) -> tuple[str, int] | None:
-    """The conversation (name, offset in ms) whose opening this stream is, or None if unsure."""
-    heard = envelope(pcm)
+def recognise(pcm: bytes, candidates: dict[str, Path], rate: int = SAMPLE_RATE) -> tuple[str, int] | None:
+    """The conversation (name, offset in ms) whose opening this stream (``pcm_s16le`` at ``rate``) is,
+    or None if unsure."""
+    heard = envelope(pcm, rate)
     threshold = EXACT_THRESHOLD if len(heard) * FRAME_MS < LOOSE_AFTER_MS else MATCH_THRESHOLD
     scores: list[tuple[float, str, int]] = []
     for name, path in candidates.items():
@@ -503,6 +505,16 @@ def configuration(params: dict, api_version: str | None) -> dict:
     }
 
 
+def recognisable(data_dir: Path) -> dict[str, conversations.Conversation]:
+    """The conversations a stream can be recognised as: each shipped recording but the parts of a longer
+    one and the multichannel copies (the same speech as their mono original, so ambiguous)."""
+    return {
+        c.name: c
+        for c in conversations.load_library(data_dir).values()
+        if not _is_part(data_dir, c.name) and not c.channels and (data_dir / "audio" / f"{c.name}.mp3").is_file()
+    }
+
+
 class StreamingServer(LoopbackServer):
     """``streaming.assemblyai.com`` on a loopback port, in a thread of its own."""
 
@@ -510,13 +522,7 @@ class StreamingServer(LoopbackServer):
         super().__init__(port)
         self.api_key = api_key
         self.data_dir = data_dir
-        self.library = {
-            c.name: c
-            for c in conversations.load_library(data_dir).values()
-            if not _is_part(data_dir, c.name)
-            and not c.channels  # a multichannel file: the same speech as its mono original, so ambiguous
-            and (data_dir / "audio" / f"{c.name}.mp3").is_file()
-        }
+        self.library = recognisable(data_dir)
         self.candidates = {name: data_dir / "audio" / f"{name}.mp3" for name in self.library}
         self.tokens: dict[str, tuple[float, int | None]] = {}
         self.traffic: list[tuple[str, Any]] = []  # (sender, message) of every session, for tests
