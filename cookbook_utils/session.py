@@ -111,11 +111,20 @@ class Session:
         return paths.text_file(name)
 
     def arrival(self, event: object) -> float:
-        """When ``event`` (an event of a text-to-speech WebSocket session, or its message) arrived, in
-        seconds: a clock live, the time in the recording in replay. Subtract two of one session's."""
+        """When ``event`` (an event of a text-to-speech or voice-agent WebSocket session, or its message)
+        arrived, in seconds: a clock live, the time in the recording in replay. Subtract two of one
+        session's."""
         from .recording import streams
 
         return streams.arrival(event)
+
+    @property
+    def stream_pace(self) -> float:
+        """Seconds of wall time per second of audio a notebook streams: 1.0 (as fast as it was spoken),
+        or in replay ``COOKBOOK_REPLAY_PACE`` (unset: 0, at once; the recording holds the timing)."""
+        if self.mode is not Mode.REPLAY:
+            return 1.0
+        return float(os.environ.get("COOKBOOK_REPLAY_PACE") or 0.0)
 
 
 _active: Recording | None = None

@@ -58,6 +58,8 @@ def real_origins(emulator) -> dict[str, str]:
         config.API_BASE_URL: emulator.base_url,
         "wss://streaming.assemblyai.com": streaming,
         "streaming.assemblyai.com": streaming,
+        # WebSocket sessions a script opens itself on a host that also answers HTTP (voice agents, TTS)
+        **{f"wss://{host}": base.replace("http://", "ws://", 1) for host, base in emulator.stand_ins.items()},
     }
 
 

@@ -62,7 +62,7 @@ MISMATCH_CODE = 4999
 RMS_TOLERANCE_DB = 1.5
 #: Hosts whose WebSocket sessions :func:`open_sessions` records and replays for every notebook (the
 #: streaming host's are :func:`endpoint`'s, which a streaming notebook calls itself).
-SESSION_HOSTS = (config.TTS_HOST, config.EU_TTS_HOST)
+SESSION_HOSTS = (config.TTS_HOST, config.EU_TTS_HOST, config.AGENTS_HOST, config.EU_AGENTS_HOST)
 #: Where a session's audio is kept, relative to ``data/streams``.
 BODIES = "bodies"
 #: A message's base64 audio at least this long (characters) is not written into the fixture: a server's
@@ -745,14 +745,17 @@ def open_sessions(slug: str, mode: Any, stand_ins: dict[str, str], *, api_key: s
             route_real_host(http_to_websocket(stand_ins[host]), host)
 
 
-def arrival(event: Any, host: str = config.TTS_HOST) -> float:
-    """When ``event`` (an SDK event of a session on ``host``, or its message) arrived, in seconds: the
-    time of the recording in replay (from the session's opening), a clock otherwise. Subtract two
-    arrivals of one session to get a delay."""
-    server = _session_servers.get(host)
-    if isinstance(server, ReplayServer):
-        return server.arrival(event)
-    return time.monotonic()
+def arrival(event: Any, host: str | None = None) -> float:
+    """When ``event`` (an SDK event of a session on one of :data:`SESSION_HOSTS`, or its message)
+    arrived, in seconds: the time of the recording in replay (from the session's opening), a clock
+    otherwise. ``host``: the session's host, when several replay servers could hold the event. Subtract
+    two arrivals of one session to get a delay."""
+    servers = [s for h, s in _session_servers.items() if isinstance(s, ReplayServer) and host in (None, h)]
+    if not servers:
+        return time.monotonic()
+    key = _turn_key(_event_message(event))
+    server = next((s for s in servers if s._arrivals.get(key)), servers[0])
+    return server.arrival(event)
 
 
 def http_to_websocket(url: str) -> str:

@@ -118,6 +118,30 @@ def test_lesson_code_uses_the_literal_speech_models(slug, path):
     assert not cells, f"{slug}: cells {cells} read session.speech_models; use the SPEECH_MODELS list of the setup cell"
 
 
+def _session_uses(source: str) -> list[int]:
+    """Lines where code reads the notebook's ``session`` other than as ``session.audio/media/text(...)``
+    (a word in a string, such as a voice agent's ``"session.update"`` event, is not a use)."""
+    import ast
+
+    tree = ast.parse(source)
+    allowed = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in ("audio", "media", "text")
+    }
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id == "session" and id(node) not in allowed
+    ]
+
+
+def test_session_uses_sees_names_not_words():
+    assert _session_uses('x = session.audio("a.mp3")\ny = "session.update"') == []
+    assert _session_uses("x = session.replaying") == [1]
+    assert _session_uses("def f(session):\n    return session") == [2]
+
+
 @parametrize
 def test_it_ends_with_the_whole_recipe_in_one_cell_then_going_further(slug, path):
     nb = _load(path)
@@ -131,7 +155,7 @@ def test_it_ends_with_the_whole_recipe_in_one_cell_then_going_further(slug, path
     assert after and re.search(r"^def \w+\(", after[0].source, re.M), (
         f"{slug}: the cell after '{WHOLE_RECIPE}' must define the recipe as a function (def ...) and call it"
     )
-    assert "session" not in re.sub(r"session\.(audio|media|text)\(", "", after[0].source), (
+    assert not _session_uses(after[0].source), (
         f"{slug}: the whole-recipe cell may use `session` only for the paths of shipped files (audio, media, "
         "text); write the configuration literally"
     )

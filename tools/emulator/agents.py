@@ -1031,3 +1031,20 @@ class AgentServer(LoopbackServer):
         )
         if close is not None and session.ws is not None:
             await session.ws.close(close, how)
+
+
+def validate_message(message: Any, sender: str) -> None:
+    """A recorded event of a voice-agent session, judged against the events the docs list (no spec is
+    beside the project): a known type with only its fields (a recorded ``reply.audio`` names its slice
+    of the audio kept beside the fixture; a client's ``input.audio`` is described). Raises
+    ``spec.SpecViolation``."""
+    from tools import spec
+
+    events = CLIENT_EVENTS if sender == "client" else SERVER_EVENTS
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind not in events:
+        raise spec.SpecViolation(f"a {sender} event that is not one of {', '.join(events)}: {message!r}")
+    extra = set(message) - {"type"} - events[kind] - ({"param"} if kind == "session.error" else set())
+    missing = set() if sender == "client" else events[kind] - set(message)
+    if extra or missing:
+        raise spec.SpecViolation(f"{kind} with fields {sorted(message)}: not the documented ones")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tools import asyncapi
-from tools.emulator import tts, tts_ws
+from tools.emulator import agents, tts, tts_ws
 from tools.spec import SpecViolation
 
 pytestmark = pytest.mark.skipif(not asyncapi.available(), reason="the official streaming specs are not available")
@@ -342,6 +342,11 @@ def check_fixture(data: dict) -> None:
             for event in exchange["events"]:
                 if "message" in event:
                     tts_ws.validate_message(event["message"], event["from"])
+            continue
+        if exchange.get("host") in ("agents.assemblyai.com", "agents.eu.assemblyai.com"):  # the documented events
+            for event in exchange["events"]:
+                if "message" in event:
+                    agents.validate_message(event["message"], event["from"])
             continue
         model = exchange["query"].get("speech_model")
         for event in exchange["events"]:
