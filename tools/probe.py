@@ -173,7 +173,19 @@ class SpeechSession:
     wait: float = 1.0
 
 
-How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice | ShortAudio | SpeechSession
+@dataclass(frozen=True)
+class AgentSession:
+    """A Voice Agent API session (``/v1/ws`` on the agents host): ``session.update`` with the bookshop
+    agent, the greeting played, then the first ``seconds`` of ``clip`` (24 kHz PCM16, at the pace of
+    speech), one reply waited for, ``session.end``. ``bearer`` False sends the key alone. Its outcome's
+    answer is the close code and every event (``reply.audio`` with the length of its ``data``)."""
+
+    clip: str = "bookshop-caller"
+    seconds: float = 7.0
+    bearer: bool = True
+
+
+How = Request | Upload | Transcribe | TranscriptChat | Stream | DeleteTwice | ShortAudio | SpeechSession | AgentSession
 
 
 @dataclass
@@ -1272,6 +1284,75 @@ def short_audio_assumptions() -> list[Assumption]:
             relies=(r"/v1/openai",),
         ),
         *tts_session_assumptions(),
+        *agent_assumptions(),
+    ]
+
+
+#: The bookshop agent the voice-agent recipes describe (what the emulator's reference answers are for).
+AGENT_SESSION = {
+    "system_prompt": "You are the order desk of Larkspur Books. Be brief and friendly. When a caller asks "
+    "about an order, ask for the order number.",
+    "greeting": "Thanks for calling Larkspur Books, this is the order desk. How can I help?",
+}
+
+
+def _agent_events(outcome: Outcome, kind: str) -> list[dict]:
+    return [e for e in outcome.answer.body if e.get("type") == kind]
+
+
+def _agent_shapes(outcome: Outcome) -> list:
+    """The fields the recipes read, from one turn: transcripts, reply audio and the reply's end."""
+    first = {k: (_agent_events(outcome, k) or [{}])[0] for k in
+             ("session.ready", "transcript.user", "reply.audio", "transcript.agent", "reply.done")}  # fmt: skip
+    return [
+        isinstance(first["session.ready"].get("session_id"), str),
+        isinstance(first["transcript.user"].get("text"), str),
+        isinstance(first["reply.audio"].get("data"), int) and first["reply.audio"].get("data", 0) > 0,
+        isinstance(first["transcript.agent"].get("text"), str),
+        first["reply.done"].get("status"),
+    ]
+
+
+def agent_assumptions() -> list[Assumption]:
+    """The Voice Agent API (facts file §8): what the emulator answers and the voice-agent recipes read."""
+    turn = AgentSession()
+    return [
+        Assumption(
+            "agent-bearer-required",
+            "voice agent: a key without 'Bearer' is refused with session.error UNAUTHORIZED and close 1008",
+            AgentSession(seconds=0, bearer=False),
+            lambda o: [[e.get("code") for e in _agent_events(o, "session.error")][:1], o.answer.status],
+            equals([["UNAUTHORIZED"], 1008]),
+            "§8 Endpoint and auth (Bearer is required); the code and close are the emulator's reading",
+            unverified="yes",
+            relies=(r"Bearer",),
+        ),
+        Assumption(
+            "agent-turn-fields",
+            "voice agent: session.ready has session_id; transcript.user and transcript.agent have text; "
+            "reply.audio has its audio in data; reply.done has status completed",
+            turn,
+            _agent_shapes,
+            equals([True, True, True, True, "completed"]),
+            "§8 Server events; reply.audio.data and reply.done.status are readings of third-party clients",
+            unverified="yes",
+            relies=(r"reply\.audio", r"transcript\.agent"),
+        ),
+        Assumption(
+            "agent-session-ended",
+            "voice agent: session.end is answered by session.ended with session_duration_seconds, then close 1000",
+            turn,
+            lambda o: [
+                isinstance(
+                    (_agent_events(o, "session.ended") or [{}])[0].get("session_duration_seconds"), (int, float)
+                ),
+                o.answer.status,
+            ],  # fmt: skip
+            equals([True, 1000]),
+            "§8 Billing (session.end stops it); the field name is the emulator's reading",
+            unverified="yes",
+            relies=(r"session_duration_seconds",),
+        ),
     ]
 
 
@@ -1434,6 +1515,7 @@ class Target:
             "sync": f"https://{config.SYNC_HOST}",
             "dictation": f"https://{config.DICTATION_HOST}",
             "tts": f"https://{config.TTS_HOST}",
+            "agents": f"https://{config.AGENTS_HOST}",
         }
     )
     poll_seconds: float = 0.02
@@ -1581,6 +1663,54 @@ class Probe:
                 pass
             return Outcome(Answer(websocket.close_code or 0, received))
 
+    def agent_session(self, step: AgentSession) -> Outcome:
+        """One voice-agent session (:class:`AgentSession`)."""
+        import base64
+
+        from websockets.exceptions import ConnectionClosed
+        from websockets.sync.client import connect
+
+        from cookbook_utils.audio import load_audio
+
+        base = self.target.short_urls["agents"].replace("https://", "wss://").replace("http://", "ws://")
+        key = f"Bearer {self.target.key}" if step.bearer else self.target.key
+        samples = load_audio(ROOT / "data" / "audio" / f"{step.clip}.mp3", sample_rate=24_000)
+        pcm = (samples[: int(24_000 * step.seconds)] * 32767).astype("<i2").tobytes()
+        received: list[dict] = []
+
+        def until(kind: str, seconds: float = 60.0) -> None:
+            deadline = time.monotonic() + seconds
+            while (left := deadline - time.monotonic()) > 0:
+                event = json.loads(websocket.recv(timeout=left))
+                shown = {**event, "data": len(event["data"])} if event.get("type") == "reply.audio" else event
+                received.append(shown)
+                if event.get("type") in (kind, "session.error"):
+                    return
+
+        with connect(f"{base}/v1/ws", additional_headers={"Authorization": key}, open_timeout=30) as websocket:
+            try:
+                websocket.send(json.dumps({"type": "session.update", "session": AGENT_SESSION}))
+                until("session.ready", 30)
+                if received[-1].get("type") == "session.ready":
+                    until("reply.done")  # the greeting
+                    for start in range(0, len(pcm), 4800):
+                        chunk = base64.b64encode(pcm[start : start + 4800]).decode()
+                        websocket.send(json.dumps({"type": "input.audio", "audio": chunk}))
+                        time.sleep(0.1 if self.target.live else 0.0)
+                    self.seconds_sent += len(pcm) / 48_000
+                    until("reply.done")
+                    websocket.send(json.dumps({"type": "session.end"}))
+                until("session.ended", 30)
+                while True:  # the server closes after its last event: read on until it has
+                    received.append(json.loads(websocket.recv(timeout=10)))
+            except (ConnectionClosed, TimeoutError):
+                try:  # what the server sent before it closed (a refusal may come before any event is read)
+                    while True:
+                        received.append(json.loads(websocket.recv(timeout=1)))
+                except (ConnectionClosed, TimeoutError):
+                    pass
+            return Outcome(Answer(websocket.close_code or 0, received))
+
     def short_audio(self, step: ShortAudio) -> Outcome:
         """One sync or dictation request (:class:`ShortAudio`)."""
         wav = wav_bytes(step.clip)
@@ -1597,6 +1727,11 @@ class Probe:
         if isinstance(how, ShortAudio) and how not in self.outcomes:
             try:
                 self.outcomes[how] = self.short_audio(how)
+            except Exception as error:  # noqa: BLE001 - reported on the assumption's line
+                self.outcomes[how] = error
+        if isinstance(how, AgentSession) and how not in self.outcomes:
+            try:
+                self.outcomes[how] = self.agent_session(how)
             except Exception as error:  # noqa: BLE001 - reported on the assumption's line
                 self.outcomes[how] = error
         if isinstance(how, SpeechSession) and how not in self.outcomes:
@@ -1775,7 +1910,12 @@ def emulator_target(account: str = "paid") -> Iterator[tuple[Target, Callable[[]
                 key,
                 live=False,
                 streaming_url=emulator.streaming_url,
-                short_urls={"sync": emulator.base_url, "dictation": emulator.base_url, "tts": emulator.tts.base_url},
+                short_urls={
+                    "sync": emulator.base_url,
+                    "dictation": emulator.base_url,
+                    "tts": emulator.tts.base_url,
+                    "agents": emulator.agents.base_url,
+                },  # fmt: skip
             ),
             violations,
         )
