@@ -26,7 +26,7 @@ from tools.emulator.agents import FIELDS, SERVER_EVENTS, AgentServer
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "test-agents-key-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-SPEED = 4.0  # replies play four times faster than real time, and the caller is streamed as fast
+SPEED = 3.0  # replies play three times faster than real time, and the caller is streamed as fast
 GRACE = 0.6  # seconds a dropped session is held
 TIMING = json.loads((ROOT / "data" / "scripts" / "bookshop-caller.timing.json").read_text())
 ANSWERS = load(ROOT / "data", "bookshop-caller")

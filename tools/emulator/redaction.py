@@ -25,14 +25,14 @@ TRAILING = re.compile(r"[.,?!;:\"')\]]+$")
 
 #: (annotated type, its words) -> the finer PII policy it also matches. Every location
 #: and every medical facility annotated in data/scripts is listed (a test checks); the other new
-#: policies (gender, sexuality, location_address, _state, _country, _zip, _coordinate) match no
-#: annotation.
+#: policies (gender, sexuality, _state, _country, _zip, _coordinate) match no annotation.
 _SUBTYPES: dict[tuple[str, str], str] = {
     ("location", "leeds"): "location_city",
     ("location", "bristol"): "location_city",
     ("location", "edinburgh"): "location_city",
     ("location", "glasgow"): "location_city",
     ("location", "park lane"): "location_address_street",
+    ("location", "the hollis building twelve mill lane bristol"): "location_address",
     ("organization", "सिटी क्लिनिक"): "organization_medical_facility",
 }
 
