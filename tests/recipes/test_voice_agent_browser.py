@@ -152,9 +152,7 @@ def test_the_page_talks_to_the_agent_in_chromium(wav):
                 print("status:", page.inner_text("#status"), "| audio:", page.inner_text("#audio"))
                 print("dialogue:", page.inner_text("#dialogue"), "| problems:", problems)
                 raise
-            lines = page.eval_on_selector_all(
-                "#dialogue p", "nodes => nodes.map(n => [n.className, n.textContent])"
-            )
+            lines = page.eval_on_selector_all("#dialogue p", "nodes => nodes.map(n => [n.className, n.textContent])")
             status = page.inner_text("#status")
             audio = page.inner_text("#audio")
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
