@@ -293,5 +293,24 @@ class Scrubber:
             except UnicodeDecodeError:
                 pass  # media bytes (a downloaded file) hold no text secrets
             else:
-                response["body"]["string"] = scrub_text(text, self.secrets, stable=True).encode()
+                response["body"]["string"] = scrub_text(_without_token(text), self.secrets, stable=True).encode()
         return response
+
+
+#: Top-level fields of a JSON answer that hold a credential the API has just issued (the temporary token
+#: of ``GET /v3/token`` and the Voice Agent's ``GET /v1/token``): a recording keeps them as ``REDACTED``.
+ISSUED_SECRET_FIELDS = ("token",)
+
+
+def _without_token(text: str) -> str:
+    """A JSON object's issued credentials (:data:`ISSUED_SECRET_FIELDS`) blanked; other text as it is."""
+    if not text.startswith("{"):
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    found = [name for name in ISSUED_SECRET_FIELDS if isinstance(parsed.get(name), str)]
+    if not found:
+        return text
+    return json.dumps({k: (REDACTED if k in found else v) for k, v in parsed.items()}, separators=(",", ":"))

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tools.emulator import agent_audio
+from tools.emulator import agent_audio, agents
 from tools.emulator.agent_answers import load
 from tools.emulator.agents import FIELDS, SERVER_EVENTS, AgentServer
 
@@ -417,6 +417,29 @@ def test_token_bounds(server, query, status):
     code, body = _get(server, query)
     assert code == status, body
     assert ("token" in body) == (status == 200)
+
+
+@pytest.mark.parametrize(
+    "query", ["?expires_in_seconds=60&max_session_duration_seconds=600", "?expires_in_seconds=0", ""]
+)
+def test_the_recorded_token_exchanges_are_judged_by_the_documented_shape(server, query):
+    """tests/project/test_cassette_conformance.py judges a recorded GET /v1/token with
+    agents.validate_token_interaction: what the emulator answers passes, other shapes do not."""
+    from tools import spec
+
+    url = f"https://agents.assemblyai.com/v1/token{query}"
+    assert agents.is_token_request(url) and not agents.is_token_request("https://api.assemblyai.com/v1/token")
+    status, body = _get(server, query)
+    agents.validate_token_interaction(url, status, body)
+    good = "https://agents.assemblyai.com/v1/token?expires_in_seconds=60"
+    for status, payload, where in [
+        (200, {"token": "t"}, good),  # no expires_in_seconds
+        (200, {"token": "t", "expires_in_seconds": 30}, good),  # not the one asked for
+        (401, {"message": "no"}, good),  # not {error}
+        (200, {"token": "t", "expires_in_seconds": 0}, good.replace("=60", "=0")),  # out of range, not refused
+    ]:
+        with pytest.raises(spec.SpecViolation):
+            agents.validate_token_interaction(where, status, payload)
 
 
 def test_the_token_endpoint_takes_a_bearer_key_only(server):

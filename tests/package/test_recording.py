@@ -383,6 +383,17 @@ def test_a_recording_keeps_the_headers_that_describe_spoken_audio_and_drops_the_
     assert Scrubber().response(response)["headers"] == headers
 
 
+def test_a_token_the_api_issues_is_recorded_as_redacted_and_other_fields_stay():
+    """A temporary token (the Voice Agent's GET /v1/token answer, read through vcrpy) opens a session:
+    a recording never keeps one, whatever it looks like."""
+    body = b'{"token": "tok-0123", "expires_in_seconds": 60}'
+    response = {"status": {"code": 200}, "headers": {}, "body": {"string": body}}
+    kept = json.loads(Scrubber().response(response)["body"]["string"])
+    assert kept == {"token": "REDACTED", "expires_in_seconds": 60}
+    other = {"status": {"code": 200}, "headers": {}, "body": {"string": b'{"id": "t-1", "text": "token"}'}}
+    assert json.loads(Scrubber().response(other)["body"]["string"]) == {"id": "t-1", "text": "token"}
+
+
 class _Audio(BaseHTTPRequestHandler):
     """Answers with 4 kB of bytes that are not text, as text to speech answers with audio."""
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
 
 spec = pytest.importorskip("tools.spec")
-from tools.emulator import sync_dictation, tts  # noqa: E402  (after the skip: it needs the specs too)
+from tools.emulator import agents, sync_dictation, tts  # noqa: E402  (after the skip: it needs the specs too)
 
 pytestmark = pytest.mark.skipif(
     not spec.spec_available(), reason="../shared/reference/ (the official specs) is not beside the project"
@@ -43,6 +43,14 @@ def test_recorded_interactions_follow_the_spec(cassette):
             payload = _json_or_text(response["body"].get("string"))
             try:
                 sync_dictation.validate_response(request["uri"], response["status"]["code"], payload)
+            except spec.SpecViolation as error:
+                raise AssertionError(f"{where}: {error}") from error
+            checked += 1
+            continue
+        if agents.is_token_request(request["uri"]):  # the Voice Agent's token: its documented shape judges
+            payload = _json_or_text(response["body"].get("string"))
+            try:
+                agents.validate_token_interaction(request["uri"], response["status"]["code"], payload)
             except spec.SpecViolation as error:
                 raise AssertionError(f"{where}: {error}") from error
             checked += 1

@@ -98,6 +98,15 @@ def captions_page(tmp_path: Path) -> Iterator[dict[str, str]]:
 
 
 @contextmanager
+def talk_page(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """voice-agent-browser: the page the backend serves, beside the script, as a reader keeps it."""
+    page = paths.notebook_path("voice-agent-browser").parent / "talk" / "index.html"
+    (tmp_path / "talk").mkdir(exist_ok=True)
+    shutil.copy(page, tmp_path / "talk" / "index.html")
+    yield {}
+
+
+@contextmanager
 def easycron_account(_: Path) -> Iterator[dict[str, str]]:
     """schedule-delete: EasyCron's API played by the cookbook's stand-in, reached through
     ``EASYCRON_URL`` with the stand-in's key in ``EASYCRON_API_KEY``, as the reader's account."""
@@ -135,6 +144,7 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "youtube-transcripts": video_url,
     "pyannote-speaker-labels": cookbook_installed,
     "streaming-browser-captions": captions_page,
+    "voice-agent-browser": talk_page,
     "schedule-delete": easycron_account,
     "llm-cost-estimate": tiktoken_cache,
     "gradio-ui": serves_until_interrupted,

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+from cookbook_utils.config import AGENTS_HOST, EU_AGENTS_HOST
 from cookbook_utils.network import LoopbackServer, json_response
 from tools.emulator import agent_answers, agent_audio, streaming
 from tools.emulator.agent_answers import NoAnswer
@@ -1048,3 +1049,37 @@ def validate_message(message: Any, sender: str) -> None:
     missing = set() if sender == "client" else events[kind] - set(message)
     if extra or missing:
         raise spec.SpecViolation(f"{kind} with fields {sorted(message)}: not the documented ones")
+
+
+def is_token_request(url: str) -> bool:
+    """Whether ``url`` is the Voice Agent API's ``GET /v1/token`` (either region)."""
+    parts = urlsplit(url)
+    return (parts.hostname or "") in (AGENTS_HOST, EU_AGENTS_HOST) and parts.path == "/v1/token"
+
+
+def validate_token_interaction(url: str, status: int, payload: Any) -> None:
+    """A recorded ``GET /v1/token``, judged against the documented shape (no spec is beside the project):
+    the query holds ``expires_in_seconds`` (1-600) and at most ``max_session_duration_seconds`` (60-10800)
+    besides, else it must have been refused (400); a 200 is ``{"token", "expires_in_seconds"}``, a failure
+    ``{"error"}``. Raises ``spec.SpecViolation``."""
+    from tools import spec
+
+    query = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    limits = {"expires_in_seconds": TOKEN_EXPIRES_S, "max_session_duration_seconds": TOKEN_SESSION_S}
+    wrong = sorted(set(query) - set(limits)) + [
+        name
+        for name, (low, high) in limits.items()
+        if name in query and not (query[name].isdigit() and low <= int(query[name]) <= high)
+    ]
+    if "expires_in_seconds" not in query:
+        wrong.append("expires_in_seconds (missing)")
+    if wrong and status != 400:
+        raise spec.SpecViolation(f"a token request with {', '.join(wrong)} was answered {status}, not refused (400)")
+    if status == 200:
+        fields = set(payload) if isinstance(payload, dict) else None
+        if fields != {"token", "expires_in_seconds"} or not isinstance(payload["token"], str):
+            raise spec.SpecViolation(f"a token answer that is not {{token, expires_in_seconds}}: {payload!r}")
+        if payload["expires_in_seconds"] != int(query["expires_in_seconds"]):
+            raise spec.SpecViolation(f"a token answer whose expires_in_seconds is not the one asked for: {payload!r}")
+    elif not (isinstance(payload, dict) and set(payload) == {"error"} and isinstance(payload["error"], str)):
+        raise spec.SpecViolation(f"a token refusal ({status}) that is not {{error}}: {payload!r}")
