@@ -17,6 +17,7 @@ from cookbook_utils.yamlio import load_yaml
 FOLDER = Path("answers") / "voice-agent"
 LABEL = "reference answers"
 _FILE_KEYS = {"kind", "conversation", "system_prompt_contains", "greeting", "turns", "reply_create"}
+_OUTCOMES = ("on_result", "on_error", "on_timeout")
 _TURN_KEYS = {"reply", "tool_call", "transition", "on_result", "on_error", "on_timeout"}
 
 
@@ -42,6 +43,13 @@ class Answers:
                 "{reply: ...}}` (or a tool_call with on_result and on_error replies)"
             )
         return self.turns[number]
+
+    def spoken(self) -> list[str]:
+        """Every text the agent may say from these answers (replies, transitions, tool outcomes)."""
+        texts = [entry.get(name) for entry in self.turns.values() for name in ("reply", "transition")]
+        texts += [(entry.get(name) or {}).get("reply") for entry in self.turns.values() for name in _OUTCOMES]
+        texts += [entry.get("reply") for entry in self.reply_create]
+        return [text for text in texts if isinstance(text, str)]
 
     def check_prompt(self, system_prompt: str | None) -> None:
         """The answers were written for an agent whose system prompt says these things."""

@@ -768,6 +768,7 @@ class AgentServer(LoopbackServer):
         self.violations: list[str] = []
         self._ids = itertools.count()
         self._speech: dict[tuple[str, str, int], asyncio.Future] = {}
+        self._spoken: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}  # made while warming up
         self._voice: Any = None
         self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
 
@@ -779,10 +780,20 @@ class AgentServer(LoopbackServer):
         return super().start()
 
     def _warm_up(self) -> None:
-        """Decode the conversations' openings and start the voice now, not while the first caller waits."""
+        """Decode the conversations' openings, start the voice and speak the reference replies in the default
+        voice and format now, not while a caller waits (so a reply's first audio never waits on a loaded
+        machine's espeak-ng; what is spoken does not change)."""
         streaming.warm_up(self.candidates)
+        rate = agent_audio.FORMATS[agent_audio.DEFAULT_ENCODING]
         try:
             self._voice.speak("Hello.", VOICES[DEFAULT_VOICE], "english")
+            for name in self.library:
+                try:
+                    texts = agent_answers.load(self.data_dir, name).spoken()
+                except NoAnswer:
+                    continue  # a conversation the agent has no answers for
+                for text in texts:
+                    self._spoken[(text, DEFAULT_VOICE, rate)] = self._synthesise(text, DEFAULT_VOICE, rate)
         except (OSError, ValueError, RuntimeError):
             pass  # the server stopped first: nothing to warm up for
         self.warmed.set()
@@ -811,6 +822,8 @@ class AgentServer(LoopbackServer):
     async def speech(self, text: str, voice: str, rate: int) -> tuple[Any, list[dict]]:
         """espeak-ng's samples of ``text`` at ``rate`` and its word timings (cached: they are deterministic)."""
         key = (text, voice, rate)
+        if key in self._spoken:
+            return self._spoken[key]
         if key not in self._speech:  # one synthesis per text, however many sessions ask for it at once
             self._speech[key] = asyncio.ensure_future(asyncio.to_thread(self._synthesise, text, voice, rate))
         return await asyncio.shield(self._speech[key])
