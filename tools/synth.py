@@ -15,6 +15,10 @@ for spoken numbers, with ``as``, applied only with text formatting; a misheard w
 each with the confidence the model gives it. These are copied into the timing file as word-index
 spans; ``--annotations-only`` rewrites them from the scripts without synthesising again, so the
 audio and word timings stay as they are.
+
+A script with ``channels`` (each speaker's channel, ``{A: 1, B: 2}``) is written as a two-channel
+recording, each speaker alone on theirs, as a contact centre records a call; a turn with
+``overlap_ms`` starts that long before the previous turn's sound ends (both speakers talk at once).
 """
 
 from __future__ import annotations
@@ -332,7 +336,10 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
     espeak = _espeak()
     rate = espeak.sample_rate
     pause = np.zeros(rate * int(script.get("pause_ms", 350)) // 1000, dtype=np.int16)
-    pieces, words, turns, offset = [], [], [], 0  # offset counts samples, so no rounding drifts
+    channels = _channels(script, script_path)
+    # Each turn is placed on a timeline: after the pause that follows the turns before it, or, with
+    # ``overlap_ms``, that long before the previous turn's sound ends (both speakers talk at once).
+    placed, words, turns, offset, previous = [], [], [], 0, None  # samples, so no rounding drifts
     for number, turn in enumerate(script["turns"]):
         voice = script["speakers"][turn["speaker"]]
         speech = espeak.speak(
@@ -346,7 +353,13 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
             timed, sound_end = _word_timings(speech, turn["text"], rate)
         except SynthError as error:
             raise SynthError(f"{script_path}: turn {number}: {error}") from error
-        offset_ms = offset * 1000 // rate
+        samples = speech.samples[: sound_end * rate // 1000]
+        start = offset
+        if turn.get("overlap_ms"):
+            if previous is None or turn["speaker"] == script["turns"][number - 1]["speaker"]:
+                raise SynthError(f"{script_path}: turn {number}: overlap_ms needs a previous turn by someone else")
+            start = max(previous[0], previous[1] - rate * int(turn["overlap_ms"]) // 1000)
+        offset_ms = start * 1000 // rate
         for word in timed:
             words.append(
                 {
@@ -365,16 +378,17 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
                 "text": turn["text"],
             }
         )
-        samples = speech.samples[: sound_end * rate // 1000]
+        placed.append((start, samples, turn["speaker"]))
         gap = pause if "pause_after_ms" not in turn else np.zeros(rate * int(turn["pause_after_ms"]) // 1000, np.int16)
-        pieces += [samples, gap]
-        offset += len(samples) + len(gap)
-    if pieces and "pause_after_ms" not in script["turns"][-1]:
-        pieces = pieces[:-1]  # no silence after the last turn, unless the script asks for it
-    audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int16)
+        previous = (start, start + len(samples))
+        offset = max(offset, start + len(samples)) + len(gap)
+    if placed and "pause_after_ms" not in script["turns"][-1]:
+        offset -= len(gap)  # no silence after the last turn, unless the script asks for it
+    audio = _mix(placed, offset, lambda label: True)
+    tracks = [_mix(placed, offset, lambda label, n=n: channels[label] == n) for n in (1, 2)] if channels else None
     audio_dir.mkdir(parents=True, exist_ok=True)
     mp3 = audio_dir / f"{name}.mp3"
-    _encode_mp3(audio, rate, mp3)
+    _encode_mp3(np.stack(tracks, axis=1) if tracks else audio, rate, mp3)
     data = mp3.read_bytes()
     duration_ms = decoded_duration_ms(mp3)
     for item in words + turns:  # resampling can shorten the audio by a few milliseconds
@@ -389,6 +403,7 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
         "turns": turns,
         "words": words,
         **annotate(script, words, str(script_path)),
+        **({"channels": channels} if channels else {}),
     }
     _write_timing(timing, timing_dir)
     if script.get("chunks"):
@@ -396,6 +411,27 @@ def synthesise(script_path: Path, audio_dir: Path = AUDIO, timing_dir: Path | No
     if script.get("stereo"):
         write_stereo(timing, audio_dir, timing_dir)
     return timing
+
+
+def _channels(script: dict, script_path: Path) -> dict[str, int] | None:
+    """The script's ``channels`` (each speaker's channel, 1 or 2, for a two-channel recording), checked."""
+    channels = script.get("channels")
+    if channels is None:
+        return None
+    if script.get("stereo") or script.get("chunks"):
+        raise SynthError(f"{script_path}: a two-channel script (channels) has no stereo copy or chunks")
+    if set(channels) != set(script["speakers"]) or set(channels.values()) != {1, 2}:
+        raise SynthError(f"{script_path}: channels gives every speaker channel 1 or 2, and uses both, got {channels}")
+    return {label: int(channels[label]) for label in script["speakers"]}
+
+
+def _mix(placed: list[tuple[int, np.ndarray, str]], length: int, keep) -> np.ndarray:
+    """The turns whose speaker ``keep`` accepts, each at its start, summed (clipped) into ``length`` samples."""
+    mixed = np.zeros(length, dtype=np.int32)
+    for start, samples, label in placed:
+        if keep(label):
+            mixed[start : start + len(samples)] += samples
+    return np.clip(mixed, -32768, 32767).astype(np.int16)
 
 
 def _write_timing(timing: dict, timing_dir: Path) -> None:
@@ -551,10 +587,12 @@ def write_stereo(timing: dict, audio_dir: Path, timing_dir: Path) -> dict:
 
 
 def _encode_mp3(samples: np.ndarray, rate: int, target: Path) -> None:
+    """Encode mono samples (or two channels, shape (n, 2): 48 kb/s for both) to a 16 kHz MP3."""
+    stereo = samples.ndim == 2
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "speech.wav"
         with wave.open(str(wav), "wb") as out:
-            out.setnchannels(1)
+            out.setnchannels(2 if stereo else 1)
             out.setsampwidth(2)
             out.setframerate(rate)
             out.writeframes(samples.tobytes())
@@ -569,11 +607,11 @@ def _encode_mp3(samples: np.ndarray, rate: int, target: Path) -> None:
             "-ar",
             "16000",
             "-ac",
-            "1",
+            "2" if stereo else "1",
             "-codec:a",
             "libmp3lame",
             "-b:a",
-            "32k",
+            "48k" if stereo else "32k",
             "-fflags",
             "+bitexact",
             "-flags:a",

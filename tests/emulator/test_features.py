@@ -288,6 +288,50 @@ def test_the_stereo_call_has_one_speaker_per_channel():
         assert np.abs(piece[:, loud]).mean() > 20 * max(np.abs(piece[:, quiet]).mean(), 1.0)
 
 
+def test_a_true_two_channel_call_gives_each_channel_its_speaker(sdk):
+    """broadband-call.mp3 is recorded on two channels (agent 1, customer 2) and the customer talks
+    over the agent once: with multichannel each channel keeps its own speaker, and the two
+    channels' utterances overlap in time; the words come in the order they are spoken."""
+    config = aai.TranscriptionConfig(speech_models=MODELS, multichannel=True)
+    transcript = _sdk_transcribe(config, "broadband-call.mp3")
+    assert transcript.json_response["audio_channels"] == 2
+    script = yaml.safe_load((ROOT / "data" / "scripts" / "broadband-call.yaml").read_text())
+    assert [u.channel for u in transcript.utterances] == [
+        str(script["channels"][t["speaker"]]) for t in script["turns"]
+    ]
+    assert [u.start for u in transcript.utterances] == [t["start"] for t in _timing("broadband-call")["turns"]]
+    starts = [w.start for w in transcript.words]
+    assert starts == sorted(starts)
+    spans = [(u.start, u.end) for u in transcript.utterances]
+    assert any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))  # both talk at once
+
+
+@pytest.mark.skipif(not shutil.which("ffmpeg"), reason="ffmpeg makes the mono mixdown")
+def test_a_mono_mixdown_loses_the_channels_and_the_overlap(sdk, tmp_path):
+    """The same call mixed to one channel and re-encoded: recognised by its length, it is one
+    channel, and the customer's words spoken while the agent is still talking go to the agent."""
+    import subprocess
+
+    mono = tmp_path / "mono.mp3"
+    command = ["ffmpeg", "-v", "error", "-i", str(AUDIO / "broadband-call.mp3"), "-ac", "1", str(mono)]
+    subprocess.run(command, check=True)
+    config = aai.TranscriptionConfig(speech_models=MODELS, multichannel=True)
+    assert _sdk_transcribe(config, str(mono)).json_response["audio_channels"] == 1
+    config = aai.TranscriptionConfig(speech_models=MODELS, speaker_labels=True)
+    transcript = _sdk_transcribe(config, str(mono))
+    timing = _timing("broadband-call")
+    turns = timing["turns"]
+    interrupted, interrupter = next((a, b) for a, b in zip(turns, turns[1:], strict=False) if b["start"] < a["end"])
+    over = [w for w in transcript.words if interrupter["start"] <= w.start < interrupted["end"]]
+    labels = {u.speaker for u in transcript.utterances if u.text.startswith("Thank you, Mister")}
+    assert over and {w.speaker for w in over} == labels  # all given to the agent, who was talking
+    spans = [(u.start, u.end) for u in transcript.utterances]
+    assert all(b[0] >= a[0] for a, b in zip(spans, spans[1:], strict=False))
+    # Without overlap nothing changes: the mono support call's words keep the script's speakers.
+    plain = _sdk_transcribe(config)
+    assert len(plain.utterances) == len(_timing("support-call")["turns"])
+
+
 # --- PII redaction and entity detection ---------------------------------------------------------
 
 

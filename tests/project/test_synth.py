@@ -200,3 +200,31 @@ def test_entity_types_are_the_specs():
     assert ENTITY_TYPES == schemas["EntityType"]["enum"]
     # Every entity type is a redaction policy too; the policies add finer location types (2026).
     assert set(ENTITY_TYPES) <= set(schemas["PiiPolicy"]["enum"])
+
+
+@needs_tools
+def test_two_channel_script_puts_each_speaker_on_a_channel(tiny, tmp_path):
+    """``channels`` writes a two-channel file, each speaker alone on theirs; ``overlap_ms`` starts a
+    turn before the previous one's sound ends (both talk at once, on their own channels)."""
+    import numpy as np
+
+    from tools.synth import SynthError, synthesise
+
+    turns = [TINY["turns"][0], {**TINY["turns"][1], "overlap_ms": 800}]
+    tiny.write_text(yaml.safe_dump(dict(TINY, turns=turns, channels={"A": 1, "B": 2})))
+    timing = synthesise(tiny, audio_dir=tmp_path / "audio", timing_dir=tmp_path)
+    assert timing["channels"] == {"A": 1, "B": 2}
+    first, second = timing["turns"]
+    assert first["end"] - 900 <= second["start"] < first["end"]
+    raw = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(tmp_path / "audio" / "tiny.mp3"), "-f", "s16le", "-ac", "2", "-"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    samples = np.abs(np.frombuffer(raw, dtype=np.int16).reshape(-1, 2).astype(float))
+    alone_a, alone_b = samples[: second["start"] * 16], samples[first["end"] * 16 :]
+    assert alone_a[:, 0].mean() > 20 * max(alone_a[:, 1].mean(), 1.0)
+    assert alone_b[:, 1].mean() > 20 * max(alone_b[:, 0].mean(), 1.0)
+    tiny.write_text(yaml.safe_dump(dict(TINY, channels={"A": 1, "B": 1})))
+    with pytest.raises(SynthError, match="channel 1 or 2, and uses both"):
+        synthesise(tiny, audio_dir=tmp_path, timing_dir=tmp_path)

@@ -242,9 +242,11 @@ def transcribe(conversation: Conversation, params: dict, model: str | None = Non
         if params.get("punctuate", True) is False:
             word["text"] = word["text"].strip(EDGE_PUNCTUATION) or word["text"]
     words = [w for w in words if w["text"]]
+    multichannel = bool(params.get("multichannel"))
+    if not (multichannel and conversation.channels):
+        words = _heard_in_one_channel(conversation, words)
     labels = speaker_map(conversation, words, params)
     speakers: dict[str, str] = {}  # API label -> script label (the first that got it: the kept voice)
-    multichannel = bool(params.get("multichannel"))
 
     def channel_of(label: str) -> str:
         return str((conversation.channels or {}).get(label, 1))
@@ -278,6 +280,37 @@ def transcribe(conversation: Conversation, params: dict, model: str | None = Non
     entities = redaction.detected_entities(words, conversation.entities) if params.get("entity_detection") else []
     channels = len(conversation.channels) if conversation.channels else 1
     return Transcription(words, entities, channels, speakers)
+
+
+def _heard_in_one_channel(conversation: Conversation, words: list[dict]) -> list[dict]:
+    """Overlapping speech in one channel (a mono file, or a two-channel file sent without
+    ``multichannel``): a diarizer gives each stretch of time one speaker, so the words someone says
+    while an earlier turn of another speaker is still sounding are given to that speaker (the
+    emulator's reading of overlap; which voice a real diarizer keeps is not known). Scripts without
+    overlapping turns are unchanged."""
+    spans: dict[int, list[int]] = {}
+    for word in conversation.words:
+        span = spans.setdefault(word["turn"], [word["start"], word["end"], word["speaker"]])
+        span[1] = max(span[1], word["end"])
+    result = []
+    for word in words:
+        turn = conversation.words[word["src"][0]]["turn"]
+        talking = [
+            s[2] for t, s in spans.items() if t < turn and s[2] != word["speaker"] and s[0] <= word["start"] < s[1]
+        ]
+        result.append({**word, "speaker": talking[0]} if talking else word)
+    return result
+
+
+def timeline(words: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Words in the order they are spoken (by start; stable, so a script without overlap keeps its
+    order) and the utterances of them: with channels, each channel's runs of one speaker in script
+    order, sorted by start (two channels may talk at once); in one channel, runs of one speaker in
+    time order."""
+    ordered = sorted(words, key=lambda w: w["start"])
+    if words and "channel" in words[0]:
+        return ordered, sorted(utterances(words), key=lambda u: u["start"])
+    return ordered, utterances(ordered)
 
 
 def public(words: list[dict]) -> list[dict]:

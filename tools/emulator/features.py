@@ -75,6 +75,7 @@ FEATURES: dict[str, tuple[str, str]] = {
         EMULATED,
         "each word's speaker from the script, utterances per speaker turn; lettered by voice pitch, lowest "
         "first, not by first appearance (conversations.speaker_map), so a transcript may open with B; "
+        "in one channel, words said over another speaker's turn go to that speaker; "
         "refused with punctuate: false",
     ),
     "speakers_expected": (
@@ -97,7 +98,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "multichannel": (
         EMULATED,
         "words and utterances carry their channel (speaker = channel, or 1A, 1B... with speaker_labels) and "
-        "audio_channels is set; support-call-stereo.mp3 has one speaker per channel, a mono file is one channel",
+        "audio_channels is set; support-call-stereo.mp3 and broadband-call.mp3 have one speaker per channel "
+        "(the channels' utterances may overlap in time), a mono file or a mono mixdown is one channel",
     ),
     "punctuate": (EMULATED, "false strips punctuation from the edges of every word"),
     "format_text": (EMULATED, "false writes lower case and numbers as the script says them (no 'as' forms)"),
@@ -353,6 +355,13 @@ def _calibration_section() -> list[str]:
         "the support call opens with B, the team meeting with D. The scripts' labels stay the scripts'; the "
         "API's letters are this mapping of them. With multichannel, the speakers of a channel are lettered "
         "after its number in the same order (`1A`, `1B`...).",
+        "- Overlapping speech (broadband-call, where the customer talks over the agent): with `multichannel` "
+        "each channel keeps its speaker and the two channels' utterances overlap in time. In one channel (a "
+        "mono file, a mono mixdown re-encoded from a two-channel call, recognised by its length and its one "
+        "channel, or a two-channel file sent without `multichannel`), the words said while another speaker's "
+        "earlier turn is still sounding are given to that speaker: the emulator's reading of what one-track "
+        "diarization does with overlap; which voice a real diarizer keeps, or which overlapped words it "
+        "drops, is not known. Words come in the order they are spoken.",
     ]
 
 

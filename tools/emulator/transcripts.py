@@ -128,7 +128,7 @@ def _complete(
         result.update(status="error", error=error)
         return {}
     transcription = conversations.transcribe(conversation, params, model)
-    words = conversations.public(transcription.words)
+    words, spans = conversations.timeline(conversations.public(transcription.words))
     if not detected:
         result["language_code"] = params["language_code"]  # without detection: the code it was given
     with_utterances = params.get("speaker_labels") or params.get("multichannel")
@@ -137,16 +137,16 @@ def _complete(
         speech_model_used=model,
         text=" ".join(w["text"] for w in words),
         words=words,
-        utterances=conversations.utterances(words) if with_utterances else None,
+        utterances=spans if with_utterances else None,
         confidence=conversations.mean([w["confidence"] for w in words]),
         audio_duration=math.ceil(conversation.duration_ms / 1000),  # whole seconds, rounded up, as real answers
     )
     if params.get("redact_pii") and params.get("redact_pii_return_unredacted"):
         unredacted = conversations.transcribe(conversation, {**params, "redact_pii": False}, model)
-        plain = conversations.public(unredacted.words)
+        plain, plain_spans = conversations.timeline(conversations.public(unredacted.words))
         result.update(unredacted_text=" ".join(w["text"] for w in plain), unredacted_words=plain)
         if with_utterances:
-            result["unredacted_utterances"] = conversations.utterances(plain)
+            result["unredacted_utterances"] = plain_spans
     if params.get("domain") == "medical-v1" and language.split("_")[0] not in MEDICAL_LANGUAGES:
         result["metadata"] = {"warnings": [{"message": text("medical_mode_skipped")}]}
     if params.get("entity_detection"):

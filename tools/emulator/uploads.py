@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import subprocess
 import tempfile
 import urllib.error
 import urllib.request
@@ -30,6 +32,21 @@ def _probe_duration_ms(data: bytes) -> int | None:
             return None
 
 
+def _probe_channels(data: bytes) -> int | None:
+    """The number of channels of some uploaded audio, as ffprobe reads its first audio stream."""
+    with tempfile.NamedTemporaryFile() as handle:
+        handle.write(data)
+        handle.flush()
+        command = ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=channels"]
+        result = subprocess.run([*command, "-of", "csv=p=0", handle.name], capture_output=True, text=True)
+    return int(result.stdout.split()[0]) if result.returncode == 0 and result.stdout.strip() else None
+
+
+def mixdown(conversation: conversations.Conversation) -> conversations.Conversation:
+    """A two-channel conversation as one channel (a mono mixdown of it): the same words, no channels."""
+    return dataclasses.replace(conversation, channels=None)
+
+
 #: How close (ms) the decoded length of re-encoded audio must be to a script's to be recognised.
 DURATION_TOLERANCE_MS = 120
 
@@ -48,12 +65,15 @@ def by_duration(state: State, duration_ms: int | None) -> conversations.Conversa
 def _recognise(state: State, body: bytes) -> dict:
     """The conversation behind some audio bytes: by their sha256 when they are one of our files,
     else by decoded duration (the same speech re-encoded, e.g. by yt-dlp and ffmpeg), when exactly
-    one script is that long."""
+    one script is that long. A two-channel conversation re-encoded with one channel is its mono
+    mixdown (:func:`mixdown`): no channel map, so both speakers share channel 1."""
     known = state.library.get(hashlib.sha256(body).hexdigest())
     if known:
         return {"conversation": known, "duration_ms": known.duration_ms}
     duration = _probe_duration_ms(body)
     entry = {"conversation": by_duration(state, duration), "duration_ms": duration}
+    if entry["conversation"] is not None and entry["conversation"].channels and _probe_channels(body) == 1:
+        entry["conversation"] = mixdown(entry["conversation"])  # a two-channel call re-encoded as mono
     if duration is None:
         entry["file_type"] = sniff.file_type(body)  # for the "does not appear to contain audio" error
     return entry
