@@ -641,7 +641,7 @@ def assumptions() -> list[Assumption]:
             relies=(r"queued",),
         ),
     ]
-    found += routing_assumptions(fr, listed)
+    found += routing_assumptions(fr, listed) + medical_scribe_assumptions(listed)
     found += [
         Assumption(
             "audio-duration-rounded-up",
@@ -847,6 +847,63 @@ def streaming_assumptions() -> list[Assumption]:
             "§4 Streaming (PENDING replaced UNKNOWN; SpeakerRevision is new); SDK 1.8.2 SpeakerRevisionEvent",
             unverified="yes",
             relies=(r"\b(?:event|e)\.speaker_label\b",),
+        ),
+    ]
+
+
+MEDICAL_SKIPPED = "Skipped medical-v1 domain correction because the language is not supported"
+ROLES = ["doctor", "patient"]
+
+
+def _warnings(outcome: Outcome) -> Any:
+    body = final(outcome)
+    if body.get("status") != "completed":
+        return f"error: {body.get('error')}"
+    return [w.get("message") for w in ((body.get("metadata") or {}).get("warnings") or [])]
+
+
+def _roles(outcome: Outcome) -> Any:
+    body = final(outcome)
+    if body.get("status") != "completed":
+        return f"error: {body.get('error')}"
+    found = ((body.get("speech_understanding") or {}).get("response") or {}).get("speaker_identification") or {}
+    return [found.get("status"), sorted({u.get("speaker") for u in body.get("utterances") or []})]
+
+
+def medical_scribe_assumptions(listed: list[str]) -> list[Assumption]:
+    """What notebooks/llm-gateway/medical-scribe.ipynb reads: Medical Mode's warning for a language
+    it does not cover, and speaker identification by role in the transcript request."""
+    return [
+        Assumption(
+            "medical-mode-skipped-warning",
+            "domain medical-v1 on Hindi audio completes, with metadata.warnings [{message}] saying it was skipped",
+            Transcribe.of("clip-hi", speech_models=listed, domain="medical-v1"),
+            _warnings,
+            equals([MEDICAL_SKIPPED]),
+            "§2 domain, Response: metadata.warnings[] [S7]; the text from the Medical Mode page; the shape "
+            "{message} from SDK 1.8.2 TranscriptMetadata (UNVERIFIED)",
+            unverified="yes",
+            relies=(r"domain=\"medical-v1\"",),
+        ),
+        Assumption(
+            "speaker-roles-in-transcript-request",
+            "speech_understanding speaker_identification by role in POST /v2/transcript: response status "
+            "success, utterances carry the roles",
+            Transcribe.of(
+                "clinic-visit",
+                speech_models=listed,
+                speaker_labels=True,
+                speech_understanding={
+                    "request": {"speaker_identification": {"speaker_type": "role", "known_values": ROLES}}
+                },
+            ),
+            _roles,
+            equals(["success", ROLES]),
+            "§6 (speech_understanding.request at transcription time); api-2026.md; the speaker identification page's "
+            "one-request form; the response's place (speech_understanding.response) and the roles in "
+            "utterances: UNVERIFIED",
+            unverified="yes",
+            relies=(r"speech_understanding=",),
         ),
     ]
 

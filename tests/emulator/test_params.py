@@ -263,7 +263,7 @@ def test_every_annotated_location_and_facility_has_a_subtype():
 )
 def test_summaries_and_action_items_are_refused_with_why(emulator, task, config):
     error = _refused(emulator, speech_understanding={"request": {task: config}})
-    assert "does not emulate `speech_understanding`" in error
+    assert f"does not emulate `speech_understanding.request.{task}`: here and in" in error
     transcript_id = _transcribe(emulator)["id"]
     body = {"transcript_id": transcript_id, "speech_understanding": {"request": {task: config}}}
     response = requests.post(

@@ -192,6 +192,13 @@ MESSAGES: dict[str, Message] = {
         "'Requires redact_pii to be true, otherwise a 400 error is returned'",
         False,
     ),
+    "speaker_identification_needs_labels": Message(
+        "speech_understanding.request.speaker_identification requires speaker_labels: true: add it, or "
+        "remove speaker_identification.",
+        "https://www.assemblyai.com/docs/speech-understanding/speaker-identification ('You must set "
+        "speaker_labels: true in your transcription request')",
+        False,
+    ),
     # The LLM Gateway (llm-gateway.assemblyai.com): its envelopes and causes, as the 2026-09-24 capture
     # shows them (../shared/real-responses/probes/live-2026-09-24-smoke.json, "gateway"; facts section 13)
     "gateway_invalid_body": Message("invalid request body", CAPTURE + " (every 400's message)", True),

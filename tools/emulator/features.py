@@ -153,18 +153,48 @@ FEATURES: dict[str, tuple[str, str]] = {
         "other audio ends in an error naming the parameter",
     ),
     "speech_understanding": (
-        REFUSED,
-        "no task is emulated in the transcript request; translation and speaker identification are, in "
-        "POST /v1/understanding on a completed transcript",
+        EMULATED,
+        "in the transcript request, speaker_identification only (the documented one-request form); "
+        "translation is emulated in POST /v1/understanding, the other tasks are refused below",
     ),
-    "speech_understanding.request": (REFUSED, "no speech understanding task is emulated in the transcript request"),
+    "speech_understanding.request": (
+        EMULATED,
+        "one task, speaker_identification; echoed, and on completion answered with request and response",
+    ),
     "speech_understanding.request.translation": (
         REFUSED,
         "emulated in POST /v1/understanding (reference translations), not in the transcript request",
     ),
     "speech_understanding.request.speaker_identification": (
-        REFUSED,
-        "emulated in POST /v1/understanding (the scripts' names and roles), not in the transcript request",
+        EMULATED,
+        "as in POST /v1/understanding (the scripts' names and roles): on completion the utterances and words "
+        "carry the identified name or role in place of the label, and speech_understanding.response holds "
+        "the mapping and status success; needs speaker_labels: true (a 400 at submission); a value that fits "
+        "no speaker of the script ends the transcript in an error that says so",
+    ),
+    "speech_understanding.request.speaker_identification.speaker_type": (
+        EMULATED,
+        "name or role: which field of the script's speakers is matched (role also matches other_roles)",
+    ),
+    "speech_understanding.request.speaker_identification.known_values": (
+        EMULATED,
+        "the names or roles to assign; required for role; each at most 35 characters (a 400)",
+    ),
+    "speech_understanding.request.speaker_identification.speakers": (
+        EMULATED,
+        "like known_values, each object's name or role; not with known_values (a 400)",
+    ),
+    "speech_understanding.request.speaker_identification.speakers[].role": (
+        EMULATED,
+        "a role to assign, as in known_values",
+    ),
+    "speech_understanding.request.speaker_identification.speakers[].name": (
+        EMULATED,
+        "a name to assign, as in known_values",
+    ),
+    "speech_understanding.request.speaker_identification.speakers[].description": (
+        EMULATED,
+        "accepted as the hint it is; the emulator matches the script's names and roles, so it needs none",
     ),
     "speech_understanding.request.custom_formatting": (
         REFUSED,

@@ -50,4 +50,20 @@ def problem(params: dict) -> str | None:
     for name in NEED_REDACT_PII:
         if params.get(name) and not params.get("redact_pii"):
             return text("needs_redact_pii", name=name)
-    return None
+    return _speaker_identification_problem(params)
+
+
+def _speaker_identification_problem(params: dict) -> str | None:
+    """Speaker identification asked for with the transcript: it needs ``speaker_labels`` (the
+    speaker identification page: "You must set speaker_labels: true in your transcription
+    request"), and its configuration is checked as ``POST /v1/understanding`` checks it."""
+    from tools.emulator import understanding  # it imports the transcripts, which import this module
+
+    request = (params.get("speech_understanding") or {}).get("request") or {}
+    config = request.get("speaker_identification") if isinstance(request, dict) else None
+    if config is None:
+        return None
+    if not params.get("speaker_labels"):
+        return text("speaker_identification_needs_labels")
+    problems = understanding._task_problems("speaker_identification", config)
+    return problems[0] if problems else None

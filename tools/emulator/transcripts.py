@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, NoReturn
 from urllib.parse import urlencode, urlsplit
 
@@ -33,6 +34,7 @@ ECHOED = (
     "remove_audio_tags",
     "domain",
     "redact_pii_return_unredacted",
+    "speech_understanding",
 )
 #: The languages Medical Mode (``domain: "medical-v1"``) covers; for others it is skipped with a warning.
 MEDICAL_LANGUAGES = {"en", "es", "de", "fr"}
@@ -107,7 +109,11 @@ def _detect(conversation: conversations.Conversation, params: dict) -> tuple[str
 
 
 def _complete(
-    result: dict, params: dict, conversation: conversations.Conversation | None, error: str | None
+    result: dict,
+    params: dict,
+    conversation: conversations.Conversation | None,
+    error: str | None,
+    data_dir: Path | None = None,
 ) -> dict[str, str]:
     """Fill a transcript in as the API would on completion (or failure); returns which script
     speaker each of its speaker labels stands for."""
@@ -157,7 +163,27 @@ def _complete(
         result["sentiment_analysis_results"] = analysis.sentiments(conversation, transcription.words)
     if params.get("auto_highlights"):
         result["auto_highlights_result"] = analysis.key_phrases(conversation, transcription.words)
+    identify = ((params.get("speech_understanding") or {}).get("request") or {}).get("speaker_identification")
+    if identify is not None:
+        _identify_speakers(result, conversation, identify, transcription.speakers, data_dir)
     return transcription.speakers
+
+
+def _identify_speakers(
+    result: dict, conversation: conversations.Conversation, config: dict, speakers: dict, data_dir: Path | None
+) -> None:
+    """Speaker identification requested with the transcript (``speech_understanding``): the
+    utterances and words with names or roles in place of labels, and the task's request and
+    response, as ``POST /v1/understanding`` answers them; a value that fits no speaker of the
+    script ends the transcript in error with the emulator's reason."""
+    from tools.emulator import understanding  # it imports this module
+
+    try:
+        also = understanding.other_roles(data_dir, conversation) if data_dir is not None else {}
+        result.update(understanding.identify_speakers(result, conversation, config, also, speakers))
+    except EmulatorError as error:
+        emptied = dict.fromkeys(("text", "words", "utterances", "confidence", "speech_model_used", "entities"))
+        result.update(status="error", error=str(error), **emptied)
 
 
 #: The created/completed times a transcript reports: a fixed epoch plus its sequence, so recordings
@@ -287,7 +313,11 @@ class TranscriptRecord:
             if self.finished or self.deleted:
                 return
             self.speakers = _complete(
-                self.result, self.params, self.conversation if not self.error else None, self.error
+                self.result,
+                self.params,
+                self.conversation if not self.error else None,
+                self.error,
+                self.state.data_dir,
             )
             self.completed_at = _clock_text(self.sequence, self.state.processing_seconds)
             self.finished = True
