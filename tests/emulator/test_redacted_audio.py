@@ -70,9 +70,18 @@ def test_the_beeped_file_masks_every_redacted_span_and_keeps_the_rest(emulator):
     assert np.corrcoef(beeped[: first * 16], original[: first * 16])[0, 1] > 0.9  # untouched before
 
 
-def test_silence_and_wav(emulator):
+def test_placeholders_are_found_with_their_punctuation():
+    assert all(map(redacted_audio.is_redacted, ["####", "####.", "[PERSON_NAME]", "[PERSON_NAME].", "[ORDER]?"]))
+    assert not any(map(redacted_audio.is_redacted, ["Tom", "[note", "#1"]))
+
+
+@pytest.mark.parametrize("sub", ["hash", "entity_name"])
+def test_silence_and_wav(emulator, sub):
     options = {"override_audio_redaction_method": "silence"}
-    done, answer = _redacted(emulator, redact_pii_audio_quality="wav", redact_pii_audio_options=options)
+    done, answer = _redacted(
+        emulator, redact_pii_audio_quality="wav", redact_pii_audio_options=options, redact_pii_sub=sub
+    )
+    assert len(redacted_audio.spans(done["words"])) >= 3
     assert answer["redacted_audio_url"].endswith(".wav")
     download = _download(emulator, answer["redacted_audio_url"])
     assert download.headers["content-type"] == "audio/wav"

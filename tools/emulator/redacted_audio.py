@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from cookbook_utils import paths
 from cookbook_utils.network import QuietHTTPServer, serve_in_background
-from tools.emulator import redaction
 from tools.emulator.errors import EmulatorError, text
 
 if TYPE_CHECKING:
@@ -44,11 +43,12 @@ BEEP_LEVEL = 0.3
 SAMPLE_RATE = 16_000
 CONTENT_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 _REDACTED = re.compile(r"#+|\[[A-Z0-9_]+\]")
+_PUNCTUATION = re.compile(r"[.,?!;:\"')]+$")  # after a word (not the placeholder's own bracket)
 
 
 def is_redacted(word_text: str) -> bool:
     """Whether a transcript word is a redaction (``####`` or ``[PERSON_NAME]``, punctuation aside)."""
-    return bool(_REDACTED.fullmatch(redaction.TRAILING.sub("", word_text)))
+    return bool(_REDACTED.fullmatch(_PUNCTUATION.sub("", word_text)))
 
 
 def spans(words: list[dict]) -> list[tuple[int, int]]:
