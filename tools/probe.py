@@ -471,7 +471,7 @@ def assumptions() -> list[Assumption]:
             ),
             lambda o: o.answer.status,
             equals(400),
-            "the spec's redact_pii_audio description ('Requires redact_pii to be true'); no page gives the text",
+            "§2 (the spec's redact_pii_audio description: 'Requires redact_pii to be true'; no page gives the text)",
             unverified="yes",
             relies=(r'"redact_pii_audio": True}',),
         ),
