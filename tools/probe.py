@@ -462,6 +462,20 @@ def assumptions() -> list[Assumption]:
             relies=(r"audio_url not found",),
         ),
         Assumption(
+            "redact-pii-audio-needs-redact-pii",
+            "redact_pii_audio without redact_pii is refused with a 400 at submission",
+            Request(
+                "POST",
+                "/v2/transcript",
+                json.dumps({"audio_url": UNREACHABLE_URL, "speech_models": listed, "redact_pii_audio": True}),
+            ),
+            lambda o: o.answer.status,
+            equals(400),
+            "§2 (the spec's redact_pii_audio description: 'Requires redact_pii to be true'; no page gives the text)",
+            unverified="yes",
+            relies=(r'"redact_pii_audio": True}',),
+        ),
+        Assumption(
             "unreachable-audio-url",
             "an audio_url the API cannot download is accepted, then the transcript ends in error (download text)",
             Transcribe.of(fr, speech_models=listed, audio_url=UNREACHABLE_URL),

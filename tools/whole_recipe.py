@@ -16,6 +16,7 @@ environment (a reader's ``COOKBOOK_*`` setting) the caller passes in ``env``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -142,6 +143,14 @@ def run_script(script: str, env: dict[str, str], timeout_s: float = 600, cwd: Pa
     return Run(script, done.returncode, done.stdout, done.stderr)
 
 
+def _returned_hosts(emulator) -> dict[str, str]:
+    """The stand-ins for hosts the API only names in its answers (a redacted_audio_url's S3 host),
+    which a script cannot map in its own source: ``tools/offline_site`` routes them below httpx."""
+    from tools.emulator import redacted_audio
+
+    return {redacted_audio.HOST: emulator.stand_ins[redacted_audio.HOST]}
+
+
 def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
     """A clean environment for a script: the SDK's variables pointing at ``emulator``, live, no
     cookbook mode, a non-interactive matplotlib, and ``extra``."""
@@ -155,6 +164,7 @@ def script_env(emulator, extra: dict[str, str] | None = None) -> dict[str, str]:
             "ASSEMBLYAI_SYNC_BASE_URL": emulator.stand_ins[config.SYNC_HOST],
             "ASSEMBLYAI_DICTATION_BASE_URL": emulator.stand_ins[config.DICTATION_HOST],
             "ASSEMBLYAI_TTS_BASE_URL": emulator.stand_ins[config.TTS_HOST],
+            "COOKBOOK_SCRIPT_ROUTES": json.dumps(_returned_hosts(emulator)),
             "MPLBACKEND": "Agg",
             "PYTHONUNBUFFERED": "1",
             "HF_HUB_OFFLINE": "1",

@@ -106,9 +106,6 @@ NON_DEFAULT = {
     "language_codes": ["en", "es"],
     "language_detection_options": {"code_switching": True},
     "language_detection_options.localization": {"localization": ["en_uk"]},
-    "redact_pii_audio": True,
-    "redact_pii_audio_quality": "wav",
-    "redact_pii_audio_options": {"override_audio_redaction_method": "silence"},
     "auto_chapters": True,
     "summarization": True,
     "summary_model": "conversational",
@@ -156,14 +153,6 @@ def test_defaults_of_refused_parameters_are_accepted(emulator, params):
 def test_the_sdk_sees_the_refusal(sdk):
     config = aai.TranscriptionConfig(speech_models=MODELS, iab_categories=True)
     with pytest.raises(aai.types.TranscriptError, match="does not emulate `iab_categories`"):
-        aai.Transcriber(config=config).transcribe(str(AUDIO / "support-call.mp3"))
-
-
-def test_redacted_audio_is_refused_through_the_sdk(sdk):
-    config = aai.TranscriptionConfig(speech_models=MODELS).set_redact_pii(
-        policies=[aai.PIIRedactionPolicy.person_name], redact_audio=True
-    )
-    with pytest.raises(aai.types.TranscriptError, match="does not emulate `redact_pii_audio`"):
         aai.Transcriber(config=config).transcribe(str(AUDIO / "support-call.mp3"))
 
 

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = sorted((ROOT / "data" / "cassettes").glob("*.yaml"))
 
 spec = pytest.importorskip("tools.spec")
-from tools.emulator import agents, sync_dictation, tts  # noqa: E402  (after the skip: it needs the specs too)
+from tools.emulator import agents, redacted_audio, sync_dictation, tts  # noqa: E402  (after the skip: it needs the specs too)
 
 pytestmark = pytest.mark.skipif(
     not spec.spec_available(), reason="../shared/reference/ (the official specs) is not beside the project"
@@ -53,6 +53,15 @@ def test_recorded_interactions_follow_the_spec(cassette):
                 agents.validate_token_interaction(request["uri"], response["status"]["code"], payload)
             except spec.SpecViolation as error:
                 raise AssertionError(f"{where}: {error}") from error
+            checked += 1
+            continue
+        if request["uri"].startswith(f"https://{redacted_audio.HOST}{redacted_audio.PREFIX}"):
+            # a redacted_audio_url (S3, no spec): a GET answered with the audio file, or refused
+            headers = {name.lower(): values[0] for name, values in response["headers"].items()}
+            code = response["status"]["code"]
+            assert request["method"] == "GET", f"{where}: only GET reads a redacted_audio_url"
+            ok = code == 200 and headers.get("content-type") in redacted_audio.CONTENT_TYPES.values()
+            assert ok or code >= 400, f"{where}: neither an audio file nor a refusal"
             checked += 1
             continue
         body = _json_or_text(request.get("body"))

@@ -159,6 +159,12 @@ MESSAGES: dict[str, Message] = {
         RULES_SOURCE + " (redact_pii requires format_text)",
         False,
     ),
+    "rule_redact_pii_audio_needs_redact_pii": Message(
+        "redact_pii_audio requires redact_pii: true: set redact_pii (with redact_pii_policies), or remove "
+        "redact_pii_audio.",
+        RULES_SOURCE + " (redact_pii_audio: 'Requires redact_pii to be true')",
+        False,
+    ),
     "rule_webhook_auth_without_url": Message(
         "webhook_auth_header_name and webhook_auth_header_value need a webhook_url: add it, or remove them.",
         RULES_SOURCE + " (webhook auth headers need webhook_url)",
@@ -280,10 +286,10 @@ MESSAGES: dict[str, Message] = {
     "transcript_not_completed": Message(
         "Transcript {transcript_id} is not completed: its status is {status}", "no documented text", False
     ),
-    "redacted_audio_unavailable": Message(
-        "Transcript {transcript_id} has no redacted audio: the emulator refuses redact_pii_audio, so no "
-        "transcript it makes has any. Record this request against the real API.",
-        "emulator limit (tools/emulator/features.py refuses redact_pii_audio)",
+    "redacted_audio_not_requested": Message(
+        "Transcript {transcript_id} has no redacted audio: it was made without redact_pii_audio: true. "
+        "Submit it again with redact_pii: true and redact_pii_audio: true.",
+        "no documented text (the spec: redact_pii_audio generates the copy)",
         False,
     ),
     "deleted_before_completion": Message(

@@ -127,13 +127,23 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
     "redact_pii_sub": (EMULATED, "hash writes # per character; entity_name writes [ENTITY_TYPE]"),
     "redact_pii_audio": (
-        REFUSED,
-        "the emulator serves no redacted audio file, so it cannot answer GET /v2/transcript/{id}/redacted-audio",
+        EMULATED,
+        "GET /v2/transcript/{id}/redacted-audio answers redacted_audio_ready and a redacted_audio_url "
+        "(the spec example's S3 host and path, unsigned); that file is the shipped audio with each redacted "
+        "word's span (the script's word timings, start to end) replaced by a 1 kHz tone, the emulator's own "
+        "beep (the real beep's sound is undocumented). Needs redact_pii (else a 400); with a webhook_url, "
+        "refused: the emulator sends no redacted-audio notification",
     ),
-    "redact_pii_audio_quality": (REFUSED, "redacted audio is not emulated"),
-    "redact_pii_audio_options": (REFUSED, "redacted audio is not emulated"),
-    "redact_pii_audio_options.return_redacted_no_speech_audio": (REFUSED, "redacted audio is not emulated"),
-    "redact_pii_audio_options.override_audio_redaction_method": (REFUSED, "redacted audio is not emulated"),
+    "redact_pii_audio_quality": (EMULATED, "the redacted file's type: mp3 (the default) or wav"),
+    "redact_pii_audio_options": (EMULATED, "the options below"),
+    "redact_pii_audio_options.return_redacted_no_speech_audio": (
+        EMULATED,
+        "every shipped audio holds speech, so the redacted file is served with or without it",
+    ),
+    "redact_pii_audio_options.override_audio_redaction_method": (
+        EMULATED,
+        "silence: the redacted spans are digital silence instead of the tone",
+    ),
     "entity_detection": (EMULATED, "entities[] from the scripts' entity annotations, with text and times"),
     "sentiment_analysis": (
         EMULATED,
@@ -327,6 +337,11 @@ def refusal(params: dict) -> str | None:
                 return f"The emulator does not emulate `{key}`: {why}. Remove it from the request to use the emulator."
     if params.get("redact_pii") and not params.get("redact_pii_policies"):
         return "redact_pii_policies must list at least one policy when redact_pii is true."
+    if params.get("redact_pii_audio") and params.get("webhook_url"):
+        return (
+            "The emulator does not emulate `redact_pii_audio` with a `webhook_url`: it does not send the "
+            "redacted-audio notification. Remove one of them to use the emulator."
+        )
     return param_rules.problem(params)
 
 

@@ -5,7 +5,7 @@ error text in ``errors.py``. No page gives the API's wording for these refusals,
 the emulator's own (``verbatim=False``): it names the parameters and says what to do.
 
 Rules that only concern parameters the emulator refuses anyway (``summary_model`` with
-``summary_type``, ``redact_pii_audio`` with ``redact_pii``, ``auto_chapters`` with ``summarization``)
+``summary_type``, ``auto_chapters`` with ``summarization``)
 are left to that refusal (``features.py``).
 """
 
@@ -49,6 +49,10 @@ RULES: list[tuple[Callable[[dict], bool], str]] = [
     (lambda b: bool(b.get("speaker_labels")) and _false(b, "punctuate"), "rule_speaker_labels_need_punctuate"),
     (lambda b: bool(b.get("sentiment_analysis")) and _false(b, "punctuate"), "rule_sentiment_needs_punctuate"),
     (lambda b: bool(b.get("redact_pii")) and _false(b, "format_text"), "rule_redact_pii_needs_format_text"),
+    (
+        lambda b: bool(b.get("redact_pii_audio")) and not b.get("redact_pii"),
+        "rule_redact_pii_audio_needs_redact_pii",
+    ),
     (
         lambda b: (
             (_set(b, "webhook_auth_header_name") or _set(b, "webhook_auth_header_value")) and not _set(b, "webhook_url")

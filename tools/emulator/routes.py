@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tools import spec
-from tools.emulator import gateway, models, sync_dictation, transcripts, understanding, uploads
+from tools.emulator import gateway, models, redacted_audio, sync_dictation, transcripts, understanding, uploads
 from tools.emulator.errors import EmulatorError, text
 from tools.emulator.state import State
 
@@ -129,7 +129,7 @@ def _word_search(request: Request) -> Answer:
 
 
 def _redacted_audio(request: Request) -> Answer:
-    transcripts.refuse_redacted_audio(request.transcript())
+    return 200, redacted_audio.answer(request.transcript()), JSON
 
 
 def _models(request: Request) -> Answer:

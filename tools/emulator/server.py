@@ -19,6 +19,8 @@ from tools.emulator import accounts
 from tools.emulator.agents import AgentServer
 from tools.emulator.faults import FaultPlan
 from tools.emulator.http import Handler, RegionServer
+from tools.emulator.redacted_audio import HOST as REDACTED_AUDIO_HOST
+from tools.emulator.redacted_audio import RedactedAudioServer
 from tools.emulator.state import ROOT, State
 from tools.emulator.streaming import StreamingServer
 from tools.emulator.tts import TTSServer
@@ -114,6 +116,8 @@ class Emulator:
         # agents.assemblyai.com and agents.eu (the Voice Agent /v1/ws and GET /v1/token) on one port of their own
         self.agents = AgentServer(api_key, self.state.data_dir)
         self.agents.violations = self.violations
+        # the S3 host of redacted_audio_url (redact_pii_audio's files), on a port of its own, without a key
+        self.redacted_audio = RedactedAudioServer(self.state)
 
     @property
     def base_url(self) -> str:
@@ -137,6 +141,7 @@ class Emulator:
             config.EU_TTS_HOST: self.eu_tts.base_url,
             config.AGENTS_HOST: self.agents.base_url,
             config.EU_AGENTS_HOST: self.agents.base_url,
+            REDACTED_AUDIO_HOST: self.redacted_audio.base_url,
         }
 
     @property
@@ -166,6 +171,7 @@ class Emulator:
         self.tts.start()
         self.eu_tts.start()
         self.agents.start()
+        self.redacted_audio.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -173,6 +179,7 @@ class Emulator:
         self.tts.stop()
         self.eu_tts.stop()
         self.agents.stop()
+        self.redacted_audio.stop()
         for server in (self._server, self._eu_server):
             server.shutdown()
             server.server_close()

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from cookbook_utils.network import is_loopback
@@ -35,6 +35,9 @@ ECHOED = (
     "domain",
     "redact_pii_return_unredacted",
     "speech_understanding",
+    "redact_pii_audio",
+    "redact_pii_audio_quality",
+    "redact_pii_audio_options",
 )
 #: The languages Medical Mode (``domain: "medical-v1"``) covers; for others it is skipped with a warning.
 MEDICAL_LANGUAGES = {"en", "es", "de", "fr"}
@@ -282,6 +285,7 @@ class TranscriptRecord:
     completed_at: str | None = None
     #: the transcript's speaker labels -> the script speakers they stand for (once completed)
     speakers: dict[str, str] = field(default_factory=dict)
+    redacted_audio: bytes | None = field(default=None, repr=False)  # made on the first download
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     delivered: threading.Event = field(default_factory=_set_event, repr=False)  # no webhook call under way
 
@@ -518,8 +522,3 @@ def word_search(record: TranscriptRecord, words: list[str]) -> dict:
     result, _ = record.completed()
     matches = conversations.word_search(result["words"] or [], [t for t in words if t.strip()])
     return {"id": record.id, "total_count": sum(m["count"] for m in matches), "matches": matches}
-
-
-def refuse_redacted_audio(record: TranscriptRecord) -> NoReturn:
-    """GET /v2/transcript/{id}/redacted-audio: never available, as ``redact_pii_audio`` is refused."""
-    raise EmulatorError(400, text("redacted_audio_unavailable", transcript_id=record.id))

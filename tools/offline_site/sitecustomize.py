@@ -41,3 +41,36 @@ def _guard(event: str, args: tuple) -> None:
 
 
 sys.addaudithook(_guard)
+
+
+def _route_stand_ins() -> None:
+    """``COOKBOOK_SCRIPT_ROUTES`` (JSON: real host -> ``http://127.0.0.1:PORT``): a URL the API returns
+    on a host of its own (a redacted_audio_url on S3) reaches the emulator's stand-in for that host, as
+    it would reach the internet; below httpx, so the script runs as written."""
+    import json
+    import os
+    from urllib.parse import urlsplit
+
+    routes = json.loads(os.environ.get("COOKBOOK_SCRIPT_ROUTES") or "{}")
+    if not routes:
+        return
+    try:
+        import httpcore
+    except ImportError:
+        return
+    table = {}
+    for host, base in routes.items():
+        parts = urlsplit(base)
+        table[host.encode()] = (parts.scheme.encode(), (parts.hostname or "").encode(), parts.port)
+    original = httpcore.ConnectionPool.handle_request
+
+    def handle_request(self, request):
+        route = table.get(request.url.host)
+        if route is not None:
+            request.url = httpcore.URL(scheme=route[0], host=route[1], port=route[2], target=request.url.target)
+        return original(self, request)
+
+    httpcore.ConnectionPool.handle_request = handle_request
+
+
+_route_stand_ins()
