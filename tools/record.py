@@ -40,6 +40,7 @@ from cookbook_utils.config import (
     ENV_RECORD,
     ENV_STAND_INS,
 )
+from cookbook_utils.recording import webhooks
 from cookbook_utils.recording.cassette import prune_bodies
 from cookbook_utils.recording.streams import ENV_STREAMING_HOST, fixture_path
 from tools.kernels import IPCAsyncKernelManager
@@ -187,6 +188,8 @@ def record_one(slug: str, *, api_key: str, emulator=None) -> None:
         servers = emulator_env(emulator) if emulator else dict.fromkeys(EMULATOR_VARIABLES)
         with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, **servers}):
             execute(notebook, extra_cell=SAVE_CELL)
+        if emulator is not None:  # the emulator's calls to the notebook's receiver, for replay
+            webhooks.add_to_cassette(cassette, emulator.webhook_attempts)
         recorded = time.perf_counter()
         replayed = replay(notebook)
     except Exception:

@@ -3,7 +3,8 @@ recording.
 
 Replay behaves as the API does when a reader re-runs cells in one kernel: the recorded responses to
 a request play in order, and once they are used up the last one answers again (a finished
-transcript keeps answering ``completed``; the same uploaded bytes get the same upload URL). A
+transcript keeps answering ``completed``; the same uploaded bytes get the same upload URL), and a
+submission's recorded webhook deliveries are made again to the notebook's receiver (:mod:`.webhooks`). A
 request about a transcript or upload that an earlier cell creates fails until that cell has run,
 naming the step; a request the recording does not hold fails naming the closest recorded one.
 """
@@ -20,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ..errors import CookbookError
 from ..yamlio import load_yaml
+from . import webhooks
 from .errors import missing_request_error_class, step_order_message
 from .filters import Scrubber, body_bytes, map_json_strings
 from .matchers import MATCH_ON, distance, register
@@ -199,7 +201,10 @@ def replay_cassette_class() -> type:
             if self.play_counts[index] == 0 and index < self._loaded_count:
                 self._played_interactions.append((self.data[index][0], self.data[index][1]))
             self.play_counts[index] += 1
-            return self.data[index][1]
+            response = self.data[index][1]
+            due = webhooks.due(self._metadata.get(webhooks.KEY), request.body, response.get("body", {}).get("string"))
+            webhooks.deliver(request.body, due)  # the API's calls to the notebook's receiver, once more
+            return response
 
         def find_requests_with_most_matches(self, request):
             """The recorded requests closest to ``request``, closest first (by :func:`distance`),

@@ -65,6 +65,9 @@ SECRET_PATTERNS = [
     re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}"),
 ]
 
+#: JSON body fields that hold a secret whatever it looks like: the header a webhook receiver checks.
+SECRET_FIELDS = frozenset({"webhook_auth_header_value"})
+
 UPLOAD_PLACEHOLDER = re.compile(rb"^sha256:[0-9a-f]{64} \(\d+ bytes\)$")
 
 
@@ -213,6 +216,8 @@ def scrub_body(body: Any, content_type: str, path: str, secrets: Iterable[str]) 
             pass
         else:
             scrubbed = map_json_strings(parsed, lambda s: scrub_text(s, secrets, stable=True))
+            if isinstance(scrubbed, dict):  # a secret by its field's name, whatever its value
+                scrubbed = {k: REDACTED if k in SECRET_FIELDS and v else v for k, v in scrubbed.items()}
             return json.dumps(scrubbed, ensure_ascii=False, separators=(",", ":")).encode()
     return scrub_text(text, secrets, stable=True).encode()
 

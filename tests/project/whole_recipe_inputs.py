@@ -137,6 +137,17 @@ def serves_until_interrupted(_: Path) -> Iterator[dict[str, str]]:
     yield {"PYTHONPATH": str(ROOT / "tests" / "project" / "interactive_site")}
 
 
+@contextmanager
+def webhook_receiver(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """webhooks-fastapi: a free loopback port for the script's receiver, and its address as the
+    reader's public one (the emulator calls loopback webhooks)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    yield {"PORT": str(port), "COOKBOOK_WEBHOOK_URL": f"http://127.0.0.1:{port}/assemblyai-webhook"}
+
+
 INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "github-raw-links": github_link,
     "google-drive-links": drive_link,
@@ -148,4 +159,5 @@ INPUTS: dict[str, Callable[[Path], AbstractContextManager[dict[str, str]]]] = {
     "schedule-delete": easycron_account,
     "llm-cost-estimate": tiktoken_cache,
     "gradio-ui": serves_until_interrupted,
+    "webhooks-fastapi": webhook_receiver,
 }

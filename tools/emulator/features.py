@@ -253,7 +253,8 @@ FEATURES: dict[str, tuple[str, str]] = {
     "speech_threshold": (REFUSED, "the emulator does not measure the fraction of speech in the audio"),
     "webhook_url": (
         EMULATED,
-        "a loopback URL is POSTed the documented body when the transcript finishes; other hosts are refused",
+        "a loopback URL is POSTed the documented body when the transcript finishes, retried as documented (no 2xx "
+        "within 10 s: up to 10 attempts; a 4xx: none); other hosts are refused",
     ),
     "webhook_auth_header_name": (EMULATED, "sent with the webhook, with webhook_auth_header_value"),
     "webhook_auth_header_value": (EMULATED, "sent with the webhook under webhook_auth_header_name"),

@@ -150,6 +150,11 @@ class Emulator:
         return self.state.webhooks
 
     @property
+    def webhook_attempts(self) -> list[dict]:
+        """Every POST of every webhook delivery, retries included (``State.webhook_attempts``)."""
+        return self.state.webhook_attempts
+
+    @property
     def urls_sent(self) -> list[tuple[str, str]]:
         """Every ``audio_url`` and ``webhook_url`` a request sent, as ``(field, url)``."""
         return self.state.urls_sent

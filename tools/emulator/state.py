@@ -104,6 +104,15 @@ class State:
         self.chat_calls = 0
         self.chat_requests: list[dict] = []  # every chat completion body accepted, for tests
         self.webhooks: list[dict] = []  # every webhook delivery attempted, for tests
+        #: Every POST a webhook delivery made, retries included, in order: ``transcript_id``,
+        #: ``status``, ``attempt`` (1, 2...), ``header`` (the auth header's name or None), ``body``
+        #: and ``code`` (the receiver's answer; None for no answer in time). ``tools/record.py``
+        #: keeps them in the cassette, so that a replay delivers them again.
+        self.webhook_attempts: list[dict] = []
+        #: How long one delivery waits for the receiver's answer (the docs: 2xx within 10 s), and
+        #: the pause between attempts (not documented): tests make both short.
+        self.webhook_timeout_s = 10.0
+        self.webhook_retry_pause_s = 0.2
         #: Unexpected failures in background work; the server shares this list as its violations.
         self.problems: list[str] = []
         self.sequence = 0

@@ -192,9 +192,10 @@ def _identify_speakers(
 #: The created/completed times a transcript reports: a fixed epoch plus its sequence, so recordings
 #: made twice are the same.
 EPOCH = datetime.datetime(2026, 11, 25, 10, 0, 0)
-WEBHOOK_ATTEMPTS = 10  # the docs: retried up to 10 attempts when no 2xx arrives within 10 s
-WEBHOOK_TIMEOUT_S = 10.0
-WEBHOOK_RETRY_PAUSE_S = 0.2
+#: The docs: a delivery that gets no 2xx within 10 s is retried, up to 10 attempts in all; a 4xx
+#: ends it (no retry). The pause between attempts is not documented: ``State.webhook_retry_pause_s``
+#: (and the deadline ``State.webhook_timeout_s``) are the emulator's own, short in tests.
+WEBHOOK_ATTEMPTS = 10
 #: How long a poll waits for a webhook delivery under way, so that a poll made once the receiver
 #: has answered sees ``webhook_status_code`` (and one made from inside the receiver does not wait
 #: for ever).
@@ -263,9 +264,9 @@ class TranscriptRecord:
     ``processing`` for the second half, then ``completed`` or ``error`` (:meth:`finish`) once that
     time has passed and its audio is known (:meth:`resolve_audio`), whether or not anyone polls.
     The scheduler finishes it on time, and a poll that comes first (:meth:`poll`) finishes it on
-    the spot. A finished transcript with a ``webhook_url`` calls it once. :meth:`delete` ends its
-    content for good, in whatever state. Each record has its own lock; the state lock is held only
-    to add or find a record.
+    the spot. A finished transcript with a ``webhook_url`` calls it, with the documented retries.
+    :meth:`delete` ends its content for good, in whatever state. Each record has its own lock; the
+    state lock is held only to add or find a record.
     """
 
     state: State = field(repr=False)
@@ -344,20 +345,26 @@ class TranscriptRecord:
         if params.get("webhook_auth_header_name"):
             headers[params["webhook_auth_header_name"]] = params.get("webhook_auth_header_value") or ""
         code = None
+        header = params.get("webhook_auth_header_name")
         try:
             for attempt in range(WEBHOOK_ATTEMPTS):
                 request = urllib.request.Request(params["webhook_url"], data=body, headers=headers, method="POST")
                 try:
-                    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_S) as response:
+                    with urllib.request.urlopen(request, timeout=self.state.webhook_timeout_s) as response:
                         code = response.status
                 except urllib.error.HTTPError as error:
                     code = error.code
                 except (urllib.error.URLError, OSError):
-                    code = None
-                if code is not None and code < 500:
-                    break  # 2xx delivered; 4xx is a failure the API does not retry
+                    code = None  # refused, reset, or no answer within the deadline
+                sent = {"transcript_id": result["id"], "status": result["status"], "attempt": attempt + 1}
+                with self.state.lock:
+                    self.state.webhook_attempts.append({**sent, "header": header, "body": body.decode(), "code": code})
+                if code is not None and code < 300:
+                    break  # delivered
+                if code is not None and 400 <= code < 500:
+                    break  # a 4xx: the API counts the delivery as failed and does not retry
                 if attempt + 1 < WEBHOOK_ATTEMPTS:
-                    time.sleep(WEBHOOK_RETRY_PAUSE_S)
+                    time.sleep(self.state.webhook_retry_pause_s)
             with self.lock:
                 result["webhook_status_code"] = code
             with self.state.lock:
