@@ -771,12 +771,15 @@ class AgentServer(LoopbackServer):
         self._spoken: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}  # made while warming up
         self._voice: Any = None
         self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
+        self._stopping = threading.Event()
+        self._warming: threading.Thread | None = None
 
     def start(self) -> Self:
         from tools.emulator.tts_voice import Voice
 
         self._voice = Voice()
-        threading.Thread(target=self._warm_up, daemon=True).start()
+        self._warming = threading.Thread(target=self._warm_up, daemon=True, name="agents-warm-up")
+        self._warming.start()
         return super().start()
 
     def _warm_up(self) -> None:
@@ -793,12 +796,17 @@ class AgentServer(LoopbackServer):
                 except NoAnswer:
                     continue  # a conversation the agent has no answers for
                 for text in texts:
+                    if self._stopping.is_set():
+                        return  # stopped while warming up: no work left running after stop()
                     self._spoken[(text, DEFAULT_VOICE, rate)] = self._synthesise(text, DEFAULT_VOICE, rate)
         except (OSError, ValueError, RuntimeError):
             pass  # the server stopped first: nothing to warm up for
         self.warmed.set()
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._warming is not None:
+            self._warming.join(30)  # the text being spoken, then it returns
         super().stop()
         if self._voice is not None:
             self._voice.close()
