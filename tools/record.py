@@ -189,6 +189,7 @@ def record_one(slug: str, *, api_key: str, emulator=None) -> None:
         with _environment(**{ENV_RECORD: "1", ENV_MODE: None, ENV_API_KEY: api_key, **servers}):
             execute(notebook, extra_cell=SAVE_CELL)
         if emulator is not None:  # the emulator's calls to the notebook's receiver, for replay
+            emulator.settle_webhooks()
             webhooks.add_to_cassette(cassette, emulator.webhook_attempts)
         recorded = time.perf_counter()
         replayed = replay(notebook)

@@ -149,6 +149,14 @@ class Emulator:
         """Every webhook delivery made: transcript id, status, the receiver's HTTP status."""
         return self.state.webhooks
 
+    def settle_webhooks(self, timeout_s: float = 30.0) -> None:
+        """Wait until every webhook delivery under way has made its last attempt (or ``timeout_s``)."""
+        deadline = time.monotonic() + timeout_s
+        with self.state.lock:
+            records = list(self.state.transcripts.values())
+        for record in records:
+            record.delivered.wait(max(0.0, deadline - time.monotonic()))
+
     @property
     def webhook_attempts(self) -> list[dict]:
         """Every POST of every webhook delivery, retries included (``State.webhook_attempts``)."""
