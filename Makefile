@@ -5,11 +5,14 @@ NOTEBOOK ?=
 # a real-time stream), so two workers a core keep both cores busy (on 2 cores, 2026-12-02, before nbval's
 # kernels were preloaded: `make test` took 187 s with 4 workers and 195 s with 3).
 JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
+# Whole test files go to the workers longest first, by their times in tests/durations.json (conftest.py;
+# `make durations` writes it again): xdist's own order, most tests first, left the long real-time files for last.
+DIST := --dist loadfile --no-loadscope-reorder
 # The cookbook's own modules are compiled once and kept in __pycache__/ (git ignores it), even where the
 # environment asks Python not to: every test worker, kernel and script would compile them again.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: setup lab test test-e2e test-lowest lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
+.PHONY: setup lab test test-e2e test-lowest durations lint docs docs-serve screenshots registry record record-emulator record-all record-all-emulator replay rehearse probe-live probe-emulator refresh
 
 setup:
 	@tools/bootstrap.sh
@@ -18,10 +21,15 @@ lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API
 	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: setup  ## units, emulator conformance, secrets, the site's pages, all notebooks under nbval (not the end-to-end tier or the rehearsal)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not rehearsal and not end_to_end"
+	$(PY) -m pytest -n $(JOBS) $(DIST) $(PYTEST_ARGS) -m "not rehearsal and not end_to_end"
 
 test-e2e: setup  ## the cookbook's tools and pages end to end (CI): notebooks recorded, refreshed, rehearsed and re-run in kernels of their own, the site and the recipes' pages in Chromium
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m end_to_end
+	$(PY) -m pytest -n $(JOBS) $(DIST) $(PYTEST_ARGS) -m end_to_end
+
+durations: setup  ## after adding or changing tests: store each test file's time in tests/durations.json (the order files are run in)
+	$(MAKE) test PYTEST_ARGS=--store-durations
+	$(MAKE) test-e2e PYTEST_ARGS=--store-durations
+	$(PY) -m pytest -n $(JOBS) $(DIST) --store-durations -m rehearsal
 
 test-lowest:  ## the suite again in .venv-lowest/, with the lowest versions pyproject.toml allows (slow; .ci/run runs it after `make test`)
 	tools/lowest_deps.sh
@@ -61,7 +69,7 @@ record-all-emulator: setup
 	$(PY) -m tools.record --emulator --all --jobs $(shell nproc)
 
 rehearse: setup  ## what readers run (CI): every whole recipe as a pasted script with the failures it handles, a free-account reader, then every notebook live against an emulator that answers as the internet does
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m rehearsal
+	$(PY) -m pytest -n $(JOBS) $(DIST) $(PYTEST_ARGS) -m rehearsal
 	$(PY) -m tools.rehearse --all --jobs $(shell nproc)
 
 probe-live: setup  ## check the emulator's assumptions against the real API (needs ASSEMBLYAI_API_KEY; a few cents)

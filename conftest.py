@@ -2,8 +2,10 @@
 connection leaves this machine (notebook kernels seal themselves the same way in replay)."""
 
 import inspect
+import json
 import os
 import types
+from pathlib import Path
 
 os.environ["COOKBOOK_MODE"] = "replay"
 os.environ.pop("COOKBOOK_RECORD", None)
@@ -101,3 +103,46 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker("rehearsal")
         if not item.get_closest_marker("end_to_end") and _opens_a_browser([function, *fixtures], module):
             item.add_marker("end_to_end")
+
+    _longest_first(items)
+
+
+#: Each test file's time in the last run that stored it (``make durations``), for the order below.
+DURATIONS = Path(__file__).parent / "tests" / "durations.json"
+
+
+def _longest_first(items: list) -> None:
+    """Order the files longest first, each file's tests in their own order. ``--dist loadfile`` hands
+    files to the workers in this order (``--no-loadscope-reorder``; by default it puts the files with the
+    most tests first, which left the voice-agent files of three tests each, real-time and among the
+    longest, for last). A file not in ``tests/durations.json`` counts as a long one, so it starts early."""
+    known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    unknown = max(known.values(), default=0.0)
+    position = {item: number for number, item in enumerate(items)}
+    items.sort(key=lambda item: (-known.get(item.nodeid.split("::")[0], unknown), position[item]))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--store-durations",
+        action="store_true",
+        help="write each test file's time in this run to tests/durations.json (the order of later runs)",
+    )
+
+
+_file_seconds: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Add up each file's setup, call and teardown times (on the controller, from every worker)."""
+    name = report.nodeid.split("::")[0]
+    _file_seconds[name] = _file_seconds.get(name, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    if not session.config.getoption("--store-durations") or hasattr(session.config, "workerinput"):
+        return
+    stored = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
+    stored.update({name: round(seconds, 2) for name, seconds in _file_seconds.items()})
+    stored = {name: seconds for name, seconds in stored.items() if (Path(session.config.rootpath) / name).exists()}
+    DURATIONS.write_text(json.dumps(dict(sorted(stored.items())), indent=1) + "\n")

@@ -58,7 +58,7 @@ EOF
 # Every tier, one after another as CI runs them in .venv/ (or the tests named): all at once, the browser tests
 # share the cores with the rehearsal's scripts, and once (CI, 2026-12-02) the captions page's stream reached
 # the emulator too damaged to be recognised.
-run_tests() { "$venv/bin/python" -m pytest -n "${JOBS:-$(( $(nproc) * 2 ))}" --dist loadfile -p no:randomly "$@"; }
+run_tests() { "$venv/bin/python" -m pytest -n "${JOBS:-$(( $(nproc) * 2 ))}" --dist loadfile --no-loadscope-reorder -p no:randomly "$@"; }
 if [ $# -gt 0 ]; then
   run_tests "$@"
 else

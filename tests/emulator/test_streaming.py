@@ -197,12 +197,13 @@ def test_emulators_warming_up_at_once_decode_each_conversation_once(monkeypatch,
 
     def counted(command, **kwargs):
         source = command[command.index("-i") + 1] if "-i" in command else None
-        if source == str(audio):  # other tests' threads may still be running ffmpeg on other input
+        if source and source.startswith(str(tmp_path)):  # other tests' threads may be running ffmpeg elsewhere
             calls.append(source)
         return run(command, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", counted)
-    audio = tmp_path / "call.mp3"  # a file no earlier test decoded
+    monkeypatch.setattr(streaming, "_ENVELOPES", {})  # as if no earlier test had decoded it
+    audio = tmp_path / "call.mp3"
     audio.write_bytes((ROOT / "data" / "audio" / "support-call.mp3").read_bytes())
     threads = [threading.Thread(target=streaming.warm_up, args=({"call": audio},)) for _ in range(4)]
     for thread in threads:
@@ -212,3 +213,8 @@ def test_emulators_warming_up_at_once_decode_each_conversation_once(monkeypatch,
     assert calls == [str(audio)]
     assert streaming.recognise(b"\0" * 32_000, {"call": audio}) is None, "silence is no conversation"
     assert calls == [str(audio)], "recognising uses the decoded opening"
+    copy = tmp_path / "copy" / "call.mp3"  # a test's copy of the data folder
+    copy.parent.mkdir()
+    copy.write_bytes(audio.read_bytes())
+    streaming.warm_up({"call": copy})
+    assert calls == [str(audio)], "the same audio elsewhere is not decoded again"

@@ -147,6 +147,9 @@ SERVER_EVENTS: dict[str, set[str]] = {
     "session.ended": {"session_duration_seconds", "audio_duration_seconds", "timestamp"},
 }
 TOOL_KEYS = {"type", "name", "description", "parameters", "execution_mode", "timeout_seconds"}
+#: What every agents server in this process has spoken, by (text, voice, sample rate): samples and word timings.
+#: espeak-ng speaks a text the same way each time, so a test's tenth server speaks nothing it already has.
+_SPOKEN: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}
 
 
 class Refusal(Exception):
@@ -749,13 +752,23 @@ class AgentServer(LoopbackServer):
     """``agents.assemblyai.com`` on a loopback port, in a thread of its own.
 
     ``speed``: reply audio (and tool timeouts) run this many times faster than real time (tests);
-    ``grace_seconds``: how long a dropped session is held for ``session.resume``.
+    ``grace_seconds``: how long a dropped session is held for ``session.resume``;
+    ``warm``: speak the reference replies on a thread as soon as it starts (``warmed`` is set when done), so
+    that a session's first reply does not wait for espeak-ng. Without it they are spoken when first asked for.
     """
 
     def __init__(
-        self, api_key: str, data_dir: Path, port: int = 0, *, speed: float = 1.0, grace_seconds: float = GRACE_SECONDS
+        self,
+        api_key: str,
+        data_dir: Path,
+        port: int = 0,
+        *,
+        speed: float = 1.0,
+        grace_seconds: float = GRACE_SECONDS,
+        warm: bool = True,
     ):
         super().__init__(port)
+        self.warm = warm
         if speed <= 0:
             raise ValueError(f"speed must be more than 0, not {speed}")
         self.api_key, self.data_dir, self.speed, self.grace_seconds = api_key, data_dir, speed, grace_seconds
@@ -768,7 +781,7 @@ class AgentServer(LoopbackServer):
         self.violations: list[str] = []
         self._ids = itertools.count()
         self._speech: dict[tuple[str, str, int], asyncio.Future] = {}
-        self._spoken: dict[tuple[str, str, int], tuple[Any, list[dict]]] = {}  # made while warming up
+        self._spoken = _SPOKEN  # every server in this process shares what was spoken (it is deterministic)
         self._voice: Any = None
         self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
         self._stopping = threading.Event()
@@ -778,8 +791,9 @@ class AgentServer(LoopbackServer):
         from tools.emulator.tts_voice import Voice
 
         self._voice = Voice()
-        self._warming = threading.Thread(target=self._warm_up, daemon=True, name="agents-warm-up")
-        self._warming.start()
+        if self.warm:
+            self._warming = threading.Thread(target=self._warm_up, daemon=True, name="agents-warm-up")
+            self._warming.start()
         return super().start()
 
     def _warm_up(self) -> None:
@@ -788,17 +802,20 @@ class AgentServer(LoopbackServer):
         machine's espeak-ng; what is spoken does not change)."""
         streaming.warm_up(self.candidates)
         rate = agent_audio.FORMATS[agent_audio.DEFAULT_ENCODING]
+        texts: list[str] = []
+        for name in self.library:
+            try:
+                texts += agent_answers.load(self.data_dir, name).spoken()
+            except NoAnswer:
+                continue  # a conversation the agent has no answers for
+        keys = [key for key in dict.fromkeys((text, DEFAULT_VOICE, rate) for text in texts) if key not in _SPOKEN]
         try:
-            self._voice.speak("Hello.", VOICES[DEFAULT_VOICE], "english")
-            for name in self.library:
-                try:
-                    texts = agent_answers.load(self.data_dir, name).spoken()
-                except NoAnswer:
-                    continue  # a conversation the agent has no answers for
-                for text in texts:
-                    if self._stopping.is_set():
-                        return  # stopped while warming up: no work left running after stop()
-                    self._spoken[(text, DEFAULT_VOICE, rate)] = self._synthesise(text, DEFAULT_VOICE, rate)
+            if keys:  # else nothing to speak yet, or an earlier server in this process spoke it: no voice started
+                self._voice.speak("Hello.", VOICES[DEFAULT_VOICE], "english")
+            for key in keys:
+                if self._stopping.is_set():
+                    return  # stopped while warming up: no work left running after stop()
+                _SPOKEN[key] = self._synthesise(*key)
         except (OSError, ValueError, RuntimeError):
             pass  # the server stopped first: nothing to warm up for
         self.warmed.set()
@@ -830,8 +847,8 @@ class AgentServer(LoopbackServer):
     async def speech(self, text: str, voice: str, rate: int) -> tuple[Any, list[dict]]:
         """espeak-ng's samples of ``text`` at ``rate`` and its word timings (cached: they are deterministic)."""
         key = (text, voice, rate)
-        if key in self._spoken:
-            return self._spoken[key]
+        if key in _SPOKEN:
+            return _SPOKEN[key]
         if key not in self._speech:  # one synthesis per text, however many sessions ask for it at once
             self._speech[key] = asyncio.ensure_future(asyncio.to_thread(self._synthesise, text, voice, rate))
         return await asyncio.shield(self._speech[key])
@@ -845,7 +862,8 @@ class AgentServer(LoopbackServer):
             return np.zeros(0, dtype=np.int16), []
         speech = self._voice.speak(text, VOICES[voice], "english")
         audio, _ = tts_voice.encode(speech, "pcm_s16le", rate, None)
-        return np.frombuffer(audio, dtype="<i2"), speech.words
+        _SPOKEN[(text, voice, rate)] = spoken = (np.frombuffer(audio, dtype="<i2"), speech.words)
+        return spoken
 
     # -- the token endpoint (plain HTTP on the same port) --
 

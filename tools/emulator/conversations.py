@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
+import pickle
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class Conversation:
     channels: dict | None = None
     sentiments: list[dict] = field(default_factory=list)
     key_phrases: list[str] = field(default_factory=list)
+    part_of: dict | None = None  # the longer recording this one is cut from, and where
 
     @classmethod
     def load(cls, path: Path) -> Conversation:
@@ -47,6 +49,7 @@ class Conversation:
             data.get("channels"),
             data.get("sentiments", []),
             data.get("key_phrases", []),
+            data.get("part_of"),
         )
 
     def turn_at(self, ms: int) -> int:
@@ -55,11 +58,23 @@ class Conversation:
         return self.words[max(bisect.bisect_right(starts, ms) - 1, 0)]["turn"]
 
 
+#: Each timing file read so far in this process, pickled, by (path, modification time, size): a test starts
+#: hundreds of emulators, each of which loads the library three times (transcripts, streaming, agents).
+#: Unpickling is several times faster than parsing the JSON, and each load still gets objects of its own.
+_READ: dict[tuple[str, int, int], bytes] = {}
+
+
 def load_library(data_dir: Path) -> dict[str, Conversation]:
     """Every synthesised conversation in ``data_dir/scripts``, keyed by audio sha256 and file name."""
     library: dict[str, Conversation] = {}
     for path in sorted((data_dir / "scripts").glob("*.timing.json")):
-        conversation = Conversation.load(path)
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key in _READ:
+            conversation = pickle.loads(_READ[key])
+        else:
+            conversation = Conversation.load(path)
+            _READ[key] = pickle.dumps(conversation)
         library[conversation.sha256] = conversation
         library[f"{conversation.name}.mp3"] = conversation
     return library

@@ -114,7 +114,9 @@ class Emulator:
         self.tts.violations = self.eu_tts.violations = self.violations
         self.tts.faults_from = self.eu_tts.faults_from = lambda: self.faults  # one plan for every host
         # agents.assemblyai.com and agents.eu (the Voice Agent /v1/ws and GET /v1/token) on one port of their own
-        self.agents = AgentServer(api_key, self.state.data_dir)
+        # Warmed up for a notebook (recording, rehearsal, a whole recipe, the probe, the command line); a test's
+        # emulator speaks a reply when a session first asks for it.
+        self.agents = AgentServer(api_key, self.state.data_dir, warm=notebook is not None)
         self.agents.violations = self.violations
         # the S3 host of redacted_audio_url (redact_pii_audio's files), on a port of its own, without a key
         self.redacted_audio = RedactedAudioServer(self.state)

@@ -172,15 +172,25 @@ def envelope(pcm: bytes, rate: int = SAMPLE_RATE) -> Any:
 _DECODING = threading.Lock()
 
 
+_ENVELOPES: dict[str, Any] = {}  # by the file's SHA-256: a copy of the data folder is not decoded again
+
+
 def _reference_envelope(path: str, mtime: float) -> Any:
-    """The envelope of a conversation's opening, decoded with ffmpeg once per file version and process
+    """The envelope of a conversation's opening, decoded with ffmpeg once per file content and process
     (every emulator started warms up on a thread of its own: without the lock, each decodes them all)."""
     with _DECODING:
-        return _decoded_envelope(path, mtime)
+        digest = _digest(path, mtime)
+        if digest not in _ENVELOPES:
+            _ENVELOPES[digest] = _decoded_envelope(path)
+        return _ENVELOPES[digest]
 
 
 @functools.cache
-def _decoded_envelope(path: str, mtime: float) -> Any:
+def _digest(path: str, mtime: float) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _decoded_envelope(path: str) -> Any:
     import subprocess
 
     seconds = (FINGERPRINT_MAX_MS + MAX_OFFSET_MS) / 1000 + 1
@@ -511,7 +521,7 @@ def recognisable(data_dir: Path) -> dict[str, conversations.Conversation]:
     return {
         c.name: c
         for c in conversations.load_library(data_dir).values()
-        if not _is_part(data_dir, c.name) and not c.channels and (data_dir / "audio" / f"{c.name}.mp3").is_file()
+        if not c.part_of and not c.channels and (data_dir / "audio" / f"{c.name}.mp3").is_file()
     }
 
 
@@ -726,11 +736,6 @@ class StreamingServer(LoopbackServer):
                 raise Refusal(3006, f"Invalid Message: the emulator does not emulate updating {name!r}")
             session.params[name] = value
         return session.advance(), False
-
-
-def _is_part(data_dir: Path, name: str) -> bool:
-    timing = data_dir / "scripts" / f"{name}.timing.json"
-    return timing.is_file() and "part_of" in json.loads(timing.read_text())
 
 
 def features_section() -> list[str]:
