@@ -1,12 +1,13 @@
 # The cookbook's commands. Each one sets up what it needs first (tools/bootstrap.sh).
 PY := .venv/bin/python
 NOTEBOOK ?=
-# Test workers: twice the cores. A notebook test spends much of its time waiting (a kernel starting, a browser,
-# a real-time stream), so two workers a core keep both cores busy (on 2 cores, 2026-12-02, before nbval's
-# kernels were preloaded: `make test` took 187 s with 4 workers and 195 s with 3).
-JOBS ?= $(shell echo $$(( $$(nproc) * 2 )))
-# Whole test files go to the workers longest first, by their times in tests/durations.json (conftest.py;
-# `make durations` writes it again): xdist's own order, most tests first, left the long real-time files for last.
+# Test workers: twice the cores, and one more. A notebook test spends much of its time waiting (a kernel starting,
+# a real-time stream), and the real-time files go to two workers of their own (conftest.py: SCOPES), so the rest
+# keeps both cores busy (on 2 cores, 2026-12-03: `make test` took 169 s with 5 workers, 177 s with 4, 207 s with 6).
+JOBS ?= $(shell echo $$(( $$(nproc) * 2 + 1 )))
+# Whole test files (or the groups of conftest.py's SCOPES) go to the workers longest first, by their times in
+# tests/durations.json (`make durations` writes it again): xdist's own order, most tests first, left the long
+# real-time files for last.
 DIST := --dist loadfile --no-loadscope-reorder
 # The cookbook's own modules are compiled once and kept in __pycache__/ (git ignores it), even where the
 # environment asks Python not to: every test worker, kernel and script would compile them again.
@@ -20,10 +21,10 @@ setup:
 lab: setup  ## open the cookbook in JupyterLab (replay mode until ASSEMBLYAI_API_KEY is set)
 	.venv/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: setup  ## units, emulator conformance, secrets, the site's pages, all notebooks under nbval (not the end-to-end tier or the rehearsal)
+test: setup  ## units, emulator conformance, secrets, all notebooks under nbval (not the end-to-end tier or the rehearsal)
 	$(PY) -m pytest -n $(JOBS) $(DIST) $(PYTEST_ARGS) -m "not rehearsal and not end_to_end"
 
-test-e2e: setup  ## the cookbook's tools and pages end to end (CI): notebooks recorded, refreshed, rehearsed and re-run in kernels of their own, the site and the recipes' pages in Chromium
+test-e2e: setup  ## the cookbook's tools and pages end to end (CI): notebooks recorded, refreshed, rehearsed and re-run in kernels of their own, the probe and the registry's writers run whole, the site built and its pages read, in Chromium too
 	$(PY) -m pytest -n $(JOBS) $(DIST) $(PYTEST_ARGS) -m end_to_end
 
 durations: setup  ## after adding or changing tests: store each test file's time in tests/durations.json (the order files are run in)

@@ -109,17 +109,54 @@ def pytest_collection_modifyitems(config, items):
 
 #: Each test file's time in the last run that stored it (``make durations``), for the order below.
 DURATIONS = Path(__file__).parent / "tests" / "durations.json"
+#: Files that go to one worker together (``--dist loadfile`` otherwise hands out one file at a time). The
+#: real-time ones wait on the clock far more than they compute: together they leave the other workers both
+#: cores, where spread out they would start together and leave the cores idle. The PyTorch ones import it,
+#: and sentence-transformers (9 CPU-seconds) or resemblyzer, once instead of once per worker.
+SCOPES = {
+    "real-time voice agents": ("tests/emulator/agents/", "tests/recipes/test_voice_agent_resume.py"),
+    "real-time notebooks": ("notebooks/voice-agents/", "notebooks/streaming/"),
+    "PyTorch": (
+        "tests/package/test_embeddings.py",
+        "tests/package/test_diarization.py",
+        "tests/recipes/test_quotes_semantic_search.py",
+        "tests/recipes/test_nemo_async_chunking.py",
+        "tests/recipes/test_pyannote_speaker_labels.py",
+    ),
+}
+
+
+def scope(nodeid: str) -> str:
+    """The unit of work a test goes to a worker in: its group in ``SCOPES``, else its file."""
+    name = nodeid.split("::")[0]
+    return next((group for group, paths in SCOPES.items() if name.startswith(paths)), name)
 
 
 def _longest_first(items: list) -> None:
-    """Order the files longest first, each file's tests in their own order. ``--dist loadfile`` hands
-    files to the workers in this order (``--no-loadscope-reorder``; by default it puts the files with the
+    """Order the units of work longest first, each file's tests in their own order. ``--dist loadfile``
+    hands them to the workers in this order (``--no-loadscope-reorder``; by default it puts the files with the
     most tests first, which left the voice-agent files of three tests each, real-time and among the
     longest, for last). A file not in ``tests/durations.json`` counts as a long one, so it starts early."""
     known = json.loads(DURATIONS.read_text()) if DURATIONS.exists() else {}
     unknown = max(known.values(), default=0.0)
+    weight: dict[str, float] = {}
+    for name in dict.fromkeys(item.nodeid.split("::")[0] for item in items):
+        weight[scope(name)] = weight.get(scope(name), 0.0) + known.get(name, unknown)
     position = {item: number for number, item in enumerate(items)}
-    items.sort(key=lambda item: (-known.get(item.nodeid.split("::")[0], unknown), position[item]))
+    items.sort(key=lambda item: (-weight[scope(item.nodeid)], scope(item.nodeid), position[item]))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the groups of ``SCOPES`` as units of work."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class GroupedFiles(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope(nodeid)
+
+    return GroupedFiles(config, log)
 
 
 def pytest_addoption(parser):

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cookbook_utils.yamlio import load_yaml
 from tools.emulator.answers import choose
 from tools.emulator.errors import EmulatorError
 
@@ -39,7 +40,7 @@ def test_an_entry_without_history_fits_either_way(data_dir) -> None:
 
 
 def test_without_history_both_entries_would_fit_and_the_request_is_refused(data_dir) -> None:
-    manifest = yaml.safe_load((data_dir / "answers" / "nb" / "answers.yaml").read_text())
+    manifest = load_yaml((data_dir / "answers" / "nb" / "answers.yaml").read_text())
     for entry in manifest.values():
         entry.pop("history", None)
     (data_dir / "answers" / "nb" / "answers.yaml").write_text(yaml.safe_dump(manifest))

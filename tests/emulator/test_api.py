@@ -8,9 +8,9 @@ from pathlib import Path
 import assemblyai as aai
 import pytest
 import requests
-import yaml
 
 from cookbook_utils import config
+from cookbook_utils.yamlio import load_yaml
 from tests.emulator.support import checked_emulator, scripts_folder, wait
 from tools import spec
 
@@ -50,7 +50,7 @@ def _wait(emulator, transcript_id):
 
 
 def _script(name):
-    return yaml.safe_load((ROOT / "data" / "scripts" / f"{name}.yaml").read_text())
+    return load_yaml((ROOT / "data" / "scripts" / f"{name}.yaml").read_text())
 
 
 def test_sdk_round_trip_with_speaker_labels(sdk):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import assemblyai as aai
 import pytest
-import yaml
 
 from cookbook_utils import config
+from cookbook_utils.yamlio import load_yaml
 from tests.emulator.support import call
 from tools import spec
 from tools.emulator import features
@@ -242,7 +242,7 @@ def test_multichannel_on_the_two_channel_call(sdk):
     config = aai.TranscriptionConfig(speech_models=MODELS, multichannel=True)
     transcript = _sdk_transcribe(config, "support-call-stereo.mp3")
     assert transcript.json_response["audio_channels"] == 2
-    script = yaml.safe_load((ROOT / "data" / "scripts" / "support-call.yaml").read_text())
+    script = load_yaml((ROOT / "data" / "scripts" / "support-call.yaml").read_text())
     channel = {"A": "1", "B": "2"}
     assert [u.channel for u in transcript.utterances] == [channel[t["speaker"]] for t in script["turns"]]
     assert [u.speaker for u in transcript.utterances] == [u.channel for u in transcript.utterances]
@@ -284,7 +284,7 @@ def test_a_true_two_channel_call_gives_each_channel_its_speaker(sdk):
     config = aai.TranscriptionConfig(speech_models=MODELS, multichannel=True)
     transcript = _sdk_transcribe(config, "broadband-call.mp3")
     assert transcript.json_response["audio_channels"] == 2
-    script = yaml.safe_load((ROOT / "data" / "scripts" / "broadband-call.yaml").read_text())
+    script = load_yaml((ROOT / "data" / "scripts" / "broadband-call.yaml").read_text())
     assert [u.channel for u in transcript.utterances] == [
         str(script["channels"][t["speaker"]]) for t in script["turns"]
     ]
@@ -407,7 +407,7 @@ def test_code_switching_is_refused_by_its_nested_name(emulator):
 
 def _script_words():
     for path in sorted((ROOT / "data" / "scripts").glob("*.yaml")):
-        for turn in yaml.safe_load(path.read_text())["turns"]:
+        for turn in load_yaml(path.read_text())["turns"]:
             yield from (w.strip(".,?!").lower() for w in turn["text"].split())
 
 
@@ -431,7 +431,7 @@ def test_sentiment_analysis_from_the_reference_labels(sdk):
     config = aai.TranscriptionConfig(speech_models=MODELS, sentiment_analysis=True, speaker_labels=True)
     transcript = _sdk_transcribe(config)
     results = transcript.sentiment_analysis
-    script = yaml.safe_load((ROOT / "data" / "scripts" / "support-call.yaml").read_text())
+    script = load_yaml((ROOT / "data" / "scripts" / "support-call.yaml").read_text())
     labels = [label for turn in script["turns"] for label in turn["sentiment"]]
     assert [r.sentiment.value for r in results] == labels
     assert " ".join(r.text for r in results) == transcript.text  # every sentence, as written

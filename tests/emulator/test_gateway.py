@@ -11,6 +11,7 @@ import pytest
 import requests
 import yaml
 
+from cookbook_utils.yamlio import load_yaml
 from tests.emulator.support import checked_emulator, point_sdk, scripts_folder
 from tools import spec
 
@@ -45,7 +46,7 @@ MANIFEST = {
 
 
 def source_models() -> dict:
-    return yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())["models"]
+    return load_yaml((ROOT / "data" / "gateway" / "models.yaml").read_text())["models"]
 
 
 def _transcript_text(name: str) -> str:
@@ -109,7 +110,7 @@ def test_the_model_list_parses_with_the_sdk_and_names_its_source(sdk):
     assert len(ids) == len(set(ids)) == len(source_models())
     assert set(NOTEBOOK_MODELS) <= set(ids)
     assert {"gpt-4.1", "gpt-5", "claude-sonnet-4-6", "gemini-2.5-pro"} <= set(ids)
-    source = yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())
+    source = load_yaml((ROOT / "data" / "gateway" / "models.yaml").read_text())
     assert len(source["source_commit"]) == 40 and source["read_on"]
     sonnet = next(m for m in listed.data if m.id == "claude-sonnet-4-5-20250929")
     assert sonnet.context_length == 200_000 and sonnet.pricing.global_.prompt == 3.0
@@ -410,9 +411,7 @@ def test_a_model_region_but_global_gets_the_real_cause(emulator):
     assert _error(_chat(emulator, model="gpt-4.1", model_region="us")) == "model_region can only be set to global"
 
 
-@pytest.mark.parametrize(
-    "model", sorted(yaml.safe_load((ROOT / "data" / "gateway" / "models.yaml").read_text())["removed"])
-)
+@pytest.mark.parametrize("model", sorted(load_yaml((ROOT / "data" / "gateway" / "models.yaml").read_text())["removed"]))
 def test_models_removed_since_march_are_unknown(emulator, model):
     assert _error(_chat(emulator, model=model)) == f"model {model} is not supported"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
 from cookbook_utils import config
+from cookbook_utils.yamlio import load_yaml
 from tests.emulator.support import checked_emulator
 from tools import spec
 
@@ -46,14 +46,14 @@ def _translate(emulator, transcript_id: str, **translation) -> requests.Response
 
 
 def _reference(language: str, register: str = "formal") -> list[str]:
-    return yaml.safe_load((ROOT / "data" / "translations" / f"podcast-clip.{language}.yaml").read_text())[register]
+    return load_yaml((ROOT / "data" / "translations" / f"podcast-clip.{language}.yaml").read_text())[register]
 
 
 def test_reference_translations_have_one_entry_per_turn():
     for path in sorted((ROOT / "data" / "translations").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
         conversation, language = path.name.split(".")[:2]
-        turns = yaml.safe_load((ROOT / "data" / "scripts" / f"{conversation}.yaml").read_text())["turns"]
+        turns = load_yaml((ROOT / "data" / "scripts" / f"{conversation}.yaml").read_text())["turns"]
         assert (data["conversation"], data["language"]) == (conversation, language), path.name
         for register in ("formal", "informal"):
             if register in data:

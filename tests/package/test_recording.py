@@ -26,6 +26,7 @@ from cookbook_utils.recording import (
     scrub_url,
     upload_placeholder,
 )
+from cookbook_utils.yamlio import load_yaml
 
 # Fake credentials, assembled at run time so that no file in the project holds one literally.
 KEY = "0123456789abcdef" * 2
@@ -100,7 +101,7 @@ def test_recording_is_scrubbed_and_names_the_real_host(tmp_path, stand_in):
     assert KEY not in text  # ...and the recording holds it nowhere
     assert "a" * 64 not in text and AWS_KEY_ID not in text
     assert "127.0.0.1" not in text and "set-cookie" not in text.lower()
-    interactions = yaml.safe_load(text)["interactions"]
+    interactions = load_yaml(text)["interactions"]
     uris = [i["request"]["uri"] for i in interactions]
     assert uris == [
         "https://api.assemblyai.com/v2/upload",
@@ -209,7 +210,7 @@ def test_polls_play_in_order_then_a_finished_transcript_stays_finished(tmp_path,
 def test_a_request_before_the_cell_that_creates_its_id_names_the_step(tmp_path, stand_in):
     """A GET of a transcript this replay has not yet seen created: run the earlier step, no re-record."""
     cassette, _, _ = _record(tmp_path, stand_in)
-    data = yaml.safe_load(cassette.read_text())
+    data = load_yaml(cassette.read_text())
     data["metadata"]["steps"] = [None, "Step 2: Transcribe with speaker labels", "Step 3: Read the transcript"]
     cassette.write_text(yaml.safe_dump(data))
     recording = Recording(cassette, record=False, scrubber=Scrubber())
@@ -285,7 +286,7 @@ def test_other_loopback_servers_run_for_real_and_are_not_recorded(tmp_path, stan
         recording = Recording(cassette, record=True, scrubber=Scrubber([KEY], stand_in), source="emulator")
         assert httpx.get(f"http://127.0.0.1:{other.server_port}/media").json()["path"] == "/media"
         recording.close()
-        assert yaml.safe_load(cassette.read_text())["interactions"] == []
+        assert load_yaml(cassette.read_text())["interactions"] == []
         # In replay the local server is still reached for real.
         recording = Recording(cassette, record=False, scrubber=Scrubber())
         try:
@@ -363,7 +364,7 @@ def test_a_multipart_request_is_recorded_without_its_audio_or_boundary_and_repla
     with httpx.Client(base_url=f"http://{stand_in}") as client:
         answer = _multipart_post(client, audio, "Larkspur Books").json()
     recording.close()
-    request = yaml.safe_load(cassette.read_text())["interactions"][0]["request"]
+    request = load_yaml(cassette.read_text())["interactions"][0]["request"]
     assert request["uri"] == "https://sync.assemblyai.com/v1/transcribe/live"
     assert upload_placeholder(audio).decode() in request["body"] and "Larkspur Books" in request["body"]
     assert "part config (application/json)" in request["body"] and "boundary" not in str(request["headers"])
@@ -424,7 +425,7 @@ def test_audio_a_response_carries_is_kept_beside_the_recording_by_its_hash(tmp_p
         recording.close()
     finally:
         server.shutdown()
-    body = yaml.safe_load(cassette.read_text())["interactions"][0]["response"]["body"]
+    body = load_yaml(cassette.read_text())["interactions"][0]["response"]["body"]
     digest = hashlib.sha256(spoken).hexdigest()
     assert body == {"file": f"bodies/{digest}.bin", "sha256": digest, "bytes": len(spoken)}
     assert (tmp_path / "bodies" / f"{digest}.bin").read_bytes() == spoken and len(cassette.read_bytes()) < 2000
@@ -484,7 +485,7 @@ def test_an_event_stream_is_kept_beside_the_recording_and_other_text_stays_in_it
         recording.close()
     finally:
         server.shutdown()
-    events, other = [i["response"]["body"] for i in yaml.safe_load(cassette.read_text())["interactions"]]
+    events, other = [i["response"]["body"] for i in load_yaml(cassette.read_text())["interactions"]]
     digest = hashlib.sha256(streamed).hexdigest()
     assert events == {"file": f"bodies/{digest}.bin", "sha256": digest, "bytes": len(streamed)}
     assert "string" in other, "a JSON body is text a reader reads in the recording: it stays there"

@@ -177,6 +177,7 @@ def test_an_unpublished_cookbook_refuses_to_name_an_install(state):
             needs_a_repo()
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_what_the_writers_write_links_only_the_configured_repository(state, project):
     """README and notebooks written in each state (as `make registry` would), and the site staged from
     them, then scanned: every Colab and GitHub link names the published repository, or a third-party
@@ -243,6 +244,7 @@ def test_a_repo_url_that_is_not_on_github_is_refused(monkeypatch):
         colab.published_repo()
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_a_clone_pushed_to_github_gets_its_links_from_its_origin(project, monkeypatch, capsys):
     monkeypatch.setattr(config, "REPO_URL", None)
     _clone_with_origin(project, "https://github.com/me/my-cookbook.git")

@@ -13,9 +13,9 @@ import re
 
 import nbformat
 import pytest
-import yaml
 
 from cookbook_utils import paths
+from cookbook_utils.yamlio import load_yaml
 
 TABLE = paths.project_root() / "docs" / "doc-links.yml"
 PREFIX = "https://www.assemblyai.com/docs/"
@@ -25,7 +25,7 @@ NOTEBOOKS = sorted(paths.notebooks().items())
 
 def load_table() -> dict[str, dict]:
     with TABLE.open(encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return load_yaml(f)
 
 
 def doc_urls(text: str) -> list[str]:

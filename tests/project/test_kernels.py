@@ -28,6 +28,7 @@ def test_each_kernel_gets_unix_sockets_of_its_own():
     assert IPCAsyncKernelManager(kernel_name="python3").transport == "ipc"
 
 
+@pytest.mark.end_to_end  # kernels of their own (make test-e2e)
 def test_a_notebook_runs_on_a_socket_kernel_and_nbval_uses_a_preloaded_one():
     import nbval.kernel
 
@@ -67,6 +68,7 @@ def _from_this_environment(monkeypatch) -> None:
         monkeypatch.setattr(_Preloader, "_instance", None)
 
 
+@pytest.mark.end_to_end  # kernels of their own (make test-e2e)
 def test_a_preloaded_kernel_is_a_readers_kernel_with_its_modules_already_imported(tmp_path, monkeypatch):
     _from_this_environment(monkeypatch)
     (outputs, figure), process = _run(tmp_path, PROBE, FIGURE)
@@ -80,6 +82,7 @@ def test_a_preloaded_kernel_is_a_readers_kernel_with_its_modules_already_importe
     assert any("image/png" in m["content"].get("data", {}) for m in figure), "the figure is drawn inline"
 
 
+@pytest.mark.end_to_end  # kernels of their own (make test-e2e)
 def test_a_kernel_in_another_environment_starts_fresh(tmp_path, monkeypatch):
     monkeypatch.setenv("COOKBOOK_PROBE", "set")
     (outputs,), process = _run(tmp_path, PROBE)

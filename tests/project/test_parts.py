@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
+
+from cookbook_utils.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "data" / "scripts"
-CHUNKED = [p for p in sorted(SCRIPTS.glob("*.yaml")) if yaml.safe_load(p.read_text()).get("chunks")]
+CHUNKED = [p for p in sorted(SCRIPTS.glob("*.yaml")) if load_yaml(p.read_text()).get("chunks")]
 
 
 def _parts(name):
@@ -24,7 +25,7 @@ def test_a_chunked_conversation_ships():
 
 @pytest.mark.parametrize("script", CHUNKED, ids=lambda p: p.stem)
 def test_parts_agree_with_the_whole(script):
-    source = yaml.safe_load(script.read_text())
+    source = load_yaml(script.read_text())
     whole = json.loads(script.with_suffix(".timing.json").read_text())
     parts = _parts(whole["name"])
     assert len(parts) == len(source["chunks"]) + 1 >= 3

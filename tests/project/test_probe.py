@@ -17,6 +17,7 @@ def checks() -> list[probe.Assumption]:
     return probe.assumptions()
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_the_probe_passes_against_the_emulator(checks: list[probe.Assumption]) -> None:
     lines: list[str] = []
     with probe.emulator_target() as (target, extra):
@@ -36,6 +37,7 @@ def test_the_probe_passes_against_the_emulator(checks: list[probe.Assumption]) -
     assert all(line.endswith(": ok") for line in lines[:-1]) and len(lines) == len(free) + 2, lines
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_a_wrong_expectation_is_reported_as_differs(checks: list[probe.Assumption]) -> None:
     by_id = {check.id: check for check in checks}
     wrong_text = dataclasses.replace(by_id["auth-401"], expected=probe.equals([401, "Some other text"]))
@@ -53,6 +55,7 @@ def test_a_wrong_expectation_is_reported_as_differs(checks: list[probe.Assumptio
     assert code == 1
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_every_transcript_made_is_deleted(checks: list[probe.Assumption]) -> None:
     some = [c for c in checks if c.id in {"routing-fr", "routing-hi", "not-audio-text", "nano-refused"}]
     with probe.emulator_target() as (target, _):
@@ -65,6 +68,7 @@ def test_every_transcript_made_is_deleted(checks: list[probe.Assumption]) -> Non
     assert after == ["Deleted by user."] * 3
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_the_assumptions_are_well_formed(checks: list[probe.Assumption]) -> None:
     ids = [check.id for check in checks]
     assert len(ids) == len(set(ids))
@@ -75,6 +79,7 @@ def test_the_assumptions_are_well_formed(checks: list[probe.Assumption]) -> None
     assert {c.unverified for c in checks} >= {"P1", "P2", "P3", "P4", "P5"}
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_every_unverified_reading_of_the_emulator_is_checked(checks: list[probe.Assumption]) -> None:
     from tools.emulator import models
 
@@ -96,6 +101,7 @@ def test_live_without_a_key_says_how_in_one_line(monkeypatch: pytest.MonkeyPatch
     assert "ASSEMBLYAI_API_KEY" in err and "Traceback" not in err
 
 
+@pytest.mark.end_to_end  # reads the probe run whole against an emulator (make probe-emulator)
 def test_live_never_sends_a_loopback_url(monkeypatch: pytest.MonkeyPatch, checks: list[probe.Assumption]) -> None:
     target = probe.Target("--live (test)", "http://127.0.0.1:9", "http://127.0.0.1:9", "key", live=True)
     sent: list[str] = []

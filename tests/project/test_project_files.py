@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cookbook_utils import paths
+from cookbook_utils.yamlio import load_yaml
 from tools.registry import COLAB_BLOCK_FIRST
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,7 +75,7 @@ def test_every_notebook_has_a_recording_and_every_recording_a_notebook():
 
 @pytest.mark.parametrize("slug", sorted(CASSETTES))
 def test_recording_states_its_provenance(slug):
-    data = yaml.safe_load(CASSETTES[slug].read_text())
+    data = load_yaml(CASSETTES[slug].read_text())
     provenance = (data.get("metadata") or {}).get("provenance") or {}
     assert provenance.get("notebook") == slug
     assert provenance.get("source") in {"emulator", "api.assemblyai.com"}

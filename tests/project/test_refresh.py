@@ -77,6 +77,7 @@ def test_the_refresh_against_the_emulator_records_and_summarises_what_changed(sc
     assert "build/" not in porcelain, "the summary stays out of the pull request (build/ is ignored)"
 
 
+@pytest.mark.end_to_end  # the refresh tool run whole (make test-e2e)
 def test_the_refresh_stops_before_anything_when_it_cannot_start(scratch):
     unknown = _run_refresh(scratch, "--emulator", "speaker-lables")
     assert unknown.returncode == 2 and "Did you mean 'speaker-labels'" in unknown.stderr
@@ -85,6 +86,7 @@ def test_the_refresh_stops_before_anything_when_it_cannot_start(scratch):
     assert not (scratch / "build").exists()
 
 
+@pytest.mark.end_to_end  # the refresh tool run whole (make test-e2e)
 def test_the_live_refresh_masks_the_key_and_reports_failures(scratch, monkeypatch, capsys):
     """The live path with stand-in commands: a probe that differs and a notebook that fails (both echoing
     the key) give exit status 1, and the summary lists them, with the key masked everywhere."""

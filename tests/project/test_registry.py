@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from cookbook_utils import colab, paths, registry
+from cookbook_utils.yamlio import load_yaml
 from tools import registry as tool
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,9 +128,10 @@ def test_the_check_command_agrees(capsys):
 
 
 def _edit_registry(project, change):
-    data = yaml.safe_load((project / "recipes.yml").read_text())
+    data = load_yaml((project / "recipes.yml").read_text())
     change(data)
-    (project / "recipes.yml").write_text(yaml.safe_dump(data, sort_keys=False))
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it: several times faster
+    (project / "recipes.yml").write_text(yaml.dump(data, Dumper=dumper, sort_keys=False))
 
 
 def test_a_notebook_without_an_entry_fails(project):
@@ -209,6 +211,7 @@ def test_the_schema_is_a_valid_json_schema_and_the_registry_uses_related():
     assert all(recipe.related for recipe in REGISTRY.recipes), "every recipe names its related recipes"
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_the_writers_bring_a_stale_project_up_to_date_and_are_idempotent(project):
     readme = project / "README.md"
     readme.write_text(readme.read_text().replace("Identify speakers with speaker labels](", "Old title]("))
@@ -232,6 +235,7 @@ def test_the_writers_bring_a_stale_project_up_to_date_and_are_idempotent(project
     ).read_bytes()
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_the_setup_cell_installs_the_extras_a_recipe_needs(project, monkeypatch):
     monkeypatch.setattr("cookbook_utils.config.REPO_URL", "https://github.com/someone/voice-cookbook")
     _edit_registry(project, lambda d: d["recipes"][0]["needs"].update(extras=["youtube"], system=["ffmpeg"]))
@@ -243,6 +247,7 @@ def test_the_setup_cell_installs_the_extras_a_recipe_needs(project, monkeypatch)
     assert "cookbook-utils[youtube]" in "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_an_older_notebook_is_brought_to_the_generated_shape(project):
     notebook = project / "notebooks/speakers/speaker-labels.ipynb"
     nb = nbformat.read(notebook, as_version=4)
@@ -270,6 +275,7 @@ def test_a_setup_cell_without_its_last_line_is_refused_with_what_to_write(projec
         tool.main(["--write-setup-cells"])
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_a_fork_is_told_to_set_its_repository_address(project, capsys, monkeypatch):
     """REPO_URL wins over the origin; a clone whose GitHub origin differs gets a note (a fork that kept the
     original's REPO_URL), not a failure: its cells stay valid for REPO_URL until it changes it."""
@@ -286,6 +292,7 @@ def test_a_fork_is_told_to_set_its_repository_address(project, capsys, monkeypat
     assert "set REPO_URL to the fork's address (or to None, to use the origin)" in err
 
 
+@pytest.mark.end_to_end  # the registry's writers run whole on a copy of the project (make test-e2e)
 def test_an_unpublished_cookbook_is_noted_with_how_to_publish_it(project, capsys, monkeypatch):
     monkeypatch.setattr("cookbook_utils.config.REPO_URL", None)
     tool.main(["--write"])

@@ -15,6 +15,9 @@ from nbclient.exceptions import CellExecutionError
 
 from tools.kernels import IPCAsyncKernelManager
 
+# A notebook edited and run again in a kernel of its own: make test-e2e.
+pytestmark = pytest.mark.end_to_end
+
 ROOT = Path(__file__).resolve().parents[2]
 PILOT = ROOT / "notebooks" / "speakers" / "speaker-labels.ipynb"
 

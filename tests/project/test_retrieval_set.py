@@ -3,12 +3,11 @@ scores: every label must point at exactly one sentence a customer says in its in
 
 from pathlib import Path
 
-import yaml
-
+from cookbook_utils.yamlio import load_yaml
 from tools.emulator import conversations
 
 ROOT = Path(__file__).resolve().parents[2]
-LABELLED = yaml.safe_load((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())
+LABELLED = load_yaml((ROOT / "data" / "retrieval" / "interview-questions.yaml").read_text())
 
 
 def _sentences(name):

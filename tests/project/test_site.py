@@ -31,6 +31,9 @@ from cookbook_utils import colab, registry
 from cookbook_utils.network import serve_in_background
 from tools import site as site_tool
 
+# The site is built whole here, and its pages read, some in Chromium: make test-e2e.
+pytestmark = pytest.mark.end_to_end
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = registry.load(ROOT)
 PILOT = "speaker-labels"

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cookbook_utils.yamlio import load_yaml
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "data" / "scripts").glob("*.yaml"))
 
@@ -86,7 +88,7 @@ def test_shipped_audio_matches_its_script(script):
     timing = json.loads(script.with_suffix(".timing.json").read_text())
     mp3 = ROOT / timing["audio"]
     assert hashlib.sha256(mp3.read_bytes()).hexdigest() == timing["sha256"], "re-run: python -m tools.synth --all"
-    source = yaml.safe_load(script.read_text())
+    source = load_yaml(script.read_text())
     assert [w["text"] for w in timing["words"]] == " ".join(t["text"] for t in source["turns"]).split()
     assert [t["speaker"] for t in timing["turns"]] == [t["speaker"] for t in source["turns"]]
     assert mp3.stat().st_size < 1_000_000

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
+from cookbook_utils.yamlio import load_yaml
 from tools import refresh
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def test_actionlint_finds_nothing_in_the_workflows():
 
 
 def _refresh_workflow() -> dict:
-    data = yaml.safe_load(REFRESH.read_text())
+    data = load_yaml(REFRESH.read_text())
     data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
     return data
 

@@ -13,9 +13,9 @@ import ast
 
 import nbformat
 import pytest
-import yaml
 
 from cookbook_utils import config, paths
+from cookbook_utils.yamlio import load_yaml
 from tools.notebook_code import load_cell, load_definitions
 
 FLAGSHIP, WIDE = "assemblyai-stt-3-7", "universal-2"
@@ -78,7 +78,7 @@ def test_every_shipped_clip_is_routed_to_the_flagship(nb) -> None:
     assert len(files) == 6
     scripts = paths.data_dir() / "scripts"
     for name in files:
-        language = yaml.safe_load((scripts / name.replace(".mp3", ".yaml")).read_text())["language_code"]
+        language = load_yaml((scripts / name.replace(".mp3", ".yaml")).read_text())["language_code"]
         assert nb["speech_models_for"](language) == [FLAGSHIP], name
 
 

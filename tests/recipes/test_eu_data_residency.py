@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
-import yaml
 
 from cookbook_utils import paths
+from cookbook_utils.yamlio import load_yaml
 from tools import spec
 
 
 def _interactions() -> list[dict]:
-    return yaml.safe_load(paths.cassette_path("eu-data-residency").read_text())["interactions"]
+    return load_yaml(paths.cassette_path("eu-data-residency").read_text())["interactions"]
 
 
 def test_the_chat_request_sends_the_transcript_id_and_the_placeholder_not_the_text() -> None:

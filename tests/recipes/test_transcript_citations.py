@@ -11,6 +11,7 @@ import assemblyai as aai
 import numpy as np
 import pytest
 
+from cookbook_utils.yamlio import load_yaml
 from tests.recipes.whole_recipe_alone import audio_replaced, not_audio_file, replaced, run_alone
 from tools import spec
 from tools.notebook_code import load_definitions
@@ -135,11 +136,10 @@ def test_ask_json_sends_the_system_message_first_and_a_strict_schema(nb, monkeyp
 
 def test_the_requests_are_the_recorded_ones(nb) -> None:
     """The two recorded chat requests carry the model, the limit and the strict schemas the notebook sends."""
-    import yaml
 
     from cookbook_utils import paths
 
-    cassette = yaml.safe_load(paths.cassette_path("transcript-citations").read_text())
+    cassette = load_yaml(paths.cassette_path("transcript-citations").read_text())
     bodies = [json.loads(i["request"]["body"]) for i in cassette["interactions"] if "chat" in i["request"]["uri"]]
     assert [b["response_format"]["json_schema"]["name"] for b in bodies] == ["points", "action_items"]
     assert bodies[0]["response_format"]["json_schema"]["schema"] == POINTS_SCHEMA

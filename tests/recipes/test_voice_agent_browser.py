@@ -15,9 +15,9 @@ import wave
 from pathlib import Path
 
 import pytest
-import yaml
 
 from cookbook_utils.network import serve_in_background
+from cookbook_utils.yamlio import load_yaml
 from tests.project.test_site import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, _browser_or_skip
 from tools import spec
 
@@ -117,7 +117,7 @@ def test_the_page_talks_to_the_agent_in_chromium(wav):
     from tools.emulator import Emulator
 
     script = json.loads((ROOT / "data" / "scripts" / "bookshop-caller.timing.json").read_text())
-    answers = yaml.safe_load((ROOT / "data" / "answers" / "voice-agent" / "bookshop-caller.yaml").read_text())
+    answers = load_yaml((ROOT / "data" / "answers" / "voice-agent" / "bookshop-caller.yaml").read_text())
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",

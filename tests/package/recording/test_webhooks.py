@@ -11,9 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
-import yaml
 
 from cookbook_utils.recording import Recording, Scrubber, webhooks
+from cookbook_utils.yamlio import load_yaml
 from tools import spec
 
 KEY = "recording-webhook-key-0123456789"
@@ -89,7 +89,7 @@ def test_replay_delivers_what_the_emulator_delivered_to_the_receiver_of_now(tmp_
     assert receiver.got == [(created["id"], SECRET)] * 2
     text = cassette.read_text()
     assert SECRET not in text and KEY not in text and f"127.0.0.1:{receiver.server_port}" not in text
-    kept = yaml.safe_load(text)["metadata"]["webhooks"]
+    kept = load_yaml(text)["metadata"]["webhooks"]
     assert [(d["attempt"], d["code"], d["header"]) for d in kept] == [
         (1, 500, "X-Hook-Secret"),
         (2, 200, "X-Hook-Secret"),
