@@ -781,7 +781,6 @@ class AgentServer(LoopbackServer):
         self.violations: list[str] = []
         self._ids = itertools.count()
         self._speech: dict[tuple[str, str, int], asyncio.Future] = {}
-        self._spoken = _SPOKEN  # every server in this process shares what was spoken (it is deterministic)
         self._voice: Any = None
         self.warmed = threading.Event()  # set once the recordings are decoded and the voice is running
         self._stopping = threading.Event()
@@ -815,7 +814,7 @@ class AgentServer(LoopbackServer):
             for key in keys:
                 if self._stopping.is_set():
                     return  # stopped while warming up: no work left running after stop()
-                _SPOKEN[key] = self._synthesise(*key)
+                self._synthesise(*key)  # kept in _SPOKEN
         except (OSError, ValueError, RuntimeError):
             pass  # the server stopped first: nothing to warm up for
         self.warmed.set()

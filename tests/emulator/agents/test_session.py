@@ -288,4 +288,13 @@ def test_the_reference_replies_are_spoken_while_it_warms_up(server):
     rate = agent_audio.FORMATS[agent_audio.DEFAULT_ENCODING]
     texts = ANSWERS.spoken()
     assert ANSWERS.turns[1]["on_result"]["reply"] in texts and ANSWERS.turns[1]["transition"] in texts
-    assert {(text, agents.DEFAULT_VOICE, rate) for text in texts} <= set(server._spoken)
+    assert {(text, agents.DEFAULT_VOICE, rate) for text in texts} <= set(agents._SPOKEN)
+
+
+def test_only_an_emulator_for_a_notebook_speaks_the_replies_in_advance():
+    """A test starts hundreds of emulators: speaking every reply for each cost 1.7 CPU-seconds."""
+    from tools.emulator import Emulator
+
+    with Emulator(api_key=KEY) as plain, Emulator(api_key=KEY, notebook="voice-agent-quickstart") as for_notebook:
+        assert not plain.agents.warm and plain.agents._warming is None
+        assert for_notebook.agents.warm and for_notebook.agents.warmed.wait(60)
